@@ -1,0 +1,109 @@
+"""Standalone sandbox server: ``python -m factpulse_chorus.sandbox --port 8080``.
+
+Serves on loopback by default, prints the URL and the demo account, and stops cleanly
+(exit code 0) on Ctrl-C (SIGINT) or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+
+from ._faults import Fault
+
+
+def _fault(spec: str) -> Fault:
+    try:
+        return Fault.from_spec(spec)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(
+        prog="python -m factpulse_chorus.sandbox",
+        description="Offline emulator of the FactPulse Chorus Pro API.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
+    parser.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the directory, ids, faults")
+    parser.add_argument("--strict", action="store_true", help="422 on unknown keys")
+    parser.add_argument(
+        "--clock-speed", type=float, default=1.0, help="simulated seconds per second"
+    )
+    parser.add_argument(
+        "--token-lifetime", type=float, default=1800.0, help="access token lifetime in seconds"
+    )
+    parser.add_argument(
+        "--routing-delay",
+        type=float,
+        nargs=2,
+        metavar=("MIN", "MAX"),
+        default=(60.0, 600.0),
+        help="simulated seconds per routing step",
+    )
+    parser.add_argument(
+        "--auto-process", action="store_true", help="simulated recipients process invoices"
+    )
+    parser.add_argument(
+        "--vocabulary", choices=("native", "factpulse"), default="native", help="status codes"
+    )
+    parser.add_argument(
+        "--fault",
+        type=_fault,
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="kind[:key=value,...], e.g. status:status=503,route=factures/consulter,count=2",
+    )
+    return parser
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from ._app import Sandbox
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Not available on Windows: Ctrl-C then arrives as KeyboardInterrupt (see main).
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    sandbox = Sandbox(
+        seed=args.seed,
+        strict=args.strict,
+        token_lifetime=args.token_lifetime,
+        clock_speed=args.clock_speed,
+        faults=args.fault,
+        auto_process=args.auto_process,
+        routing_delay=tuple(args.routing_delay),
+        host=args.host,
+        port=args.port,
+        vocabulary=args.vocabulary,
+    )
+    async with sandbox as sb:
+        print(f"FactPulse Chorus Pro sandbox listening on {sb.url}", flush=True)
+        print("Demo account: username 'demo', password 'demo', any client_uid", flush=True)
+        if args.host not in ("127.0.0.1", "::1", "localhost"):
+            print("Warning: not bound to loopback; the sandbox has no TLS.", file=sys.stderr)
+        print("Press Ctrl-C to stop.", flush=True)
+        await stop.wait()
+    print("Sandbox stopped.", flush=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server until SIGINT/SIGTERM; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return asyncio.run(_serve(args))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,557 @@
+"""FastAPI/pydantic-2-like request validation, on plain dicts.
+
+The real server validates the five typed bodies with pydantic models and answers 422
+``{"detail": [{"loc": [...], "msg": ..., "type": ...}, ...]}`` listing *every* problem.
+This module reproduces the ``loc``/``msg``/``type`` triples for the shapes of this API.
+
+Deliberate choices (documented in the sandbox docs):
+
+* Types are checked strictly, so an SDK that sends ``"12"`` for an integer is caught
+  (``int_type``); a non-numeric string gets pydantic's lax message (``int_parsing``), as
+  in ``examples/error-422.response.json``. Booleans are never integers or numbers.
+* Entries carry no ``input``: it could echo the zero-trust ``credentials`` secrets.
+* Amounts are ``anyOf[number, string]``: a wrong type yields one error per union member.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+__all__ = [
+    "CREDENTIALS",
+    "MISSING",
+    "TOKEN_REQUEST",
+    "TYPED_MODELS",
+    "UNTYPED_MODELS",
+    "Field",
+    "Model",
+    "credentials_login",
+    "parse_json",
+    "parse_path_int",
+    "typed_payload",
+    "validate_body",
+]
+
+ValidationErrorDict = dict[str, Any]
+
+# Field kinds.
+STR: Final = "str"
+INT: Final = "int"
+BOOL: Final = "bool"
+NUMBER: Final = "number"
+AMOUNT: Final = "amount"
+LIST: Final = "list"
+DICT: Final = "dict"
+MODEL: Final = "model"
+
+
+class _Missing:
+    """Marker for "the request had no body" (distinct from a JSON ``null``)."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Final = _Missing()
+
+_NO_DEFAULT: Final = _Missing()
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a body: its JSON kind, whether required/nullable, default, nested spec."""
+
+    kind: str
+    required: bool = False
+    nullable: bool = False
+    default: Any = _NO_DEFAULT
+    item: Field | None = None
+    model: Model | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    """An object schema: ordered fields (error order follows it)."""
+
+    name: str
+    fields: Mapping[str, Field] = field(default_factory=dict)
+
+
+_MSG: Final = {
+    "missing": "Field required",
+    "string_type": "Input should be a valid string",
+    "int_type": "Input should be a valid integer",
+    "int_parsing": "Input should be a valid integer, unable to parse string as an integer",
+    "bool_type": "Input should be a valid boolean",
+    "float_type": "Input should be a valid number",
+    "float_parsing": "Input should be a valid number, unable to parse string as a number",
+    "list_type": "Input should be a valid list",
+    "dict_type": "Input should be a valid dictionary",
+    "model_attributes_type": "Input should be a valid dictionary or object to extract fields from",
+    "extra_forbidden": "Extra inputs are not permitted",
+}
+
+_INT_RE: Final = re.compile(r"\s*[+-]?\d+\s*\Z")
+_FLOAT_RE: Final = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*\Z")
+
+
+def _err(loc: tuple[str | int, ...], type_: str) -> ValidationErrorDict:
+    return {"loc": list(loc), "msg": _MSG[type_], "type": type_}
+
+
+def _check_model(
+    value: Any,
+    model: Model,
+    loc: tuple[str | int, ...],
+    errors: list[ValidationErrorDict],
+    *,
+    forbid_extra: bool,
+    not_dict: str = "model_attributes_type",
+) -> None:
+    if not isinstance(value, dict):
+        errors.append(_err(loc, not_dict))
+        return
+    for name, spec in model.fields.items():
+        if name in value:
+            _check_value(value[name], spec, (*loc, name), errors, forbid_extra=forbid_extra)
+        elif spec.required:
+            errors.append(_err((*loc, name), "missing"))
+    if forbid_extra:
+        errors.extend(
+            _err((*loc, key), "extra_forbidden") for key in value if key not in model.fields
+        )
+
+
+def _check_value(
+    value: Any,
+    spec: Field,
+    loc: tuple[str | int, ...],
+    errors: list[ValidationErrorDict],
+    *,
+    forbid_extra: bool,
+) -> None:
+    if value is None and spec.nullable:
+        return
+    kind = spec.kind
+    if kind == STR:
+        if not isinstance(value, str):
+            errors.append(_err(loc, "string_type"))
+    elif kind == INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            numeric = not isinstance(value, str) or _INT_RE.match(value)
+            errors.append(_err(loc, "int_type" if numeric else "int_parsing"))
+    elif kind == BOOL:
+        if not isinstance(value, bool):
+            errors.append(_err(loc, "bool_type"))
+    elif kind == NUMBER:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            numeric = not isinstance(value, str) or _FLOAT_RE.match(value)
+            errors.append(_err(loc, "float_type" if numeric else "float_parsing"))
+    elif kind == AMOUNT:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            # pydantic names each member of the failed union in the loc.
+            errors.append(_err((*loc, "float"), "float_type"))
+            errors.append(_err((*loc, "str"), "string_type"))
+    elif kind == LIST:
+        if not isinstance(value, list):
+            errors.append(_err(loc, "list_type"))
+        elif spec.item is not None:
+            for index, item in enumerate(value):
+                _check_value(item, spec.item, (*loc, index), errors, forbid_extra=forbid_extra)
+    elif kind == DICT:
+        if not isinstance(value, dict):
+            errors.append(_err(loc, "dict_type"))
+        elif spec.model is not None:
+            # Nested native objects of untyped bodies: types only, extra keys pass through.
+            _check_model(value, spec.model, loc, errors, forbid_extra=False)
+    elif kind == MODEL:
+        assert spec.model is not None
+        _check_model(value, spec.model, loc, errors, forbid_extra=forbid_extra)
+
+
+# --- JSON and path parsing ----------------------------------------------------------------
+
+
+def parse_json(raw: bytes) -> tuple[Any, list[ValidationErrorDict]]:
+    """Decode a request body: ``MISSING`` when empty, or a ``json_invalid`` error."""
+    if not raw:
+        return MISSING, []
+    try:
+        return json.loads(raw), []
+    except json.JSONDecodeError as exc:
+        pos, reason = exc.pos, exc.msg
+    except UnicodeDecodeError as exc:
+        pos, reason = exc.start, "Invalid UTF-8"
+    error = {
+        "loc": ["body", pos],
+        "msg": "JSON decode error",
+        "type": "json_invalid",
+        "ctx": {"error": reason},
+    }
+    return None, [error]
+
+
+def parse_path_int(text: str, name: str) -> tuple[int | None, list[ValidationErrorDict]]:
+    """Parse an integer path parameter the way FastAPI does (lax: ``"42"`` is fine)."""
+    if _INT_RE.match(text):
+        return int(text), []
+    return None, [_err(("path", name), "int_parsing")]
+
+
+def validate_body(
+    body: Any, model: Model, *, typed: bool, strict: bool
+) -> list[ValidationErrorDict]:
+    """Return the 422 ``detail`` list for ``body`` (empty when valid).
+
+    Typed bodies are checked against ``model`` (unknown keys rejected only when
+    ``strict``). Untyped bodies must be objects; with ``strict`` their documented keys are
+    type-checked too and unknown keys rejected.
+    """
+    if body is MISSING or body is None:
+        # FastAPI treats a JSON ``null`` body like an absent one.
+        return [_err(("body",), "missing")]
+    errors: list[ValidationErrorDict] = []
+    if typed:
+        _check_model(body, model, ("body",), errors, forbid_extra=strict)
+    elif not isinstance(body, dict):
+        errors.append(_err(("body",), "dict_type"))
+    elif strict:
+        _check_model(body, model, ("body",), errors, forbid_extra=True)
+    return errors
+
+
+def typed_payload(body: dict[str, Any], model: Model) -> dict[str, Any]:
+    """What a pydantic model would keep: declared keys only, defaults filled, no credentials."""
+    payload: dict[str, Any] = {}
+    for name, spec in model.fields.items():
+        if name == "credentials":
+            continue
+        if name in body:
+            payload[name] = body[name]
+        elif spec.default is not _NO_DEFAULT:
+            payload[name] = spec.default
+    return payload
+
+
+def credentials_login(credentials: Any) -> str | None:
+    """The Chorus Pro login of a well-formed ``credentials`` object, else ``None``."""
+    if not isinstance(credentials, dict):
+        return None
+    for name in _CREDENTIAL_STRINGS:
+        if not isinstance(credentials.get(name), str):
+            return None
+    login: str = credentials["chorusProLogin"]
+    return login
+
+
+# --- The models ---------------------------------------------------------------------------
+
+_S = Field(STR)
+_S_NULL = Field(STR, nullable=True)
+_S_REQ = Field(STR, required=True)
+_I = Field(INT)
+_I_REQ = Field(INT, required=True)
+_B = Field(BOOL)
+_N = Field(NUMBER)
+_D = Field(DICT)
+_STR_LIST = Field(LIST, item=_S)
+_INT_LIST = Field(LIST, item=_I)
+
+_CREDENTIAL_STRINGS: Final = (
+    "pisteClientId",
+    "pisteClientSecret",
+    "chorusProLogin",
+    "chorusProPassword",
+)
+
+CREDENTIALS: Final = Model(
+    "ChorusProCredentials",
+    {
+        **dict.fromkeys(_CREDENTIAL_STRINGS, _S_REQ),
+        "sandbox": Field(BOOL, default=True),
+    },
+)
+_CREDENTIALS_FIELD = Field(MODEL, nullable=True, model=CREDENTIALS)
+_AMOUNT_REQ = Field(AMOUNT, required=True)
+
+# Typed bodies (FP). ``credentials`` comes last: the server's 422 lists it after the
+# invoice fields (examples/error-422.response.json).
+TYPED_MODELS: Final[dict[str, Model]] = {
+    "structures/rechercher": Model(
+        "SearchStructureRequest",
+        {
+            "structureIdentifier": _S_NULL,
+            "structureIdentifierType": _S_NULL,
+            "companyName": _S_NULL,
+            "restrictPrivateStructures": Field(BOOL, default=False),
+            "credentials": _CREDENTIALS_FIELD,
+        },
+    ),
+    "structures/consulter": Model(
+        "GetStructureRequest",
+        {
+            "structureId": _I_REQ,
+            "languageCode": Field(STR, default="fr"),
+            "credentials": _CREDENTIALS_FIELD,
+        },
+    ),
+    "structures/obtenir-id-depuis-siret": Model(
+        "GetChorusProIdRequest",
+        {
+            "siret": _S_REQ,
+            "identifierType": Field(STR, default="SIRET"),
+            "credentials": _CREDENTIALS_FIELD,
+        },
+    ),
+    "factures/soumettre": Model(
+        "SubmitInvoiceRequest",
+        {
+            "invoiceNumber": _S_REQ,
+            "invoiceDate": _S_REQ,
+            "paymentDueDate": _S_NULL,
+            "structureId": _I_REQ,
+            "serviceCode": _S_NULL,
+            "engagementNumber": _S_NULL,
+            "totalNetAmount": _AMOUNT_REQ,
+            "vatAmount": _AMOUNT_REQ,
+            "totalGrossAmount": _AMOUNT_REQ,
+            "mainAttachmentId": Field(INT, nullable=True),
+            "mainAttachmentLabel": _S_NULL,
+            "comment": _S_NULL,
+            "purchaseOrderReference": _S_NULL,
+            "contractReference": _S_NULL,
+            "credentials": _CREDENTIALS_FIELD,
+        },
+    ),
+    "factures/consulter": Model(
+        "GetInvoiceRequest",
+        {"chorusInvoiceId": _I_REQ, "credentials": _CREDENTIALS_FIELD},
+    ),
+}
+
+# Untyped bodies: the documented (DOC) and native (NAT) keys of REFERENCE.md §6. Used only
+# in strict mode, as FastAPI would check them if the bodies were typed with every key
+# optional. Values may be null (an optional field of a generated model).
+
+
+def _untyped(name: str, fields: dict[str, Field]) -> Model:
+    nullable = {key: replace(spec, nullable=True) for key, spec in fields.items()}
+    nullable["credentials"] = _CREDENTIALS_FIELD
+    nullable["idUtilisateurCourant"] = Field(INT, nullable=True)
+    return Model(name, nullable)
+
+
+_PAGINATION = Field(
+    DICT,
+    model=Model(
+        "Pagination",
+        {"pageResultatDemandee": _I, "nbResultatsParPage": _I, "triColonne": _S, "triSens": _S},
+    ),
+)
+_DATE_RANGES = {
+    f"periodeDate{what}{end}": _S
+    for what in ("Facture", "Depot", "HeureEtatCourant")
+    for end in ("Du", "Au")
+}
+
+
+def _amount_ranges(apayer: str) -> dict[str, Field]:
+    return {f"montant{what}{end}": _N for what in ("HT", "TTC", apayer) for end in ("Min", "Max")}
+
+
+UNTYPED_MODELS: Final[dict[str, Model]] = {
+    "factures/rechercher-fournisseur": _untyped(
+        "RechercherFournisseur",
+        {
+            "numeroFacture": _S,
+            **_DATE_RANGES,
+            "statutCourant": _STR_LIST,
+            "listeDestinataire": Field(
+                LIST,
+                item=Field(
+                    DICT,
+                    model=Model(
+                        "Destinataire",
+                        {
+                            "idDestinataire": _I,
+                            "listeIdServiceExecutant": _INT_LIST,
+                            "raisonSocialeStuctDmd": _S,
+                        },
+                    ),
+                ),
+            ),
+            **_amount_ranges("Apayer"),
+            "typeFacture": _S,
+            "numeroBonCommande": _S,
+            "numeroMarche": _S,
+            "numeroFactureOrigine": _S,
+            "numeroFluxDepot": _S,
+            "idFournisseur": _I,
+            "idServiceFournisseur": _I,
+            "idStructureValideur": _I,
+            "modeDepot": _S,
+            "rejetTraite": _B,
+            "rechercheSirenDestinataire": _B,
+            "recupererTaille": _B,
+            "idUtilisateurCreateur": _INT_LIST,
+            "cadreFacturation": _D,
+            "coordonneeBancaire": _I,
+            "rechercheFactureParFournisseur": _PAGINATION,
+        },
+    ),
+    "factures/rechercher-destinataire": _untyped(
+        "RechercherDestinataire",
+        {
+            "factureTelechargeeParDestinataire": _B,
+            **_DATE_RANGES,
+            "statutCourant": _STR_LIST,
+            "listeFournisseurs": Field(
+                LIST,
+                item=Field(
+                    DICT,
+                    model=Model("Fournisseur", {"idFournisseur": _I, "listeIdService": _INT_LIST}),
+                ),
+            ),
+            "rechercheSirenFournisseur": _B,
+            "idDestinataire": _I,
+            "idServiceExecutant": _I,
+            "idStructureValideur": _I,
+            "cadreFacturation": _S,
+            "listeTypeFacture": _STR_LIST,
+            "listeTypeFactureTravaux": _STR_LIST,
+            "typeDemandePaiement": _S,
+            **_amount_ranges("Apayer"),
+            "numeroFacture": _S,
+            "numeroBonCommande": _S,
+            "numeroMarche": _S,
+            "recupererTaille": _B,
+            "paramRecherche": _PAGINATION,
+        },
+    ),
+    "factures/telecharger-groupe": _untyped(
+        "TelechargerGroupe",
+        {
+            "listeIdentifiantsFactureCPP": _INT_LIST,
+            "inclurePiecesJointes": _B,
+            "formatFichier": _S,
+            "listeFacture": Field(LIST, item=Field(DICT, model=Model("F", {"idFacture": _I}))),
+            "format": _S,
+            "avecPiecesJointesComplementaires": _S,
+        },
+    ),
+    "factures/traiter-facture-recue": _untyped(
+        "TraiterFactureRecue",
+        {
+            "identifiantFactureCPP": _I,
+            "nouveauStatut": _S,
+            "motifRejet": _S,
+            "commentaire": _S,
+            "numeroDPMandat": _S,
+            "idFacture": _I,
+            "motif": _S,
+        },
+    ),
+    "factures/completer": _untyped(
+        "Completer",
+        {
+            "identifiantFactureCPP": _I,
+            "commentaire": _S,
+            "listePiecesJointes": Field(
+                LIST,
+                item=Field(
+                    DICT,
+                    model=Model("PieceJointe", {"pieceJointeIdFichier": _I, "pieceJointeNom": _S}),
+                ),
+            ),
+            "pieceJointeComplementaire": Field(
+                LIST,
+                item=Field(
+                    DICT,
+                    model=Model(
+                        "PieceJointeComplementaire",
+                        {
+                            "pieceJointeComplementaireId": _I,
+                            "pieceJointeComplementaireDesignation": _S,
+                            "pieceJointeComplementaireType": _S,
+                            "pieceJointeComplementaireNumeroLigneFacture": _I,
+                        },
+                    ),
+                ),
+            ),
+        },
+    ),
+    "factures/recycler": _untyped(
+        "Recycler",
+        {
+            "identifiantFactureCPP": _I,
+            "idStructureCPP": _I,
+            "codeService": _S,
+            "numeroEngagement": _S,
+            "destinataire": _D,
+            "reference": _D,
+            "commentaire": _S,
+        },
+    ),
+    "transverses/ajouter-fichier": _untyped(
+        "AjouterFichier",
+        {
+            "pieceJointeFichier": _S,
+            "pieceJointeNom": _S,
+            "pieceJointeTypeMime": _S,
+            "pieceJointeExtension": _S,
+        },
+    ),
+    "factures/valideur/rechercher": _untyped(
+        "ValideurRechercher",
+        {
+            "idStructureValideur": _I,
+            "idDestinataire": _I,
+            "idServiceExecutant": _I,
+            "idFournisseur": _I,
+            "idServiceFournisseur": _I,
+            "idStructureMoa": _I,
+            "idStructureMoe": _I,
+            "periodeDateDepotDu": _S,
+            "periodeDateDepotAu": _S,
+            "periodeDateFactureDu": _S,
+            "periodeDateFactureAu": _S,
+            "statutCourant": _STR_LIST,
+            "numeroFacture": _S,
+            "numeroEngagement": _S,
+            "numeroMarche": _S,
+            "listeTypeFacture": _STR_LIST,
+            "listeTypeFactureTravaux": _STR_LIST,
+            **_amount_ranges("APayer"),
+            "rechercheSirenDestinataire": _B,
+            "rechercheSirenFournisseur": _B,
+            "typeDemandePaiement": _S,
+            "cadreFacturation": _D,
+            "pagination": _PAGINATION,
+        },
+    ),
+    "factures/valideur/consulter": _untyped(
+        "ValideurConsulter",
+        {"idFacture": _I, "codeLangue": _S, "identifiantFactureCPP": _I},
+    ),
+    "factures/valideur/traiter": _untyped(
+        "ValideurTraiter",
+        {
+            "idFacture": _I,
+            "action": _S,
+            "motifRefus": _S,
+            "complementInfo": _S,
+            "idPieceJointe": _I,
+            "idValideur": _I,
+            "typeValideur": _S,
+        },
+    ),
+}
+
+TOKEN_REQUEST: Final = Model(
+    "TokenObtainRequest",
+    {"username": _S_REQ, "password": _S_REQ, "client_uid": _S_NULL},
+)
