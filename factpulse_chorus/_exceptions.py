@@ -1,0 +1,289 @@
+"""The exception tree of factpulse-chorus.
+
+Every error the SDK raises derives from :class:`FactPulseError`::
+
+    FactPulseError
+    ├── RequestValidationError          bad input, refused before sending (also a ValueError)
+    ├── ClientClosedError               the client was closed (also a RuntimeError)
+    ├── SyncInAsyncContextError         ChorusClient called from a thread running an event loop
+    ├── APIConnectionError              the server could not be reached, or the connection broke
+    │   ├── APITimeoutError             the request timed out
+    │   └── OutcomeUnknownError         a state-changing request may or may not have been processed
+    ├── APIStatusError                  the server answered with a 4xx/5xx status
+    │   ├── BadRequestError             400
+    │   ├── AuthenticationError         401
+    │   ├── PermissionDeniedError       403
+    │   ├── NotFoundError               404
+    │   ├── UnprocessableEntityError    422 (``errors``: the parsed ``{loc, msg, type}`` list)
+    │   ├── RateLimitError              429 (``retry_after`` in seconds, when the server said)
+    │   └── ServerError                 5xx
+    ├── ChorusProBusinessError          HTTP 200 with a non-zero ``returnCode``/``codeRetour``
+    │   └── StructureNotFoundError      ``obtenir-id-depuis-siret`` found no (or several) structures
+    └── ResponseDecodeError             the body is not the JSON we expect
+
+Messages never contain secrets: request bodies are not echoed, and the server's
+text is cut short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChorusProBusinessError",
+    "ClientClosedError",
+    "FactPulseError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestValidationError",
+    "ResponseDecodeError",
+    "ServerError",
+    "StructureNotFoundError",
+    "SyncInAsyncContextError",
+    "UnprocessableEntityError",
+]
+
+_SNIPPET = 200
+
+
+def _snippet(text: str, limit: int = _SNIPPET) -> str:
+    text = text.replace("\n", " ").strip()
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class FactPulseError(Exception):
+    """Base class of every error raised by factpulse-chorus."""
+
+    message: str
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RequestValidationError(FactPulseError, ValueError):
+    """An argument breaks a rule of the API; raised before anything is sent.
+
+    ``field`` is the Python argument name (``invoice_number``, ``credentials.chorus_pro_login``)
+    and ``rule`` says what is expected.
+    """
+
+    field: str
+    rule: str
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field = field
+        self.rule = rule
+
+
+class ClientClosedError(FactPulseError, RuntimeError):
+    """The client has been closed and cannot send requests any more."""
+
+
+class SyncInAsyncContextError(FactPulseError, RuntimeError):
+    """A blocking :class:`ChorusClient` method was called from a thread running an event loop.
+
+    It would block that loop; use :class:`AsyncChorusClient` there, or run the blocking
+    call in a worker thread.
+    """
+
+
+class APIConnectionError(FactPulseError):
+    """The request did not get a complete HTTP response (connection refused, reset, ...)."""
+
+    method: str
+    url: str
+
+    def __init__(self, message: str, *, method: str, url: str) -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, read or total timeout)."""
+
+
+class OutcomeUnknownError(APIConnectionError):
+    """A state-changing request was sent but its outcome is unknown.
+
+    The connection broke or timed out after the request had left, so the server
+    may have processed it. The SDK never resends such a request blindly: check
+    first (for a submission, look ``invoice_number`` up with
+    ``factures.rechercher_fournisseur``), or use the safe submission path.
+    """
+
+    operation: str
+    invoice_number: str | None
+    invoice_id: int | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        operation: str,
+        invoice_number: str | None = None,
+        invoice_id: int | None = None,
+    ) -> None:
+        super().__init__(message, method=method, url=url)
+        self.operation = operation
+        self.invoice_number = invoice_number
+        self.invoice_id = invoice_id
+
+
+class APIStatusError(FactPulseError):
+    """The server answered with an error status (4xx or 5xx).
+
+    ``body`` is the decoded JSON body (or the text when it was not JSON),
+    ``headers`` the response headers and ``request_id`` the server's request id, if any.
+    """
+
+    status_code: int
+    body: Any
+    headers: Mapping[str, str]
+    request_id: str | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+        self.headers = dict(headers or {})
+        self.request_id = request_id
+
+
+class BadRequestError(APIStatusError):
+    """HTTP 400."""
+
+
+class AuthenticationError(APIStatusError):
+    """HTTP 401: missing, invalid or expired credentials (after one re-login)."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """HTTP 403."""
+
+
+class NotFoundError(APIStatusError):
+    """HTTP 404."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """HTTP 422: the server refused the request body.
+
+    ``errors`` holds the parsed ``detail`` list: dicts with ``loc``, ``msg`` and ``type``.
+    """
+
+    errors: Sequence[Mapping[str, Any]]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+        errors: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        super().__init__(
+            message, status_code=status_code, body=body, headers=headers, request_id=request_id
+        )
+        self.errors = list(errors)
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429. ``retry_after`` is the delay the server asked for, in seconds, if any."""
+
+    retry_after: float | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message, status_code=status_code, body=body, headers=headers, request_id=request_id
+        )
+        self.retry_after = retry_after
+
+
+class ServerError(APIStatusError):
+    """HTTP 5xx."""
+
+
+class ChorusProBusinessError(FactPulseError):
+    """Chorus Pro refused the request: HTTP 200 with a non-zero return code.
+
+    ``code`` is ``returnCode`` (typed endpoints) or ``codeRetour`` (native ones),
+    ``libelle`` the message, ``body`` the whole decoded body.
+    """
+
+    code: int
+    libelle: str
+    body: Any
+
+    def __init__(self, code: int, libelle: str, *, body: Any = None) -> None:
+        super().__init__(f"Chorus Pro business error {code}: {_snippet(libelle)}")
+        self.code = code
+        self.libelle = libelle
+        self.body = body
+
+
+class StructureNotFoundError(ChorusProBusinessError):
+    """No structure, or more than one, matches the identifier (``structureId == 0``)."""
+
+    identifier: str
+
+    def __init__(self, identifier: str, libelle: str, *, body: Any = None) -> None:
+        super().__init__(0, libelle, body=body)
+        self.identifier = identifier
+        self.message = f"no single structure matches {identifier!r}: {_snippet(libelle)}"
+        self.args = (self.message,)
+
+
+class ResponseDecodeError(FactPulseError):
+    """The response body is not the JSON the API documents.
+
+    Carries the HTTP status, the content type and a short snippet of the body.
+    """
+
+    status_code: int
+    content_type: str
+    snippet: str
+
+    def __init__(
+        self, reason: str, *, status_code: int, content_type: str = "", snippet: str = ""
+    ) -> None:
+        short = _snippet(snippet, 120)
+        tail = f"; body starts with {short!r}" if short else ""
+        super().__init__(
+            f"could not decode the response (HTTP {status_code}, "
+            f"{content_type or 'no content type'}): {reason}{tail}"
+        )
+        self.status_code = status_code
+        self.content_type = content_type
+        self.snippet = short

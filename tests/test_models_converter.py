@@ -1,0 +1,1769 @@
+"""The models and the converter: wire names, examples, round trips, lenient decoding."""
+
+from __future__ import annotations
+
+import base64
+import json
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from factpulse_chorus import RequestValidationError, ResponseDecodeError
+from factpulse_chorus._converter import from_wire, parse_date, to_wire
+from factpulse_chorus.models import common, factures, structures, transverses, valideur
+from factpulse_chorus.models.common import (
+    ACTION_STATUSES,
+    FINAL_STATUSES,
+    APIResponse,
+    ChorusProCredentials,
+    FileFormat,
+    InvoiceStatusCode,
+    PageInfo,
+    RawResponse,
+    SearchPagination,
+    SortDirection,
+    StructureStatus,
+    TargetStatus,
+    ValidatorAction,
+)
+
+# The spec's examples are inlined at the end of this file (EXAMPLES_JSON) so that the suite
+# runs anywhere; when the shared spec is present, a test checks the copy is still verbatim.
+SHARED_EXAMPLES = Path("/work/shared/api/examples")
+
+HYPOTHESIS = settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+def example(name: str) -> Any:
+    return json.loads(json.dumps(_EXAMPLES[name]))  # a fresh copy each time
+
+
+def wire_round_trip(obj: Any) -> Any:
+    """to_wire -> real JSON text -> from_wire."""
+    return from_wire(json.loads(json.dumps(to_wire(obj))), type(obj))
+
+
+CREDENTIALS = ChorusProCredentials(
+    piste_client_id="3f2a9c1e-5b7d-4e8f-a6c2-91d0b4e7f123",
+    piste_client_secret="FAKE-piste-secret-8d41c2e9b7a6",
+    chorus_pro_login="TECH_84213765500010@cpro.fr",
+    chorus_pro_password="FAKE-cpro-password-Q7m2",
+)
+
+# --- every endpoint: request class, response class, example name ------------------------------
+
+ENDPOINTS: list[tuple[str, type | None, type]] = [
+    ("structures-rechercher", structures.RechercherStructuresRequest,
+     structures.RechercherStructuresResponse),
+    ("structures-consulter", structures.ConsulterStructureRequest,
+     structures.ConsulterStructureResponse),
+    ("structures-services", None, structures.ListerServicesResponse),
+    ("structures-obtenir-id-depuis-siret", structures.ObtenirIdDepuisSiretRequest,
+     structures.ObtenirIdDepuisSiretResponse),
+    ("factures-soumettre", factures.SoumettreFactureRequest, factures.SoumettreFactureResponse),
+    ("factures-consulter", factures.ConsulterFactureRequest, factures.ConsulterFactureResponse),
+    ("factures-rechercher-fournisseur", factures.RechercherFournisseurRequest,
+     factures.RechercherFournisseurResponse),
+    ("factures-rechercher-destinataire", factures.RechercherDestinataireRequest,
+     factures.RechercherDestinataireResponse),
+    ("factures-telecharger-groupe", factures.TelechargerGroupeRequest,
+     factures.TelechargerGroupeResponse),
+    ("factures-traiter-facture-recue", factures.TraiterFactureRecueRequest,
+     factures.TraiterFactureRecueResponse),
+    ("factures-completer", factures.CompleterFactureRequest, factures.CompleterFactureResponse),
+    ("factures-recycler", factures.RecyclerFactureRequest, factures.RecyclerFactureResponse),
+    ("transverses-ajouter-fichier", transverses.AjouterFichierRequest,
+     transverses.AjouterFichierResponse),
+    ("valideur-rechercher", valideur.ValideurRechercherRequest,
+     valideur.ValideurRechercherResponse),
+    ("valideur-consulter", valideur.ValideurConsulterRequest, valideur.ValideurConsulterResponse),
+    ("valideur-traiter", valideur.ValideurTraiterRequest, valideur.ValideurTraiterResponse),
+]  # fmt: skip
+
+# The wire name of every request attribute, in attribute order (``extra`` excluded).
+REQUEST_WIRE_NAMES: dict[type, str] = {
+    ChorusProCredentials: (
+        "pisteClientId pisteClientSecret chorusProLogin chorusProPassword sandbox"
+    ),
+    SearchPagination: "pageResultatDemandee nbResultatsParPage triColonne triSens",
+    structures.RechercherStructuresRequest: (
+        "structureIdentifier structureIdentifierType companyName restrictPrivateStructures "
+        "credentials"
+    ),
+    structures.ConsulterStructureRequest: "structureId languageCode credentials",
+    structures.ListerServicesRequest: "idStructureCPP",
+    structures.ObtenirIdDepuisSiretRequest: "siret identifierType credentials",
+    factures.SoumettreFactureRequest: (
+        "invoiceNumber invoiceDate paymentDueDate structureId serviceCode engagementNumber "
+        "totalNetAmount vatAmount totalGrossAmount mainAttachmentId mainAttachmentLabel comment "
+        "purchaseOrderReference contractReference credentials"
+    ),
+    factures.ConsulterFactureRequest: "chorusInvoiceId credentials",
+    factures.FiltreDestinataire: "idDestinataire listeIdServiceExecutant raisonSocialeStuctDmd",
+    factures.RechercherFournisseurRequest: (
+        "numeroFacture periodeDateFactureDu periodeDateFactureAu periodeDateDepotDu "
+        "periodeDateDepotAu periodeDateHeureEtatCourantDu periodeDateHeureEtatCourantAu "
+        "statutCourant listeDestinataire montantHTMin montantHTMax montantTTCMin montantTTCMax "
+        "montantApayerMin montantApayerMax typeFacture numeroBonCommande numeroMarche "
+        "numeroFactureOrigine numeroFluxDepot idFournisseur idServiceFournisseur "
+        "idStructureValideur modeDepot rejetTraite rechercheSirenDestinataire recupererTaille "
+        "idUtilisateurCreateur cadreFacturation coordonneeBancaire "
+        "rechercheFactureParFournisseur credentials"
+    ),
+    factures.FiltreFournisseur: "idFournisseur listeIdService",
+    factures.RechercherDestinataireRequest: (
+        "factureTelechargeeParDestinataire periodeDateDepotDu periodeDateDepotAu "
+        "periodeDateFactureDu periodeDateFactureAu periodeDateHeureEtatCourantDu "
+        "periodeDateHeureEtatCourantAu statutCourant listeFournisseurs rechercheSirenFournisseur "
+        "idDestinataire idServiceExecutant idStructureValideur cadreFacturation listeTypeFacture "
+        "listeTypeFactureTravaux typeDemandePaiement montantHTMin montantHTMax montantTTCMin "
+        "montantTTCMax montantApayerMin montantApayerMax numeroFacture numeroBonCommande "
+        "numeroMarche recupererTaille paramRecherche credentials"
+    ),
+    factures.TelechargerGroupeRequest: (
+        "listeIdentifiantsFactureCPP inclurePiecesJointes formatFichier credentials"
+    ),
+    factures.TraiterFactureRecueRequest: (
+        "identifiantFactureCPP nouveauStatut motifRejet commentaire numeroDPMandat credentials"
+    ),
+    factures.PieceJointeComplementaire: "pieceJointeIdFichier pieceJointeNom",
+    factures.CompleterFactureRequest: (
+        "identifiantFactureCPP commentaire listePiecesJointes credentials"
+    ),
+    factures.RecyclerFactureRequest: (
+        "identifiantFactureCPP idStructureCPP codeService numeroEngagement credentials"
+    ),
+    transverses.AjouterFichierRequest: (
+        "pieceJointeFichier pieceJointeNom pieceJointeTypeMime pieceJointeExtension credentials"
+    ),
+    valideur.ValideurRechercherRequest: (
+        "idStructureValideur idDestinataire idServiceExecutant idFournisseur "
+        "idServiceFournisseur idStructureMoa idStructureMoe periodeDateDepotDu "
+        "periodeDateDepotAu periodeDateFactureDu periodeDateFactureAu statutCourant "
+        "numeroFacture numeroEngagement numeroMarche listeTypeFacture listeTypeFactureTravaux "
+        "montantHTMin montantHTMax montantTTCMin montantTTCMax montantAPayerMin "
+        "montantAPayerMax rechercheSirenDestinataire rechercheSirenFournisseur "
+        "typeDemandePaiement cadreFacturation pagination credentials"
+    ),
+    valideur.ValideurConsulterRequest: "idFacture codeLangue credentials",
+    valideur.ValideurTraiterRequest: (
+        "idFacture action motifRefus complementInfo idPieceJointe idValideur typeValideur "
+        "credentials"
+    ),
+}
+
+REQUEST_CLASSES = [cls for _, cls, _ in ENDPOINTS if cls is not None] + [
+    structures.ListerServicesRequest
+]
+RESPONSE_CLASSES = [cls for _, _, cls in ENDPOINTS]
+NESTED_RESPONSE_CLASSES = [
+    PageInfo,
+    structures.StructureInfo,
+    structures.StructureParameters,
+    structures.StructureService,
+    factures.InvoiceStatus,
+    factures.FactureFournisseur,
+    factures.FactureDestinataire,
+    valideur.FactureValideur,
+    valideur.FactureDetail,
+]
+
+
+def expected_names(cls: type) -> dict[str, str]:
+    fields = [a.name for a in attrs.fields(cls) if a.name != "extra"]
+    names = REQUEST_WIRE_NAMES[cls].split()
+    assert len(fields) == len(names), cls
+    return dict(zip(fields, names, strict=True))
+
+
+# --- hypothesis strategies built from the attrs fields ---------------------------------------
+
+_TEXT = st.text(max_size=12)
+_NON_BLANK = st.text(min_size=1, max_size=12).filter(lambda s: s.strip())
+_IDS = st.integers(min_value=1, max_value=2**53)
+_AMOUNTS = st.decimals(
+    min_value=-(10**9), max_value=10**9, places=2, allow_nan=False, allow_infinity=False
+)
+_OFFSETS = st.integers(min_value=-23 * 60, max_value=23 * 60).map(
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
+_DATETIMES = st.datetimes(timezones=st.none() | st.just(timezone.utc) | _OFFSETS)
+_JSON_SCALARS = st.none() | st.booleans() | st.integers(-(10**6), 10**6) | _TEXT
+_STATUS_CODES = st.sampled_from(list(InvoiceStatusCode)) | _NON_BLANK.map(InvoiceStatusCode)
+
+
+def _digits_with_luhn(prefix_length: int) -> st.SearchStrategy[str]:
+    def complete(prefix: str) -> str:
+        for key in "0123456789":
+            candidate = prefix + key
+            total = 0
+            for position, char in enumerate(reversed(candidate)):
+                digit = int(char) * (2 if position % 2 else 1)
+                total += digit - 9 if digit > 9 else digit
+            if total % 10 == 0:
+                return candidate
+        raise AssertionError("unreachable")
+
+    return st.text("0123456789", min_size=prefix_length, max_size=prefix_length).map(complete)
+
+
+VALID_SIRETS = _digits_with_luhn(13)
+
+
+def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
+    if get_origin(tp) in (Union, types.UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+    return tp, False
+
+
+def strategy_for(tp: Any, *, request: bool) -> st.SearchStrategy[Any]:
+    inner, optional = _unwrap_optional(tp)
+    strategy = _strategy_for(inner, request=request)
+    return st.none() | strategy if optional else strategy
+
+
+def _strategy_for(tp: Any, *, request: bool) -> st.SearchStrategy[Any]:
+    origin = get_origin(tp)
+    if origin is tuple:
+        return st.lists(strategy_for(get_args(tp)[0], request=request), max_size=3).map(tuple)
+    if origin in (Mapping, dict) or tp is Mapping:
+        return st.dictionaries(_TEXT, _JSON_SCALARS, max_size=3)
+    if tp is int:
+        return _IDS if request else st.integers(-(2**63), 2**63)
+    if tp is str:
+        return _NON_BLANK if request else st.text(max_size=20)
+    if tp is bool:
+        return st.booleans()
+    if tp is Decimal:
+        return _AMOUNTS
+    if tp is date:
+        return st.dates() if request else st.dates() | _DATETIMES
+    if tp is InvoiceStatusCode:
+        return _STATUS_CODES
+    if tp is StructureStatus:
+        return st.sampled_from(list(StructureStatus)) | _NON_BLANK.map(StructureStatus)
+    if isinstance(tp, type) and issubclass(tp, common._WireEnum):
+        return st.sampled_from(list(tp))
+    if attrs.has(tp):
+        return model_strategy(tp, request=request)
+    raise NotImplementedError(tp)  # pragma: no cover - a new field type needs a strategy
+
+
+# Request fields whose values follow a rule the generic strategies do not know.
+REQUEST_OVERRIDES: dict[str, st.SearchStrategy[Any]] = {
+    "invoice_number": st.from_regex(r"[A-Za-z0-9_/+\-]{1,20}", fullmatch=True),
+    "siret": VALID_SIRETS,
+    "identifier_type": st.sampled_from([None, "SIRET", "UE_HORS_FRANCE"]),
+    "structure_identifier_type": st.sampled_from([None, "UE_HORS_FRANCE", "AUTRE"]),
+    "language_code": st.sampled_from([None, "fr", "en"]),
+    "code_langue": st.sampled_from([None, "FR", "EN"]),
+    "page_size": st.none() | st.integers(1, 200),
+    "page": st.integers(1, 10_000),
+    "piece_jointe_fichier": st.binary(max_size=64).map(lambda b: base64.b64encode(b).decode()),
+    "piece_jointe_extension": _NON_BLANK.filter(lambda s: not s.startswith(".")),
+    "periode_date_heure_etat_courant_du": st.none() | st.dates() | _DATETIMES,
+    "periode_date_heure_etat_courant_au": st.none() | st.dates() | _DATETIMES,
+    "liste_identifiants_facture_cpp": st.lists(_IDS, min_size=1, max_size=4).map(tuple),
+    "extra": st.dictionaries(
+        st.sampled_from(["idUtilisateurCourant", "champNatifFutur", "x"]), _JSON_SCALARS
+    ),
+    "credentials": st.none()
+    | st.builds(
+        ChorusProCredentials,
+        piste_client_id=_NON_BLANK,
+        piste_client_secret=_NON_BLANK,
+        chorus_pro_login=_NON_BLANK,
+        chorus_pro_password=_NON_BLANK,
+        sandbox=st.booleans(),
+    ),
+}
+
+
+def _resolved_fields(cls: type) -> tuple[attrs.Attribute[Any], ...]:
+    attrs.resolve_types(cls)
+    return tuple(attrs.fields(cls))
+
+
+@st.composite
+def _build(draw: Callable[..., Any], cls: type, request: bool) -> Any:
+    kwargs: dict[str, Any] = {}
+    for a in _resolved_fields(cls):
+        if a.name == "raw":
+            continue
+        if request and a.name in REQUEST_OVERRIDES:
+            kwargs[a.name] = draw(REQUEST_OVERRIDES[a.name])
+        else:
+            kwargs[a.name] = draw(strategy_for(a.type, request=request))
+    if cls is factures.SoumettreFactureRequest:
+        kwargs["total_gross_amount"] = kwargs["total_net_amount"] + kwargs["vat_amount"]
+    try:
+        return cls(**kwargs)
+    except RequestValidationError:
+        assume(False)  # a cross-field rule (reason required, "at least one of"...)
+        raise  # pragma: no cover
+
+
+_STRATEGIES: dict[tuple[type, bool], st.SearchStrategy[Any]] = {}
+
+
+def model_strategy(cls: type, *, request: bool) -> st.SearchStrategy[Any]:
+    key = (cls, request)
+    if key not in _STRATEGIES:
+        _STRATEGIES[key] = st.deferred(lambda: _build(cls, request))
+    return _STRATEGIES[key]
+
+
+# --- round trips -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cls", RESPONSE_CLASSES + NESTED_RESPONSE_CLASSES, ids=lambda c: c.__name__
+)
+def test_response_models_round_trip_through_json(cls: type) -> None:
+    @HYPOTHESIS
+    @given(model_strategy(cls, request=False))
+    def check(obj: Any) -> None:
+        assert wire_round_trip(obj) == obj
+
+    check()
+
+
+def _check_request_body(obj: Any, body: Mapping[str, Any]) -> None:
+    names = expected_names(type(obj))
+    expected = {names[name] for name in names if getattr(obj, name) is not None}
+    extra = dict(getattr(obj, "extra", {}))
+    assert set(body) == expected | set(extra)
+    for key, value in extra.items():
+        assert body[key] == value
+    for name, wire in names.items():
+        value = getattr(obj, name)
+        if attrs.has(type(value)):
+            _check_request_body(value, body[wire])
+        elif isinstance(value, tuple) and value and attrs.has(type(value[0])):
+            assert len(body[wire]) == len(value)
+            for item, item_body in zip(value, body[wire], strict=True):
+                _check_request_body(item, item_body)
+        elif isinstance(value, Decimal):
+            if type(obj) is factures.SoumettreFactureRequest:
+                assert body[wire] == f"{value:.2f}"  # typed endpoint: a 2-decimal string
+            else:
+                assert isinstance(body[wire], (int, float))  # native: a JSON number
+                assert Decimal(repr(body[wire])) == value
+        elif isinstance(value, datetime):
+            assert parse_date(body[wire]) == value
+        elif isinstance(value, date):
+            assert body[wire] == value.isoformat()
+        elif isinstance(value, common._WireEnum):
+            assert body[wire] == value.value
+            assert type(body[wire]) is str
+
+
+@pytest.mark.parametrize("cls", REQUEST_CLASSES, ids=lambda c: c.__name__)
+def test_request_bodies_use_exact_wire_names_and_leave_unset_fields_out(cls: type) -> None:
+    @HYPOTHESIS
+    @given(model_strategy(cls, request=True))
+    def check(obj: Any) -> None:
+        body = to_wire(obj)
+        json.dumps(body)  # really JSON
+        _check_request_body(obj, body)
+
+    check()
+
+
+def test_every_endpoint_has_a_request_and_a_response_model() -> None:
+    assert len(ENDPOINTS) == 16
+    for cls in [*REQUEST_CLASSES, SearchPagination, ChorusProCredentials]:
+        assert attrs.has(cls)
+        assert cls.__attrs_attrs__ is not None
+        assert cls in REQUEST_WIRE_NAMES
+    for cls in RESPONSE_CLASSES:
+        assert issubclass(cls, APIResponse)
+    for module in (common, structures, factures, transverses, valideur):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if isinstance(obj, type):
+                assert obj.__doc__, name
+                if attrs.has(obj):
+                    params = obj.__attrs_attrs__
+                    assert all(p.kw_only for p in params) or obj is RawResponse
+                    instance = object.__new__(obj)
+                    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+                        setattr(instance, params[0].name, None)
+
+
+# --- the examples, both ways -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "cls"), [(n, r) for n, _, r in ENDPOINTS])
+def test_every_example_response_parses_and_round_trips(name: str, cls: type) -> None:
+    data = example(f"{name}.response")
+    parsed = from_wire(data, cls)
+    assert wire_round_trip(parsed) == parsed
+    assert parsed.raw is None
+
+
+def test_typed_example_values() -> None:
+    invoice = from_wire(example("factures-consulter.response"), factures.ConsulterFactureResponse)
+    assert invoice.return_code == 0
+    assert invoice.chorus_invoice_id == 7412589
+    assert invoice.invoice_number == "F2025-0042"
+    assert invoice.invoice_date == date(2025, 3, 10)
+    assert invoice.total_gross_amount == Decimal("1250.50")
+    assert str(invoice.total_gross_amount) == "1250.50"
+    assert invoice.current_status is not None
+    assert invoice.current_status.code is InvoiceStatusCode.MISE_A_DISPOSITION
+    assert invoice.current_status.date == date(2025, 3, 10)
+    assert type(invoice.current_status.date) is date
+    assert invoice.recipient_structure_id == 25827464
+
+    found = from_wire(
+        example("structures-rechercher.response"), structures.RechercherStructuresResponse
+    )
+    assert found.total == 1
+    assert found.structures[0].structure_id == 25827464
+    assert found.structures[0].status is StructureStatus.ACTIVE
+
+    details = from_wire(
+        example("structures-consulter.response"), structures.ConsulterStructureResponse
+    )
+    assert details.parameters == structures.StructureParameters(
+        service_code_required=True,
+        engagement_number_required=False,
+        engagement_or_service_management=True,
+    )
+    services = from_wire(example("structures-services.response"), structures.ListerServicesResponse)
+    assert [s.service_code for s in services.services] == ["FIN-001", "TECH-002", "CULT-OLD"]
+    assert [s.service_code for s in services.active_services] == ["FIN-001", "TECH-002"]
+
+    ident = from_wire(
+        example("structures-obtenir-id-depuis-siret.response"),
+        structures.ObtenirIdDepuisSiretResponse,
+    )
+    assert ident.found
+    assert ident.structure_id == 25827464
+    assert not from_wire(
+        {"structureId": 0, "structureIdentifier": "x", "structureName": None, "message": "none"},
+        structures.ObtenirIdDepuisSiretResponse,
+    ).found
+
+    submitted = from_wire(example("factures-soumettre.response"), factures.SoumettreFactureResponse)
+    assert submitted.chorus_invoice_id == 7412589
+    assert submitted.deposit_flow_number == "CPP2025031000004217"
+
+
+def test_native_search_example_values() -> None:
+    supplier = from_wire(
+        example("factures-rechercher-fournisseur.response"), factures.RechercherFournisseurResponse
+    )
+    assert supplier.code_retour == 0
+    assert [f.invoice_id for f in supplier.liste_factures] == [7412589, 7398810]
+    first = supplier.liste_factures[0]
+    assert first.montant_ht == Decimal("1042.08")
+    assert first.montant_ttc == Decimal("1250.50")
+    assert first.montant_a_payer == Decimal("1250.5")
+    assert first.statut is InvoiceStatusCode.MISE_A_DISPOSITION
+    assert first.date_heure_etat_courant == datetime(
+        2025, 3, 13, 9, 41, tzinfo=timezone(timedelta(hours=1))
+    )
+    assert first.rejet_traite is False
+    assert supplier.liste_factures[1].montant_ht == Decimal("3000")
+    assert supplier.page_info == PageInfo(
+        page_courante=1, pages=1, nb_resultats_par_page=20, total=2
+    )
+    assert supplier.page_info.next_page is None
+
+    recipient = from_wire(
+        example("factures-rechercher-destinataire.response"),
+        factures.RechercherDestinataireResponse,
+    )
+    assert recipient.liste_factures[0].invoice_id == 7412589
+    assert recipient.liste_factures[0].facture_telechargee_par_destinataire is False
+    # Top-level pagination of this endpoint lands in the same place as parametresRetour.
+    assert recipient.page_info == PageInfo(
+        page_courante=1, pages=1, nb_resultats_par_page=10, total=1
+    )
+
+    validator = from_wire(
+        example("valideur-rechercher.response"), valideur.ValideurRechercherResponse
+    )
+    item = validator.liste_factures[0]
+    assert item.invoice_id == 7433150
+    assert item.statut is InvoiceStatusCode.A_VALIDER_1
+    assert item.montant_ttc == Decimal("6240")
+    assert item.identifiant_valideur == "90315528100012"
+    assert validator.page_info is not None
+    assert validator.page_info.total == 1
+
+
+def test_native_action_example_values() -> None:
+    traiter = from_wire(
+        example("factures-traiter-facture-recue.response"), factures.TraiterFactureRecueResponse
+    )
+    assert traiter.invoice_id == 7412589
+    assert traiter.nouveau_statut is InvoiceStatusCode.SUSPENDUE
+    assert traiter.date_traitement == date(2025, 3, 12)
+
+    completer = from_wire(example("factures-completer.response"), factures.CompleterFactureResponse)
+    assert completer.invoice_id == 7412589
+    assert completer.date_traitement == datetime(2025, 3, 13, 9, 41)
+
+    recycler = from_wire(example("factures-recycler.response"), factures.RecyclerFactureResponse)
+    assert recycler.invoice_id == 7420031
+    assert recycler.statut_facture is InvoiceStatusCode.DEPOSEE
+    assert recycler.date_depot == date(2025, 3, 18)
+
+    upload = from_wire(
+        example("transverses-ajouter-fichier.response"), transverses.AjouterFichierResponse
+    )
+    assert upload.attachment_id == 4817263
+    assert upload.libelle == "TRA_MSG_00.000"
+
+    decision = from_wire(example("valideur-traiter.response"), valideur.ValideurTraiterResponse)
+    assert decision.invoice_id == 7433150
+    assert decision.statut_facture is InvoiceStatusCode.VALIDEE_1
+
+    download = from_wire(
+        example("factures-telecharger-groupe.response"), factures.TelechargerGroupeResponse
+    )
+    assert download.fichier_base64 == "UEsDBBQAAAAIAGt0bVr2m1x0..."
+    assert download.content_kind == "zip"
+
+
+def test_validator_detail_example_values() -> None:
+    detail = from_wire(example("valideur-consulter.response"), valideur.ValideurConsulterResponse)
+    facture = detail.facture
+    assert facture is not None
+    assert facture.invoice_id == 7433150
+    assert facture.statut_facture is InvoiceStatusCode.A_VALIDER_1
+    assert facture.destinataire is not None
+    assert facture.destinataire.code_destinataire == "21999012400014"
+    assert facture.destinataire.adresse_destinataire_code_postal == "99100"
+    assert facture.fournisseur is not None
+    assert facture.fournisseur.coord_bancaires_fournisseur_id == 551203
+    assert facture.cadre_de_facturation is not None
+    assert facture.cadre_de_facturation.id_valideur1 == 31207718
+    assert facture.references is not None
+    assert facture.references.date_creation_facture == datetime(2025, 3, 14, 10, 5)
+    assert facture.references.date_echeance_paiement == date(2025, 4, 13)
+    assert facture.references.taille_totale_pieces_jointes == 245760
+    assert facture.montant_total == valideur.MontantTotal(
+        montant_ht_total=Decimal("5200"),
+        montant_tva=Decimal("1040"),
+        montant_ttc_avant_remise_global_ttc=Decimal("6240"),
+        montant_remise_globale_ttc=Decimal("0"),
+        montant_ttc_total=Decimal("6240"),
+        montant_a_payer=Decimal("6240"),
+    )
+    assert facture.piece_jointe_principale == valideur.PieceJointePrincipale(
+        id_piece_jointe_principale=4820115, id_liaison_piece_jointe_principale=9912034
+    )
+    assert facture.liste_des_pieces_jointes is not None
+    assert facture.liste_des_pieces_jointes.piece_jointe[0].piece_jointe_designation == (
+        "ST-2025-009.pdf"
+    )
+    assert facture.liste_des_pieces_jointes.total_liste_pieces_jointe == 1
+    assert facture.lignes_de_poste is not None
+    lines = facture.lignes_de_poste.ligne_poste
+    assert [line.ligne_poste_quantite for line in lines] == [Decimal(1), Decimal(120)]
+    assert lines[1].ligne_poste_montant_unitaire_ht == Decimal("10.0")
+    assert facture.lignes_de_poste.total_lignes_poste == 2
+    assert facture.recapitulatif_de_tva is not None
+    assert facture.recapitulatif_de_tva.ligne_tva[0].ligne_tva_taux_ref_valeur == Decimal("20.0")
+    assert facture.recapitulatif_de_tva.total_lignes_recapitulatives_tva == 1
+
+
+def _example_requests() -> list[tuple[str, Any]]:
+    pagination = SearchPagination
+    return [
+        (
+            "structures-rechercher",
+            structures.RechercherStructuresRequest(
+                structure_identifier="21999012400014",
+                structure_identifier_type="SIRET",
+                restrict_private_structures=False,
+            ),
+        ),
+        (
+            "structures-consulter",
+            structures.ConsulterStructureRequest(structure_id=25827464, language_code="fr"),
+        ),
+        (
+            "structures-obtenir-id-depuis-siret",
+            structures.ObtenirIdDepuisSiretRequest(
+                credentials=CREDENTIALS, siret="21999012400014", identifier_type="SIRET"
+            ),
+        ),
+        (
+            "factures-soumettre",
+            factures.SoumettreFactureRequest(
+                invoice_number="F2025-0042",
+                invoice_date=date(2025, 3, 10),
+                payment_due_date=date(2025, 4, 9),
+                structure_id=25827464,
+                service_code="FIN-001",
+                total_net_amount=Decimal("1042.08"),
+                vat_amount=Decimal("208.42"),
+                total_gross_amount=Decimal("1250.5"),  # sent as "1250.50"
+                main_attachment_id=4817263,
+                main_attachment_label="Facture F2025-0042 (Factur-X)",
+                comment="Maintenance du site web - fevrier 2025",
+                purchase_order_reference="BC-2025-117",
+                contract_reference="MAPA-2024-031",
+            ),
+        ),
+        ("factures-consulter", factures.ConsulterFactureRequest(chorus_invoice_id=7412589)),
+        (
+            "factures-rechercher-fournisseur",
+            factures.RechercherFournisseurRequest(
+                periode_date_depot_du=date(2025, 3, 1),
+                periode_date_depot_au=date(2025, 3, 31),
+                statut_courant=["MISE_A_DISPOSITION", "SUSPENDUE", "MISE_EN_PAIEMENT"],
+                liste_destinataire=[factures.FiltreDestinataire(id_destinataire=25827464)],
+                pagination=pagination(
+                    page=1, page_size=20, sort_column="dateDepot", sort_direction="Descendant"
+                ),
+            ),
+        ),
+        (
+            "factures-rechercher-destinataire",
+            factures.RechercherDestinataireRequest(
+                facture_telechargee_par_destinataire=False,
+                periode_date_depot_du=date(2025, 3, 1),
+                periode_date_depot_au=date(2025, 3, 31),
+                statut_courant=[InvoiceStatusCode.MISE_A_DISPOSITION, InvoiceStatusCode.COMPLETEE],
+                pagination=pagination(
+                    page=1,
+                    page_size=10,
+                    sort_column="dateDepot",
+                    sort_direction=SortDirection.DESCENDANT,
+                ),
+            ),
+        ),
+        (
+            "factures-telecharger-groupe",
+            factures.TelechargerGroupeRequest(
+                liste_identifiants_facture_cpp=[7412589, 7398810],
+                inclure_pieces_jointes=True,
+                format_fichier=FileFormat.ZIP,
+            ),
+        ),
+        (
+            "factures-traiter-facture-recue",
+            factures.TraiterFactureRecueRequest(
+                identifiant_facture_cpp=7412589,
+                nouveau_statut=TargetStatus.SUSPENDUE,
+                motif_rejet="Bon de commande signe manquant",
+                commentaire="Merci de joindre le bon de commande BC-2025-117 signe par le service.",
+            ),
+        ),
+        (
+            "factures-completer",
+            factures.CompleterFactureRequest(
+                identifiant_facture_cpp=7412589,
+                commentaire="Bon de commande signe joint comme demande.",
+                liste_pieces_jointes=[
+                    factures.PieceJointeComplementaire(
+                        piece_jointe_id_fichier=4817302,
+                        piece_jointe_nom="bon_de_commande_BC-2025-117.pdf",
+                    )
+                ],
+            ),
+        ),
+        (
+            "factures-recycler",
+            factures.RecyclerFactureRequest(
+                identifiant_facture_cpp=7420031,
+                id_structure_cpp=26011579,
+                code_service="SERV-ACHATS",
+                numero_engagement="EJ2025000387",
+            ),
+        ),
+        (
+            "transverses-ajouter-fichier",
+            transverses.AjouterFichierRequest(
+                piece_jointe_fichier=(
+                    "JVBERi0xLjcKJeLjz9MKMSAwIG9iago8PC9UeXBlL0NhdGFsb2cvTWV0YWRhdGEgMiAwIFI..."
+                ),
+                piece_jointe_nom="F2025-0042_facturx.pdf",
+                piece_jointe_type_mime="application/pdf",
+                piece_jointe_extension="PDF",
+            ),
+        ),
+        (
+            "valideur-rechercher",
+            valideur.ValideurRechercherRequest(
+                id_structure_valideur=31207718,
+                statut_courant="A_VALIDER_1",
+                periode_date_depot_du=date(2025, 3, 1),
+                periode_date_depot_au=date(2025, 3, 31),
+                pagination=pagination(
+                    page_size=10, sort_column="dateDepot", sort_direction="ascendant"
+                ),
+            ),
+        ),
+        ("valideur-consulter", valideur.ValideurConsulterRequest(id_facture=7433150)),
+        (
+            "valideur-traiter",
+            valideur.ValideurTraiterRequest(
+                id_facture=7433150,
+                action=ValidatorAction.VALIDATION,
+                complement_info="Travaux conformes au proces-verbal de reception du 2025-03-12.",
+            ),
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("name", "request_model"), _example_requests(), ids=lambda v: str(v)[:30])
+def test_every_example_request_is_produced_exactly(name: str, request_model: Any) -> None:
+    assert to_wire(request_model) == example(f"{name}.request")
+
+
+def test_credentials_body_is_exact_and_sandbox_always_sent() -> None:
+    assert (
+        to_wire(CREDENTIALS) == example("structures-obtenir-id-depuis-siret.request")["credentials"]
+    )
+    production = ChorusProCredentials.production(
+        piste_client_id="id", piste_client_secret="s", chorus_pro_login="l", chorus_pro_password="p"
+    )
+    assert production.sandbox is False
+    assert to_wire(production)["sandbox"] is False
+    request = factures.ConsulterFactureRequest(chorus_invoice_id=1, credentials=production)
+    assert to_wire(request)["credentials"]["sandbox"] is False
+
+
+def test_services_request_is_only_a_path_parameter() -> None:
+    assert to_wire(structures.ListerServicesRequest(id_structure_cpp=25827464)) == {
+        "idStructureCPP": 25827464
+    }
+
+
+# --- secrets and reprs ---------------------------------------------------------------------------
+
+
+def test_no_secret_in_any_repr() -> None:
+    secrets = ("FAKE-piste-secret-8d41c2e9b7a6", "FAKE-cpro-password-Q7m2")
+    identifiers = ("3f2a9c1e-5b7d-4e8f-a6c2-91d0b4e7f123", "TECH_84213765500010@cpro.fr")
+    request = structures.ObtenirIdDepuisSiretRequest(
+        credentials=CREDENTIALS, siret="21999012400014"
+    )
+    for text in (repr(CREDENTIALS), str(CREDENTIALS), repr(request), f"{request}", repr([request])):
+        for secret in (*secrets, *identifiers):
+            assert secret not in text
+    assert "piste_client_secret='***'" in repr(CREDENTIALS)
+    assert "chorus_pro_password='***'" in repr(CREDENTIALS)
+    assert "sandbox=True" in repr(CREDENTIALS)
+    short = ChorusProCredentials(
+        piste_client_id="abc",
+        piste_client_secret="x",
+        chorus_pro_login="lo",
+        chorus_pro_password="y",
+    )
+    assert "'abc'" not in repr(short)
+    assert "'lo'" not in repr(short)
+
+
+def test_raw_response_is_set_kept_out_of_equality_and_short_in_repr() -> None:
+    body = example("factures-soumettre.response")
+    raw = RawResponse(
+        status=200,
+        headers={"Content-Type": "application/json", "X-Request-ID": "req-1"},
+        json=body,
+        request_id="req-1",
+        method="POST",
+        url="http://127.0.0.1/api/v1/chorus-pro/factures/soumettre",
+        elapsed=0.01,
+    )
+    parsed = from_wire(body, factures.SoumettreFactureResponse, raw=raw)
+    assert parsed.raw is raw
+    assert parsed.raw.json is body
+    assert parsed == from_wire(body, factures.SoumettreFactureResponse)
+    assert "raw" not in repr(parsed)
+    assert "raw" not in to_wire(parsed)
+    assert repr(raw) == (
+        "RawResponse(status=200, request_id='req-1', "
+        "url='http://127.0.0.1/api/v1/chorus-pro/factures/soumettre')"
+    )
+    assert hash(parsed) == hash(from_wire(body, factures.SoumettreFactureResponse))
+    # Nested models are not APIResponses: raw is only set on the top object.
+    assert from_wire({"code": "X", "label": "y"}, factures.InvoiceStatus, raw=raw).code == "X"
+
+
+# --- status codes and enums ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "spelling", ["SERVICE-FAIT", "SERVICE_FAIT", "service-fait", " Service_Fait "]
+)
+def test_service_fait_spellings_are_one_member_sent_with_a_hyphen(spelling: str) -> None:
+    assert InvoiceStatusCode(spelling) is InvoiceStatusCode.SERVICE_FAIT
+    assert TargetStatus(spelling) is TargetStatus.SERVICE_FAIT
+    assert InvoiceStatusCode.SERVICE_FAIT == "SERVICE-FAIT"
+    request = factures.TraiterFactureRecueRequest(
+        identifiant_facture_cpp=1, nouveau_statut=spelling
+    )
+    assert to_wire(request)["nouveauStatut"] == "SERVICE-FAIT"
+    status = from_wire({"code": spelling, "label": "x"}, factures.InvoiceStatus)
+    assert status.code is InvoiceStatusCode.SERVICE_FAIT
+
+
+def test_unknown_status_codes_are_kept() -> None:
+    code = InvoiceStatusCode("EN_ATTENTE_DE_QUELQUE_CHOSE")
+    assert code.value == "EN_ATTENTE_DE_QUELQUE_CHOSE"
+    assert code == "EN_ATTENTE_DE_QUELQUE_CHOSE"
+    assert code.name == "UNKNOWN"
+    assert not code.is_known
+    assert not code.is_final
+    assert not code.needs_action
+    assert code is InvoiceStatusCode("EN_ATTENTE_DE_QUELQUE_CHOSE")
+    assert {"EN_ATTENTE_DE_QUELQUE_CHOSE": 1}[code] == 1
+    assert str(code) == f"{code}" == "EN_ATTENTE_DE_QUELQUE_CHOSE"
+    parsed = from_wire(
+        {"returnCode": 0, "message": "", "currentStatus": {"code": "Nouveau-Code", "label": "?"}},
+        factures.ConsulterFactureResponse,
+    )
+    assert parsed.current_status is not None
+    assert parsed.current_status.code.value == "Nouveau-Code"
+    assert to_wire(parsed)["currentStatus"]["code"] == "Nouveau-Code"
+    assert StructureStatus("SUPPRIMEE").is_known is False
+    assert all(member.is_known for member in InvoiceStatusCode)
+    assert len(InvoiceStatusCode) == 27
+
+
+def test_status_groups() -> None:
+    assert {s.name for s in FINAL_STATUSES} == {
+        "REJETEE",
+        "MISE_EN_PAIEMENT",
+        "REFUSEE_1",
+        "REFUSEE_2",
+    }
+    assert {s.name for s in ACTION_STATUSES} == {
+        "SUSPENDUE",
+        "A_RECYCLER",
+        "ERREUR_FOURNISSEUR_SUR_VALIDEUR",
+        "ERREUR_COTRAITANT_SUR_VALIDEUR",
+    }
+    assert InvoiceStatusCode.MISE_EN_PAIEMENT.is_final
+    assert InvoiceStatusCode.A_RECYCLER.needs_action
+    assert not InvoiceStatusCode.MANDATEE.is_final
+    assert len(TargetStatus) == 12
+    assert [a.value for a in ValidatorAction] == [
+        "VALIDATION",
+        "REFUS",
+        "REJET",
+        "SUSPENSION",
+        "MISE_EN_RECYCLAGE",
+        "MISE_EN_PAIEMENT",
+    ]
+    assert [s.value for s in SortDirection] == ["Ascendant", "Descendant"]
+    assert [f.value for f in FileFormat] == ["PDF", "XML", "ZIP"]
+    assert SortDirection("descendant") is SortDirection.DESCENDANT
+    with pytest.raises(ValueError):
+        FileFormat("DOCX")
+
+
+# --- lenient decoding ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("services", [None, [], "absent"])
+def test_absent_null_and_empty_lists_are_alike(services: Any) -> None:
+    body: dict[str, Any] = {"returnCode": 0, "message": "none", "total": 0}
+    if services != "absent":
+        body["services"] = services
+    parsed = from_wire(body, structures.ListerServicesResponse)
+    assert parsed.services == ()
+    assert parsed.total == 0
+
+
+def test_nulls_and_unknown_keys_are_ignored() -> None:
+    body = {
+        "returnCode": 0,
+        "message": "ok",
+        "structureId": None,
+        "parameters": {"serviceCodeRequired": None, "nouveauParametre": True},
+        "champAjoutePlusTard": {"a": [1, 2]},
+        "total": None,
+    }
+    parsed = from_wire(body, structures.ConsulterStructureResponse)
+    assert parsed.structure_id is None
+    assert parsed.parameters == structures.StructureParameters()
+
+
+def test_documented_fallback_names_are_read() -> None:
+    assert from_wire(
+        {"fichierResultat": "JVBERg=="}, factures.TelechargerGroupeResponse
+    ).content() == (b"%PDF")
+    assert from_wire({"pieceJointeId": 42}, transverses.AjouterFichierResponse).attachment_id == 42
+    both = {"pieceJointeIdFichier": 1, "pieceJointeId": 2}
+    assert from_wire(both, transverses.AjouterFichierResponse).attachment_id == 1
+    assert from_wire({"idFacture": 5}, factures.FactureFournisseur).invoice_id == 5
+    assert from_wire({"identifiantFactureCPP": 6}, factures.FactureDestinataire).invoice_id == 6
+    assert (
+        from_wire(
+            {"raisonSocialeFournisseur": "ACME"}, valideur.FournisseurFacture
+        ).designation_fournisseur
+        == "ACME"
+    )
+
+
+def test_recipient_pagination_prefers_parametres_retour() -> None:
+    body = {
+        "codeRetour": 0,
+        "parametresRetour": {"pageCourante": 2, "pages": 3},
+        "pageCourante": 9,
+    }
+    parsed = from_wire(body, factures.RechercherDestinataireResponse)
+    assert parsed.page_info == PageInfo(page_courante=2, pages=3)
+    assert parsed.page_info.next_page == 3
+    assert from_wire({"codeRetour": 0}, factures.RechercherDestinataireResponse).page_info is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-03-10", date(2025, 3, 10)),
+        ("2025-03-10 14:32", datetime(2025, 3, 10, 14, 32)),
+        ("2025-03-10T14:32", datetime(2025, 3, 10, 14, 32)),
+        ("2025-03-10T14:32:05", datetime(2025, 3, 10, 14, 32, 5)),
+        ("2025-03-10T14:32:05.5", datetime(2025, 3, 10, 14, 32, 5, 500000)),
+        ("2025-03-10T14:32:05,123456789", datetime(2025, 3, 10, 14, 32, 5, 123456)),
+        ("2025-03-10T14:32:05Z", datetime(2025, 3, 10, 14, 32, 5, tzinfo=timezone.utc)),
+        (
+            "2025-03-10T14:32:05+01:00",
+            datetime(2025, 3, 10, 14, 32, 5, tzinfo=timezone(timedelta(hours=1))),
+        ),
+        (
+            "2025-03-10T14:32:05-0230",
+            datetime(2025, 3, 10, 14, 32, 5, tzinfo=timezone(-timedelta(hours=2, minutes=30))),
+        ),
+        ("2025-03-10 14:32+02", datetime(2025, 3, 10, 14, 32, tzinfo=timezone(timedelta(hours=2)))),
+    ],
+)
+def test_date_and_date_time_formats(text: str, expected: date) -> None:
+    parsed = from_wire({"code": "X", "label": "", "date": text}, factures.InvoiceStatus).date
+    assert parsed == expected
+    assert type(parsed) is type(expected)
+    if isinstance(expected, datetime):
+        assert parsed.utcoffset() == expected.utcoffset()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1250.50", Decimal("1250.50")),
+        (" 1250.50 ", Decimal("1250.50")),
+        (1250.5, Decimal("1250.5")),
+        (0.1, Decimal("0.1")),
+        (1042.08, Decimal("1042.08")),
+        (3000, Decimal(3000)),
+        (-12.3, Decimal("-12.3")),
+    ],
+)
+def test_amounts_are_read_without_float_rounding(value: Any, expected: Decimal) -> None:
+    parsed = from_wire({"montantHT": value}, factures.FactureFournisseur).montant_ht
+    assert parsed == expected
+    assert str(parsed) == str(expected)
+
+
+def test_money_is_written_per_endpoint_convention() -> None:
+    filters = factures.RechercherFournisseurRequest(
+        montant_ht_min=Decimal("1000"), montant_ttc_max=Decimal("1250.50")
+    )
+    body = to_wire(filters)
+    assert body == {"montantHTMin": 1000, "montantTTCMax": 1250.5}
+    assert type(body["montantHTMin"]) is int
+    parsed = from_wire({"returnCode": 0, "message": "", "totalGrossAmount": "1250.50"},
+                       factures.ConsulterFactureResponse)  # fmt: skip
+    assert to_wire(parsed)["totalGrossAmount"] == "1250.50"
+
+
+@pytest.mark.parametrize(
+    ("body", "cls", "path", "rule"),
+    [
+        (
+            {"returnCode": 0, "message": "x", "structures": [{"structureId": "abc"}]},
+            structures.RechercherStructuresResponse,
+            "$.structures[0].structureId",
+            "expected an integer, got string 'abc'",
+        ),
+        (
+            {"returnCode": 0, "message": "x", "structures": [{"structureId": 1}]},
+            structures.RechercherStructuresResponse,
+            "$.structures[0].structureIdentifier",
+            "required key missing",
+        ),
+        (
+            {"message": "x"},
+            structures.RechercherStructuresResponse,
+            "$.returnCode",
+            "required key missing",
+        ),
+        (
+            {"returnCode": None, "message": "x"},
+            structures.RechercherStructuresResponse,
+            "$.returnCode",
+            "expected an integer, got null",
+        ),
+        (
+            {"returnCode": True, "message": "x"},
+            structures.RechercherStructuresResponse,
+            "$.returnCode",
+            "got boolean True",
+        ),
+        (
+            {"codeRetour": 0, "listeFactures": [{}, {"montantHT": "12,50"}]},
+            factures.RechercherFournisseurResponse,
+            "$.listeFactures[1].montantHT",
+            "expected an amount",
+        ),
+        (
+            {"codeRetour": 0, "listeFactures": [{"montantTTC": True}]},
+            factures.RechercherFournisseurResponse,
+            "$.listeFactures[0].montantTTC",
+            "got boolean True",
+        ),
+        (
+            {"codeRetour": 0, "listeFactures": [{"dateDepot": "10/03/2025"}]},
+            factures.RechercherFournisseurResponse,
+            "$.listeFactures[0].dateDepot",
+            "expected a date",
+        ),
+        (
+            {"codeRetour": 0, "listeFactures": {"identifiantFactureCPP": 1}},
+            factures.RechercherFournisseurResponse,
+            "$.listeFactures",
+            "expected an array, got object",
+        ),
+        (
+            {
+                "codeRetour": 0,
+                "facture": {"lignesDePoste": {"lignePoste": [{"lignePosteQuantite": "x"}]}},
+            },
+            valideur.ValideurConsulterResponse,
+            "$.facture.lignesDePoste.lignePoste[0].lignePosteQuantite",
+            "expected an amount",
+        ),
+        (
+            {"codeRetour": 0, "facture": {"montantTotal": {"montantTVA": "NaN"}}},
+            valideur.ValideurConsulterResponse,
+            "$.facture.montantTotal.montantTVA",
+            "finite",
+        ),
+        (["not", "an", "object"], factures.CompleterFactureResponse, "$", "expected a JSON object"),
+        (
+            {"codeRetour": "zero"},
+            factures.CompleterFactureResponse,
+            "$.codeRetour",
+            "expected an integer",
+        ),
+        (
+            {"returnCode": 0, "message": "", "currentStatus": {"code": 12, "label": "x"}},
+            factures.ConsulterFactureResponse,
+            "$.currentStatus.code",
+            "expected a InvoiceStatusCode code (string), got number 12",
+        ),
+        (
+            {"codeRetour": 0, "facture": {"piecePrecedente": [1]}},
+            valideur.ValideurConsulterResponse,
+            "$.facture.piecePrecedente",
+            "expected an object, got array",
+        ),
+    ],
+)
+def test_decode_errors_name_the_json_path(body: Any, cls: type, path: str, rule: str) -> None:
+    with pytest.raises(ResponseDecodeError) as info:
+        from_wire(body, cls)
+    message = str(info.value)
+    assert f"{path}: " in message
+    assert rule in message
+    assert cls.__name__ in message
+    assert info.value.status_code == 200
+
+
+def test_decode_error_carries_status_and_content_type_from_raw() -> None:
+    raw = RawResponse(
+        status=200,
+        headers={"content-type": "application/json; charset=utf-8"},
+        json={},
+        request_id=None,
+        method="POST",
+        url="http://127.0.0.1/x",
+        elapsed=0.0,
+    )
+    with pytest.raises(ResponseDecodeError) as info:
+        from_wire({}, factures.SoumettreFactureResponse, raw=raw)
+    assert info.value.content_type == "application/json; charset=utf-8"
+    assert "$.returnCode: required key missing" in str(info.value)
+    assert "$.message: required key missing" in str(info.value)
+    many = {"codeRetour": 0, "listeFactures": [{"taille": "x"}] * 8}
+    with pytest.raises(ResponseDecodeError, match=r"and 3 more"):
+        from_wire(many, factures.RechercherFournisseurResponse)
+
+
+def test_lenient_scalars() -> None:
+    parsed = from_wire(
+        {"idDestinataire": "25827464", "codeDestinataire": 21999012400014, "rejetTraite": "false",
+         "taille": 12.0},
+        factures.FactureFournisseur,
+    )  # fmt: skip
+    assert parsed.id_destinataire == 25827464
+    assert parsed.code_destinataire == "21999012400014"
+    assert parsed.rejet_traite is False
+    assert parsed.taille == 12
+    with pytest.raises(ResponseDecodeError, match=r"\$\.taille: expected an integer"):
+        from_wire({"taille": 12.5}, factures.FactureFournisseur)
+    with pytest.raises(ResponseDecodeError, match=r"\$\.rejetTraite: expected a boolean"):
+        from_wire({"rejetTraite": "peut-etre"}, factures.FactureFournisseur)
+
+
+# --- download ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "pdf"),
+        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "zip"),
+        (b"PK\x05\x06" + b"\x00" * 18, "zip"),
+        (b'<?xml version="1.0" encoding="UTF-8"?><Invoice/>', "xml"),
+        (b'\xef\xbb\xbf<?xml version="1.0"?><a/>', "xml"),
+        (b"hello world", "unknown"),
+        (b"", "unknown"),
+    ],
+)
+def test_download_content_and_kind(content: bytes, kind: str) -> None:
+    encoded = base64.b64encode(content).decode()
+    parsed = from_wire(
+        {"codeRetour": 0, "fichierBase64": encoded}, factures.TelechargerGroupeResponse
+    )
+    assert parsed.content() == content
+    assert parsed.content_kind == kind
+    assert encoded not in repr(parsed) or not encoded
+
+
+def test_download_tolerates_line_breaks_and_missing_padding_but_not_garbage() -> None:
+    text = base64.encodebytes(b"%PDF-1.4 " * 40).decode()  # with line breaks
+    assert (
+        from_wire({"fichierBase64": text}, factures.TelechargerGroupeResponse).content_kind == "pdf"
+    )
+    unpadded = base64.b64encode(b"%PDF-1").decode().rstrip("=")
+    assert from_wire({"fichierBase64": unpadded}, factures.TelechargerGroupeResponse).content() == (
+        b"%PDF-1"
+    )
+    garbage = from_wire({"fichierBase64": "!!!not base64!!!"}, factures.TelechargerGroupeResponse)
+    assert garbage.content_kind == "unknown"
+    with pytest.raises(ResponseDecodeError, match="not valid base64"):
+        garbage.content()
+    with pytest.raises(ResponseDecodeError, match="no fichierBase64"):
+        factures.TelechargerGroupeResponse().content()
+
+
+# --- extra pass-through --------------------------------------------------------------------------
+
+
+def test_extra_is_merged_last_and_unstructured() -> None:
+    request = valideur.ValideurTraiterRequest(
+        id_facture=1,
+        action="VALIDATION",
+        extra={
+            "idUtilisateurCourant": 7,
+            "dateNative": date(2025, 1, 2),
+            "montant": Decimal("2.50"),
+        },
+    )
+    body = to_wire(request)
+    assert body == {
+        "idFacture": 1,
+        "action": "VALIDATION",
+        "idUtilisateurCourant": 7,
+        "dateNative": "2025-01-02",
+        "montant": 2.5,
+    }
+    assert list(body)[-3:] == ["idUtilisateurCourant", "dateNative", "montant"]
+    source = {"a": 1}
+    frozen = factures.RecyclerFactureRequest(identifiant_facture_cpp=1, extra=source)
+    source["a"] = 2
+    assert frozen.extra == {"a": 1}
+    with pytest.raises(TypeError):
+        frozen.extra["a"] = 3  # type: ignore[index]
+
+
+@pytest.mark.parametrize("key", ["motifRefus", "idFacture", "credentials", "action"])
+def test_extra_cannot_override_declared_fields(key: str) -> None:
+    with pytest.raises(RequestValidationError) as info:
+        valideur.ValideurTraiterRequest(id_facture=1, action="VALIDATION", extra={key: "x"})
+    assert info.value.field == "extra"
+    assert key in info.value.rule
+
+
+def test_annotations_resolve_for_every_model() -> None:
+    for module in (common, structures, factures, transverses, valideur):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if isinstance(obj, type) and attrs.has(obj):
+                hints = typing.get_type_hints(obj)
+                assert set(hints) >= {a.name for a in attrs.fields(obj)}
+
+
+def test_inlined_examples_match_the_shared_spec() -> None:
+    assert len(_EXAMPLES) == 31
+    for name, body in _EXAMPLES.items():
+        path = SHARED_EXAMPLES / f"{name}.json"
+        if path.exists():  # the shared spec is only on the development machines
+            assert json.loads(path.read_text(encoding="utf-8")) == body, name
+
+
+# Verbatim copy of /work/shared/api/examples/*.json (REFERENCE.md §11), keyed by file name.
+EXAMPLES_JSON = r"""
+{
+ "factures-completer.request": {
+  "identifiantFactureCPP": 7412589,
+  "commentaire": "Bon de commande signe joint comme demande.",
+  "listePiecesJointes": [
+   {
+    "pieceJointeIdFichier": 4817302,
+    "pieceJointeNom": "bon_de_commande_BC-2025-117.pdf"
+   }
+  ]
+ },
+ "factures-completer.response": {
+  "codeRetour": 0,
+  "libelle": "GDP_MSG_00.000",
+  "identifiantFactureCPP": 7412589,
+  "numeroFacture": "F2025-0042",
+  "dateTraitement": "2025-03-13 09:41"
+ },
+ "factures-consulter.request": {
+  "chorusInvoiceId": 7412589
+ },
+ "factures-consulter.response": {
+  "returnCode": 0,
+  "message": "Invoice retrieved",
+  "chorusInvoiceId": 7412589,
+  "invoiceNumber": "F2025-0042",
+  "invoiceDate": "2025-03-10",
+  "totalGrossAmount": "1250.50",
+  "currentStatus": {
+   "code": "MISE_A_DISPOSITION",
+   "label": "Mise à disposition du destinataire",
+   "date": "2025-03-10"
+  },
+  "recipientStructureId": 25827464,
+  "recipientStructureName": "COMMUNE DE SAINT-EXEMPLE"
+ },
+ "factures-rechercher-destinataire.request": {
+  "factureTelechargeeParDestinataire": false,
+  "periodeDateDepotDu": "2025-03-01",
+  "periodeDateDepotAu": "2025-03-31",
+  "statutCourant": [
+   "MISE_A_DISPOSITION",
+   "COMPLETEE"
+  ],
+  "paramRecherche": {
+   "pageResultatDemandee": 1,
+   "nbResultatsParPage": 10,
+   "triColonne": "dateDepot",
+   "triSens": "Descendant"
+  }
+ },
+ "factures-rechercher-destinataire.response": {
+  "codeRetour": 0,
+  "libelle": "GDP_MSG_00.000",
+  "listeFactures": [
+   {
+    "idFacture": 7412589,
+    "numeroFacture": "F2025-0042",
+    "typeFacture": "FACTURE",
+    "typeDemandePaiement": "FACTURE",
+    "dateFacture": "2025-03-10",
+    "dateDepot": "2025-03-10",
+    "dateHeureEtatCourant": "2025-03-10T14:32:05+01:00",
+    "statut": "MISE_A_DISPOSITION",
+    "factureTelechargeeParDestinataire": false,
+    "idDestinataire": 25827464,
+    "codeDestinataire": "21999012400014",
+    "designationDestinataire": "COMMUNE DE SAINT-EXEMPLE",
+    "idServiceExecutant": 10458732,
+    "codeServiceExecutant": "FIN-001",
+    "nomServiceExecutant": "Direction des finances",
+    "codeFournisseur": "84213765500010",
+    "designationFournisseur": "ATELIER NUMERIQUE DU LITTORAL",
+    "typeIdentifiantFournisseur": "SIRET",
+    "montantHT": 1042.08,
+    "montantTTC": 1250.5,
+    "montantAPayer": 1250.5,
+    "devise": "EUR",
+    "numeroBonCommande": "BC-2025-117",
+    "numeroMarche": "MAPA-2024-031"
+   }
+  ],
+  "pageCourante": 1,
+  "pages": 1,
+  "nbResultatsParPage": 10,
+  "total": 1
+ },
+ "factures-rechercher-fournisseur.request": {
+  "periodeDateDepotDu": "2025-03-01",
+  "periodeDateDepotAu": "2025-03-31",
+  "statutCourant": [
+   "MISE_A_DISPOSITION",
+   "SUSPENDUE",
+   "MISE_EN_PAIEMENT"
+  ],
+  "listeDestinataire": [
+   {
+    "idDestinataire": 25827464
+   }
+  ],
+  "rechercheFactureParFournisseur": {
+   "pageResultatDemandee": 1,
+   "nbResultatsParPage": 20,
+   "triColonne": "dateDepot",
+   "triSens": "Descendant"
+  }
+ },
+ "factures-rechercher-fournisseur.response": {
+  "codeRetour": 0,
+  "libelle": "GDP_MSG_00.000",
+  "listeFactures": [
+   {
+    "identifiantFactureCPP": 7412589,
+    "numeroFacture": "F2025-0042",
+    "typeFacture": "FACTURE",
+    "typeDemandePaiement": "FACTURE",
+    "dateFacture": "2025-03-10",
+    "dateDepot": "2025-03-10",
+    "dateHeureEtatCourant": "2025-03-13T09:41:00+01:00",
+    "statut": "MISE_A_DISPOSITION",
+    "idDestinataire": 25827464,
+    "codeDestinataire": "21999012400014",
+    "designationDestinataire": "COMMUNE DE SAINT-EXEMPLE",
+    "idServiceExecutant": 10458732,
+    "codeServiceExecutant": "FIN-001",
+    "nomServiceExecutant": "Direction des finances",
+    "codeFournisseur": "84213765500010",
+    "designationFournisseur": "ATELIER NUMERIQUE DU LITTORAL",
+    "typeIdentifiantFournisseur": "SIRET",
+    "montantHT": 1042.08,
+    "montantTTC": 1250.5,
+    "montantAPayer": 1250.5,
+    "devise": "EUR",
+    "numeroBonCommande": "BC-2025-117",
+    "numeroMarche": "MAPA-2024-031",
+    "numeroFluxDepot": "CPP2025031000004217",
+    "modeDepot": "SAISIE_API",
+    "rejetTraite": false
+   },
+   {
+    "identifiantFactureCPP": 7398810,
+    "numeroFacture": "F2025-0031",
+    "typeFacture": "FACTURE",
+    "typeDemandePaiement": "FACTURE",
+    "dateFacture": "2025-03-03",
+    "dateDepot": "2025-03-03",
+    "dateHeureEtatCourant": "2025-03-28T09:15:40+01:00",
+    "statut": "MISE_EN_PAIEMENT",
+    "idDestinataire": 25827464,
+    "codeDestinataire": "21999012400014",
+    "designationDestinataire": "COMMUNE DE SAINT-EXEMPLE",
+    "idServiceExecutant": 10458733,
+    "codeServiceExecutant": "TECH-002",
+    "nomServiceExecutant": "Services techniques",
+    "codeFournisseur": "84213765500010",
+    "designationFournisseur": "ATELIER NUMERIQUE DU LITTORAL",
+    "typeIdentifiantFournisseur": "SIRET",
+    "montantHT": 3000.0,
+    "montantTTC": 3600.0,
+    "montantAPayer": 3600.0,
+    "devise": "EUR",
+    "numeroBonCommande": "BC-2025-098",
+    "numeroMarche": "MAPA-2024-031",
+    "numeroFluxDepot": "CPP2025030300003980",
+    "modeDepot": "SAISIE_API",
+    "rejetTraite": false
+   }
+  ],
+  "parametresRetour": {
+   "pageCourante": 1,
+   "pages": 1,
+   "nbResultatsParPage": 20,
+   "total": 2
+  }
+ },
+ "factures-recycler.request": {
+  "identifiantFactureCPP": 7420031,
+  "idStructureCPP": 26011579,
+  "codeService": "SERV-ACHATS",
+  "numeroEngagement": "EJ2025000387"
+ },
+ "factures-recycler.response": {
+  "codeRetour": 0,
+  "libelle": "GDP_MSG_00.000",
+  "identifiantFactureCPP": 7420031,
+  "numeroFacture": "F2025-0045",
+  "dateDepot": "2025-03-18",
+  "statutFacture": "DEPOSEE"
+ },
+ "factures-soumettre.request": {
+  "invoiceNumber": "F2025-0042",
+  "invoiceDate": "2025-03-10",
+  "paymentDueDate": "2025-04-09",
+  "structureId": 25827464,
+  "serviceCode": "FIN-001",
+  "totalNetAmount": "1042.08",
+  "vatAmount": "208.42",
+  "totalGrossAmount": "1250.50",
+  "mainAttachmentId": 4817263,
+  "mainAttachmentLabel": "Facture F2025-0042 (Factur-X)",
+  "comment": "Maintenance du site web - fevrier 2025",
+  "purchaseOrderReference": "BC-2025-117",
+  "contractReference": "MAPA-2024-031"
+ },
+ "factures-soumettre.response": {
+  "returnCode": 0,
+  "message": "Invoice submitted to Chorus Pro",
+  "chorusInvoiceId": 7412589,
+  "depositFlowNumber": "CPP2025031000004217"
+ },
+ "factures-telecharger-groupe.request": {
+  "listeIdentifiantsFactureCPP": [
+   7412589,
+   7398810
+  ],
+  "inclurePiecesJointes": true,
+  "formatFichier": "ZIP"
+ },
+ "factures-telecharger-groupe.response": {
+  "codeRetour": 0,
+  "libelle": "GDP_MSG_00.000",
+  "fichierBase64": "UEsDBBQAAAAIAGt0bVr2m1x0..."
+ },
+ "factures-traiter-facture-recue.request": {
+  "identifiantFactureCPP": 7412589,
+  "nouveauStatut": "SUSPENDUE",
+  "motifRejet": "Bon de commande signe manquant",
+  "commentaire": "Merci de joindre le bon de commande BC-2025-117 signe par le service."
+ },
+ "factures-traiter-facture-recue.response": {
+  "codeRetour": 0,
+  "libelle": "GDP_MSG_00.000",
+  "idFacture": 7412589,
+  "numeroFacture": "F2025-0042",
+  "nouveauStatut": "SUSPENDUE",
+  "dateTraitement": "2025-03-12"
+ },
+ "structures-consulter.request": {
+  "structureId": 25827464,
+  "languageCode": "fr"
+ },
+ "structures-consulter.response": {
+  "returnCode": 0,
+  "message": "Structure details retrieved",
+  "structureId": 25827464,
+  "structureIdentifier": "21999012400014",
+  "structureLabel": "COMMUNE DE SAINT-EXEMPLE",
+  "companyName": "COMMUNE DE SAINT-EXEMPLE",
+  "vatNumber": "FR38219990124",
+  "structureEmail": "comptabilite@mairie-saint-exemple.example",
+  "parameters": {
+   "serviceCodeRequired": true,
+   "engagementNumberRequired": false,
+   "engagementOrServiceManagement": true
+  }
+ },
+ "structures-obtenir-id-depuis-siret.request": {
+  "credentials": {
+   "pisteClientId": "3f2a9c1e-5b7d-4e8f-a6c2-91d0b4e7f123",
+   "pisteClientSecret": "FAKE-piste-secret-8d41c2e9b7a6",
+   "chorusProLogin": "TECH_84213765500010@cpro.fr",
+   "chorusProPassword": "FAKE-cpro-password-Q7m2",
+   "sandbox": true
+  },
+  "siret": "21999012400014",
+  "identifierType": "SIRET"
+ },
+ "structures-obtenir-id-depuis-siret.response": {
+  "structureId": 25827464,
+  "structureIdentifier": "21999012400014",
+  "structureName": "COMMUNE DE SAINT-EXEMPLE",
+  "message": "Structure found"
+ },
+ "structures-rechercher.request": {
+  "structureIdentifier": "21999012400014",
+  "structureIdentifierType": "SIRET",
+  "restrictPrivateStructures": false
+ },
+ "structures-rechercher.response": {
+  "returnCode": 0,
+  "message": "1 structure found",
+  "structures": [
+   {
+    "structureId": 25827464,
+    "structureIdentifier": "21999012400014",
+    "structureName": "COMMUNE DE SAINT-EXEMPLE",
+    "structureIdentifierType": "SIRET",
+    "status": "ACTIVE"
+   }
+  ],
+  "total": 1
+ },
+ "structures-services.response": {
+  "returnCode": 0,
+  "message": "3 services found",
+  "services": [
+   {
+    "serviceId": 10458732,
+    "serviceCode": "FIN-001",
+    "serviceLabel": "Direction des finances",
+    "isActive": true
+   },
+   {
+    "serviceId": 10458733,
+    "serviceCode": "TECH-002",
+    "serviceLabel": "Services techniques",
+    "isActive": true
+   },
+   {
+    "serviceId": 10391120,
+    "serviceCode": "CULT-OLD",
+    "serviceLabel": "Service culture (ancien)",
+    "isActive": false
+   }
+  ],
+  "total": 3
+ },
+ "transverses-ajouter-fichier.request": {
+"pieceJointeFichier": "JVBERi0xLjcKJeLjz9MKMSAwIG9iago8PC9UeXBlL0NhdGFsb2cvTWV0YWRhdGEgMiAwIFI...",
+  "pieceJointeNom": "F2025-0042_facturx.pdf",
+  "pieceJointeTypeMime": "application/pdf",
+  "pieceJointeExtension": "PDF"
+ },
+ "transverses-ajouter-fichier.response": {
+  "codeRetour": 0,
+  "libelle": "TRA_MSG_00.000",
+  "pieceJointeIdFichier": 4817263
+ },
+ "valideur-consulter.request": {
+  "idFacture": 7433150
+ },
+ "valideur-consulter.response": {
+  "codeRetour": 0,
+  "libelle": "GDP_MSG_00.000",
+  "facture": {
+   "identifiantFactureCPP": 7433150,
+   "numeroFacture": "ST-2025-009",
+   "statutFacture": "A_VALIDER_1",
+   "modeDepot": "SAISIE_API",
+   "commentaire": "Travaux de cablage - batiment B (sous-traitance)",
+   "destinataire": {
+    "idDestinataire": 25827464,
+    "codeDestinataire": "21999012400014",
+    "libelleDestinataire": "COMMUNE DE SAINT-EXEMPLE",
+    "idServiceExecutant": 10458733,
+    "codeServiceExecutant": "TECH-002",
+    "libelleServiceExecutant": "Services techniques",
+    "adresseDestinataireDetail": "1 place de la Mairie",
+    "adresseDestinataireCodePostal": "99100",
+    "adresseDestinataireVille": "SAINT-EXEMPLE",
+    "adresseDestinataireCodePays": "FR",
+    "adresseDestinataireLibellePays": "France"
+   },
+   "fournisseur": {
+    "idFournisseur": 31150744,
+    "codeFournisseur": "84213765500010",
+    "typeIdentifiantFournisseur": "SIRET",
+    "designationFournisseur": "ATELIER NUMERIQUE DU LITTORAL",
+    "adresseFournisseurDetail": "12 quai des Exemples",
+    "adresseFournisseurCodePostal": "99200",
+    "adresseFournisseurVille": "PORT-EXEMPLE",
+    "adresseFournisseurCodePays": "FR",
+    "adresseFournisseurLibellePays": "France",
+    "coordBancairesFournisseurId": 551203,
+    "coordBancairesFournisseurType": "IBAN",
+    "coordBancairesFournisseurCodePays": "FR"
+   },
+   "cadreDeFacturation": {
+    "codeCadreFacturation": "A9_FACTURE_SOUSTRAITANT",
+    "idValideur1": 31207718,
+    "codeValideur1": "90315528100012",
+    "typeIdentifiantValideur1": "SIRET",
+    "raisonSocialeValideur1": "EXEMPLE MAITRISE D'OEUVRE"
+   },
+   "references": {
+    "typeFacture": "FACTURE",
+    "typeTva": "TVA_SUR_DEBIT",
+    "codeDeviseFacture": "EUR",
+    "libelleDeviseFacture": "Euro",
+    "dateFacture": "2025-03-14",
+    "dateDepot": "2025-03-14",
+    "dateCreationFacture": "2025-03-14 10:05",
+    "dateEcheancePaiement": "2025-04-13",
+    "numeroBonCommande": "BC-2025-121",
+    "numeroMarche": "MAPA-2024-031",
+    "tailleTotalePiecesJointes": 245760
+   },
+   "montantTotal": {
+    "montantHtTotal": 5200.0,
+    "montantTVA": 1040.0,
+    "montantTtcAvantRemiseGlobalTTC": 6240.0,
+    "montantRemiseGlobaleTTC": 0.0,
+    "montantTtcTotal": 6240.0,
+    "montantAPayer": 6240.0
+   },
+   "pieceJointePrincipale": {
+    "idPieceJointePrincipale": 4820115,
+    "idLiaisonPieceJointePrincipale": 9912034
+   },
+   "listeDesPiecesJointes": {
+    "pieceJointe": [
+     {
+      "pieceJointeId": 4820115,
+      "pieceJointeIdLiaison": 9912034,
+      "pieceJointeDesignation": "ST-2025-009.pdf",
+      "pieceJointeExtension": "PDF",
+      "pieceJointeTypeCode": "FACTURE",
+      "pieceJointeTypeLibelle": "Facture"
+     }
+    ],
+    "pageCouranteListePiecesJointe": 1,
+    "pagesListePiecesJointe": 1,
+    "nbResultatsParPageListePiecesJointe": 10,
+    "totalListePiecesJointe": 1
+   },
+   "lignesDePoste": {
+    "lignePoste": [
+     {
+      "lignePosteNumero": 1,
+      "lignePosteReference": "INT-RES-B",
+      "lignePosteDenomination": "Integration reseau - batiment B",
+      "lignePosteQuantite": 1,
+      "lignePosteUniteLibelle": "forfait",
+      "lignePosteMontantUnitaireHT": 4000.0,
+      "lignePosteMontantRemiseHT": 0.0,
+      "lignePosteMontantHtApresRemise": 4000.0,
+      "lignePosteTauxTva": "TVA20",
+      "lignePosteMontantTva": 800.0,
+      "lignePosteMontantTtcApresRemise": 4800.0
+     },
+     {
+      "lignePosteNumero": 2,
+      "lignePosteReference": "CAB-CAT6",
+      "lignePosteDenomination": "Cablage cuivre categorie 6",
+      "lignePosteQuantite": 120,
+      "lignePosteUniteLibelle": "metre",
+      "lignePosteMontantUnitaireHT": 10.0,
+      "lignePosteMontantRemiseHT": 0.0,
+      "lignePosteMontantHtApresRemise": 1200.0,
+      "lignePosteTauxTva": "TVA20",
+      "lignePosteMontantTva": 240.0,
+      "lignePosteMontantTtcApresRemise": 1440.0
+     }
+    ],
+    "pageCouranteLignesPoste": 1,
+    "pagesLignesPoste": 1,
+    "nbResultatsParPageLignesPoste": 10,
+    "totalLignesPoste": 2
+   },
+   "recapitulatifDeTva": {
+    "ligneTva": [
+     {
+      "ligneTvaTauxRefCode": "TVA20",
+      "ligneTvaTauxRefLibelle": "TVA 20 %",
+      "ligneTvaTauxRefValeur": 20.0,
+      "ligneTvaMontantBaseHtParTaux": 5200.0,
+      "ligneTvaMontantTvaParTaux": 1040.0
+     }
+    ],
+    "pageCouranteLignesRecapitulativesTVA": 1,
+    "pagesLignesRecapitulativesTVA": 1,
+    "nbResultatsParPageLignesRecapitulativesTVA": 10,
+    "totalLignesRecapitulativesTVA": 1
+   }
+  }
+ },
+ "valideur-rechercher.request": {
+  "idStructureValideur": 31207718,
+  "statutCourant": [
+   "A_VALIDER_1"
+  ],
+  "periodeDateDepotDu": "2025-03-01",
+  "periodeDateDepotAu": "2025-03-31",
+  "pagination": {
+   "pageResultatDemandee": 1,
+   "nbResultatsParPage": 10,
+   "triColonne": "dateDepot",
+   "triSens": "Ascendant"
+  }
+ },
+ "valideur-rechercher.response": {
+  "codeRetour": 0,
+  "libelle": "GDP_MSG_00.000",
+  "listeFactures": [
+   {
+    "idFacture": 7433150,
+    "numeroFacture": "ST-2025-009",
+    "dateFacture": "2025-03-14",
+    "dateDepot": "2025-03-14",
+    "statut": "A_VALIDER_1",
+    "typeFacture": "FACTURE",
+    "typeDemandePaiement": "FACTURE",
+    "montantHT": 5200.0,
+    "montantTTC": 6240.0,
+    "montantAPayer": 6240.0,
+    "devise": "EUR",
+    "idFournisseur": 31150744,
+    "identifiantFournisseur": "84213765500010",
+    "designationFournisseur": "ATELIER NUMERIQUE DU LITTORAL",
+    "typeIdentifiantFournisseur": "SIRET",
+    "idDestinataire": 25827464,
+    "identifiantDestinataire": "21999012400014",
+    "designationDestinataire": "COMMUNE DE SAINT-EXEMPLE",
+    "typeIdentifiantDestinataire": "SIRET",
+    "idServiceExecutant": 10458733,
+    "codeServiceExecutant": "TECH-002",
+    "nomServiceExecutant": "Services techniques",
+    "idValideur": 31207718,
+    "identifiantValideur": "90315528100012",
+    "designationValideur": "EXEMPLE MAITRISE D'OEUVRE",
+    "typeIdentifiantValideur": "SIRET",
+    "numeroMarche": "MAPA-2024-031"
+   }
+  ],
+  "parametresRetour": {
+   "pageCourante": 1,
+   "pages": 1,
+   "nbResultatsParPage": 10,
+   "total": 1
+  }
+ },
+ "valideur-traiter.request": {
+  "idFacture": 7433150,
+  "action": "VALIDATION",
+  "complementInfo": "Travaux conformes au proces-verbal de reception du 2025-03-12."
+ },
+ "valideur-traiter.response": {
+  "codeRetour": 0,
+  "libelle": "GDP_MSG_00.000",
+  "idFacture": 7433150,
+  "numeroFacture": "ST-2025-009",
+  "statutFacture": "VALIDEE_1",
+  "dateTraitement": "2025-03-17"
+ }
+}
+"""
+_EXAMPLES: dict[str, Any] = json.loads(EXAMPLES_JSON)
