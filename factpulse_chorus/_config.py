@@ -1,0 +1,255 @@
+"""Client configuration: defaults, environment variables and argument checks.
+
+Everything a client needs to know before its first request is resolved here, once,
+into a frozen :class:`ClientConfig`; the transport only reads it.
+
+Environment variables (used only for arguments left out):
+
+========================  =====================================================
+``FACTPULSE_BASE_URL``    API root, default ``https://factpulse.fr``
+``FACTPULSE_EMAIL``       FactPulse account e-mail (login mode)
+``FACTPULSE_PASSWORD``    FactPulse account password (login mode)
+``FACTPULSE_CLIENT_UID``  optional client UUID sent at login
+``FACTPULSE_TOKEN``       a ready access token (no login)
+``FACTPULSE_API_KEY``     an API key, sent as ``X-API-Key``
+``FACTPULSE_LOG``         ``debug``/``info``/``warning``: log to stderr (see ``_logging``)
+========================  =====================================================
+
+If any of ``email``, ``password``, ``token`` or ``api_key`` is passed explicitly, the
+``FACTPULSE_EMAIL/PASSWORD/TOKEN/API_KEY`` variables are all ignored, so that a token
+from the environment never gets mixed with credentials given in code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Final, Literal
+
+import attrs
+
+from ._exceptions import RequestValidationError
+from ._types import NOT_GIVEN, NotGiven, NotGivenOr, OnRequest, OnResponse, Timeout, TimeoutTypes
+
+__all__ = [
+    "CHORUS_PRO_PREFIX",
+    "CLOSED_MESSAGE",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_CONNECTION_LIMIT",
+    "DEFAULT_CONNECTION_LIMIT_PER_HOST",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "AuthConfig",
+    "AuthMode",
+    "ClientConfig",
+    "RetryPolicy",
+]
+
+DEFAULT_BASE_URL: Final = "https://factpulse.fr"
+CHORUS_PRO_PREFIX: Final = "/api/v1/chorus-pro"
+"""Path prefix of every Chorus Pro endpoint."""
+LOGIN_PATH: Final = "/api/token/"
+CLOSED_MESSAGE: Final = "client is closed; create a new AsyncChorusClient"
+DEFAULT_TIMEOUT: Final = Timeout(connect=10.0, read=60.0, total=120.0)
+DEFAULT_MAX_RETRIES: Final = 2
+DEFAULT_CONNECTION_LIMIT: Final = 100
+DEFAULT_CONNECTION_LIMIT_PER_HOST: Final = 0  # 0: no per-host limit (only the total one)
+
+ENV_BASE_URL: Final = "FACTPULSE_BASE_URL"
+ENV_EMAIL: Final = "FACTPULSE_EMAIL"
+ENV_PASSWORD: Final = "FACTPULSE_PASSWORD"
+ENV_CLIENT_UID: Final = "FACTPULSE_CLIENT_UID"
+ENV_TOKEN: Final = "FACTPULSE_TOKEN"
+ENV_API_KEY: Final = "FACTPULSE_API_KEY"
+
+AuthMode = Literal["password", "token", "api_key"]
+"""``password``: log in with e-mail/password; ``token``: a ready access token;
+``api_key``: ``X-API-Key`` header."""
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How long to wait between attempts.
+
+    The n-th retry waits ``min(max_delay, base_delay * 2**n)`` minus up to ``jitter`` of it
+    (random), or the server's ``Retry-After`` when it sent one. A ``Retry-After`` longer
+    than ``max_retry_after`` is not waited for: the error is raised at once.
+    """
+
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+    jitter: float = 0.25
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("base_delay", "max_delay", "max_retry_after"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise RequestValidationError(f"retry_policy.{name}", "a number of seconds >= 0")
+        if not 0 <= self.jitter <= 1:
+            raise RequestValidationError("retry_policy.jitter", "a fraction between 0 and 1")
+
+
+@attrs.frozen(repr=False)
+class AuthConfig:
+    """How requests are authenticated. Secrets never appear in the repr."""
+
+    mode: AuthMode
+    email: str | None = None
+    password: str | None = None
+    client_uid: str | None = None
+    token: str | None = None
+    api_key: str | None = None
+
+    @property
+    def can_login(self) -> bool:
+        """True when the SDK can (re)obtain a token by itself."""
+        return self.mode == "password"
+
+    def secrets(self) -> tuple[str, ...]:
+        """The secret strings to scrub from anything we print or raise."""
+        return tuple(s for s in (self.password, self.token, self.api_key) if s)
+
+    def __repr__(self) -> str:
+        return f"AuthConfig(mode={self.mode!r})"
+
+
+@attrs.frozen(repr=False)
+class ClientConfig:
+    """Everything a client resolved at construction (see :meth:`from_arguments`)."""
+
+    base_url: str
+    auth: AuthConfig
+    timeout: Timeout = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    connection_limit: int = DEFAULT_CONNECTION_LIMIT
+    connection_limit_per_host: int = DEFAULT_CONNECTION_LIMIT_PER_HOST
+    default_headers: Mapping[str, str] = attrs.field(factory=dict)
+    retry_policy: RetryPolicy = attrs.field(factory=RetryPolicy)
+    on_request: OnRequest | None = None
+    on_response: OnResponse | None = None
+
+    def __repr__(self) -> str:
+        return f"ClientConfig(base_url={self.base_url!r}, auth={self.auth.mode!r})"
+
+    @classmethod
+    def from_arguments(
+        cls,
+        *,
+        base_url: str | None = None,
+        email: str | None = None,
+        password: str | None = None,
+        client_uid: str | None = None,
+        token: str | None = None,
+        api_key: str | None = None,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+        connection_limit_per_host: int = DEFAULT_CONNECTION_LIMIT_PER_HOST,
+        default_headers: Mapping[str, str] | None = None,
+        retry_policy: RetryPolicy | None = None,
+        on_request: OnRequest | None = None,
+        on_response: OnResponse | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> ClientConfig:
+        """Check the arguments, fill the gaps from the environment and the defaults."""
+        env = os.environ if environ is None else environ
+
+        def from_env(name: str) -> str | None:
+            return env.get(name) or None  # an empty variable counts as unset
+
+        url = base_url or from_env(ENV_BASE_URL) or DEFAULT_BASE_URL
+        auth = _resolve_auth(
+            email=email,
+            password=password,
+            client_uid=client_uid,
+            token=token,
+            api_key=api_key,
+            from_env=from_env,
+        )
+        return cls(
+            base_url=_normalise_base_url(url),
+            auth=auth,
+            timeout=DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else Timeout.coerce(timeout),
+            max_retries=check_max_retries(max_retries),
+            connection_limit=_check_count("connection_limit", connection_limit),
+            connection_limit_per_host=_check_count(
+                "connection_limit_per_host", connection_limit_per_host
+            ),
+            default_headers=_check_headers("default_headers", default_headers),
+            retry_policy=retry_policy if retry_policy is not None else RetryPolicy(),
+            on_request=on_request,
+            on_response=on_response,
+        )
+
+
+def check_max_retries(value: object) -> int:
+    """``max_retries`` must be an int >= 0 (0 disables retries)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RequestValidationError("max_retries", "an integer >= 0")
+    return value
+
+
+def _check_count(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RequestValidationError(name, "an integer >= 0 (0: unlimited)")
+    return value
+
+
+def _check_headers(name: str, headers: Mapping[str, str] | None) -> dict[str, str]:
+    if not headers:
+        return {}
+    out: dict[str, str] = {}
+    for key, value in headers.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise RequestValidationError(name, "a mapping of str to str")
+        out[key] = value
+    return out
+
+
+def _normalise_base_url(url: str) -> str:
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise RequestValidationError("base_url", "an http:// or https:// URL")
+    return url.rstrip("/")
+
+
+def _resolve_auth(
+    *,
+    email: str | None,
+    password: str | None,
+    client_uid: str | None,
+    token: str | None,
+    api_key: str | None,
+    from_env: Callable[[str], str | None],
+) -> AuthConfig:
+    if email is None and password is None and token is None and api_key is None:
+        email = from_env(ENV_EMAIL)
+        password = from_env(ENV_PASSWORD)
+        token = from_env(ENV_TOKEN)
+        api_key = from_env(ENV_API_KEY)
+    if client_uid is None:
+        client_uid = from_env(ENV_CLIENT_UID)
+
+    if (email is None) != (password is None):
+        missing = "password" if password is None else "email"
+        raise RequestValidationError(
+            missing, "email and password go together (or set FACTPULSE_EMAIL/FACTPULSE_PASSWORD)"
+        )
+    if api_key is not None:
+        if email is not None or token is not None:
+            raise RequestValidationError(
+                "api_key", "pass either api_key, or token, or email and password, not several"
+            )
+        return AuthConfig(mode="api_key", api_key=api_key)
+    if email is not None:
+        # A token given with e-mail/password is used until it expires, then we log in.
+        return AuthConfig(
+            mode="password", email=email, password=password, client_uid=client_uid, token=token
+        )
+    if token is not None:
+        return AuthConfig(mode="token", token=token)
+    raise RequestValidationError(
+        "email",
+        "no FactPulse credentials: pass email= and password= (or token=, or api_key=), "
+        "or set FACTPULSE_EMAIL and FACTPULSE_PASSWORD",
+    )

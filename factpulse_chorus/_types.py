@@ -1,0 +1,168 @@
+"""Small types shared by the client and its transport.
+
+* :data:`NOT_GIVEN` tells "argument left out" apart from ``None`` (which, for a
+  timeout, means "no timeout").
+* :class:`Timeout` holds the three per-attempt limits.
+* :class:`RequestOptions` carries per-call overrides, merged over the client's defaults.
+* :class:`RequestInfo` is what an ``on_request`` hook receives.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias, TypeVar
+
+import attrs
+
+from ._exceptions import RequestValidationError
+
+if TYPE_CHECKING:
+    from .models.common import RawResponse
+
+__all__ = [
+    "DEFAULT_REQUEST_OPTIONS",
+    "NOT_GIVEN",
+    "Headers",
+    "NotGiven",
+    "NotGivenOr",
+    "OnRequest",
+    "OnResponse",
+    "RequestInfo",
+    "RequestOptions",
+    "Timeout",
+    "TimeoutTypes",
+]
+
+_T = TypeVar("_T")
+
+
+class NotGiven:
+    """Sentinel for an argument that was left out, so that ``None`` keeps its own meaning.
+
+    ``timeout=None`` means "no timeout"; leaving ``timeout`` out means "the client's default".
+    """
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        # A singleton, so that identity checks (`x is NOT_GIVEN`) always hold.
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __reduce__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final[NotGiven] = NotGiven()
+"""The one :class:`NotGiven` instance."""
+
+NotGivenOr: TypeAlias = _T | NotGiven
+"""``T`` or :data:`NOT_GIVEN`."""
+
+Headers: TypeAlias = Mapping[str, str]
+"""HTTP headers as given by the caller."""
+
+
+def _check_seconds(name: str, value: float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RequestValidationError(f"timeout.{name}", "a number of seconds or None")
+    if not math.isfinite(value) or value <= 0:
+        raise RequestValidationError(f"timeout.{name}", "a positive, finite number of seconds")
+    return float(value)
+
+
+@attrs.frozen
+class Timeout:
+    """Limits, in seconds, for one attempt of a request; ``None`` removes a limit.
+
+    ``connect``: opening the TCP/TLS connection. ``read``: the longest wait for the next
+    bytes of the response. ``total``: the whole attempt (waiting for a pooled connection,
+    sending, reading the body). Retries each get the full limits again.
+    """
+
+    connect: float | None = attrs.field(default=10.0)
+    read: float | None = attrs.field(default=60.0)
+    total: float | None = attrs.field(default=120.0)
+
+    def __attrs_post_init__(self) -> None:
+        _check_seconds("connect", self.connect)
+        _check_seconds("read", self.read)
+        _check_seconds("total", self.total)
+
+    @classmethod
+    def coerce(cls, value: TimeoutTypes) -> Timeout:
+        """Turn a user value into a :class:`Timeout`.
+
+        A number is the total limit (connect and read then only bounded by it);
+        ``None`` disables every limit.
+        """
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return _NO_TIMEOUT
+        total = _check_seconds("total", value)
+        return cls(connect=None, read=None, total=total)
+
+
+_NO_TIMEOUT: Final = Timeout(connect=None, read=None, total=None)
+
+TimeoutTypes: TypeAlias = float | Timeout | None
+"""What ``timeout=`` accepts: seconds (total), a :class:`Timeout`, or ``None`` (no limit)."""
+
+
+@attrs.frozen
+class RequestOptions:
+    """Per-call overrides merged over the client's defaults.
+
+    Fields left :data:`NOT_GIVEN` keep the client's value; ``timeout=None`` means no timeout.
+    ``extra_headers`` are added to (and override) the headers the SDK sends.
+    """
+
+    timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN
+    max_retries: NotGivenOr[int] = NOT_GIVEN
+    extra_headers: Headers | None = None
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+    ) -> RequestOptions:
+        """Options for one call; returns the shared default instance when nothing is overridden."""
+        if timeout is NOT_GIVEN and max_retries is NOT_GIVEN and not extra_headers:
+            return DEFAULT_REQUEST_OPTIONS
+        return cls(timeout=timeout, max_retries=max_retries, extra_headers=extra_headers)
+
+
+DEFAULT_REQUEST_OPTIONS: Final = RequestOptions()
+"""No overrides: the transport takes a fast path when it receives this very object."""
+
+
+@attrs.frozen
+class RequestInfo:
+    """What an ``on_request`` hook sees about an attempt (no headers, no body: no secrets)."""
+
+    method: str
+    url: str
+    operation: str
+    attempt: int
+    idempotent: bool
+
+
+OnRequest: TypeAlias = Callable[[RequestInfo], Awaitable[None] | None]
+"""Hook called before each attempt; may be a plain function or a coroutine function."""
+
+OnResponse: TypeAlias = Callable[["RawResponse"], Awaitable[None] | None]
+"""Hook called with every HTTP response received (any status), before error mapping."""

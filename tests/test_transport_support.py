@@ -1,0 +1,155 @@
+"""A purpose-built FactPulse look-alike for the transport, auth and lifecycle tests.
+
+Not the sandbox: a tiny aiohttp.web app whose behaviour each test sets directly
+(``fake.handler``), and which counts what it receives. Real HTTP on 127.0.0.1.
+Imported by the other ``test_transport_*``/``test_auth``/``test_client_lifecycle`` files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import socket
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiohttp import web
+
+EMAIL = "alice@example.com"
+PASSWORD = "Sup3r-Secret-Passw0rd!"
+CLIENT_UID = "5d1c2b8e-9f3a-4c61-8e0b-7a2f1d9c4e55"
+API_KEY = "fpk_live_0123456789abcdef0123456789"
+API_PATH = "/api/v1/chorus-pro/factures/consulter"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def make_jwt(claims: dict[str, Any]) -> str:
+    """An unsigned-looking HS256 JWT (the client never checks signatures)."""
+
+    def part(obj: dict[str, Any]) -> str:
+        raw = json.dumps(obj, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+def json_response(body: Any, status: int = 200, **headers: str) -> web.Response:
+    return web.Response(
+        body=json.dumps(body).encode(),
+        status=status,
+        content_type="application/json",
+        headers={"X-Request-ID": "req-test-1", **headers},
+    )
+
+
+class FakeFactPulse:
+    """``POST /api/token/`` plus a catch-all ``/api/v1/chorus-pro/{tail}`` route."""
+
+    def __init__(self, *, token_lifetime: float | None = 1800.0, login_delay: float = 0.0) -> None:
+        self.token_lifetime = token_lifetime
+        self.login_delay = login_delay
+        self.logins = 0
+        self.login_bodies: list[dict[str, Any]] = []
+        self.hits: Counter[str] = Counter()
+        self.requests: list[dict[str, Any]] = []
+        self.valid_tokens: set[str] = set()
+        self.tokens_issued: list[str] = []
+        self.handler: Handler | None = None
+        self.login_handler: Handler | None = None
+        self.accept_any_token = False
+        self._serial = 0
+
+    def issue_token(self, lifetime: float | None = None) -> str:
+        self._serial += 1
+        now = time.time()
+        claims: dict[str, Any] = {"token_type": "access", "jti": self._serial, "iat": now}
+        life = self.token_lifetime if lifetime is None else lifetime
+        if life is not None:
+            claims["exp"] = now + life
+        token = make_jwt(claims)
+        self.valid_tokens.add(token)
+        self.tokens_issued.append(token)
+        return token
+
+    def revoke_all(self) -> None:
+        self.valid_tokens.clear()
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/api/token/", self._login)
+        app.router.add_route("*", "/api/v1/chorus-pro/{tail:.*}", self._api)
+        return app
+
+    async def _login(self, request: web.Request) -> web.StreamResponse:
+        self.logins += 1
+        body = await request.json()
+        self.login_bodies.append(body)
+        if self.login_delay:
+            await asyncio.sleep(self.login_delay)
+        if self.login_handler is not None:
+            return await self.login_handler(request)
+        if body.get("username") != EMAIL or body.get("password") != PASSWORD:
+            return json_response(
+                {"detail": "No active account found with the given credentials"}, status=401
+            )
+        return json_response({"access": self.issue_token(), "refresh": "r" * 20})
+
+    def _authorised(self, request: web.Request) -> bool:
+        if request.headers.get("X-API-Key") == API_KEY:
+            return True
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return False
+        token = header[len("Bearer ") :]
+        return self.accept_any_token or token in self.valid_tokens
+
+    async def _api(self, request: web.Request) -> web.StreamResponse:
+        tail = request.match_info["tail"]
+        self.hits[tail] += 1
+        raw = await request.read()
+        self.requests.append(
+            {"method": request.method, "path": request.path, "headers": dict(request.headers)}
+        )
+        if not self._authorised(request):
+            return json_response(
+                {"errorCode": "AUTHENTICATION_REQUIRED", "errorMessage": "Invalid or expired JWT"},
+                status=401,
+            )
+        if self.handler is not None:
+            return await self.handler(request)
+        return json_response(
+            {"returnCode": 0, "message": "ok", "echo": json.loads(raw) if raw else None}
+        )
+
+
+@asynccontextmanager
+async def serve(app: web.Application) -> AsyncIterator[str]:
+    """Run ``app`` on 127.0.0.1 (free port) and yield its base URL."""
+    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.2)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def fake_server(**kwargs: Any) -> AsyncIterator[tuple[FakeFactPulse, str]]:
+    fake = FakeFactPulse(**kwargs)
+    async with serve(fake.app()) as url:
+        yield fake, url
+
+
+def closed_port() -> int:
+    """A local port nobody listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
