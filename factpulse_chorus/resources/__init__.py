@@ -1,0 +1,1 @@
+"""The sub-clients of :class:`~factpulse_chorus.AsyncChorusClient`, one module per group."""

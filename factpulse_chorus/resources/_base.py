@@ -1,0 +1,102 @@
+"""What every sub-client shares: turning a request model into a call and its answer into a model.
+
+Data flows one way: arguments → request model (validated on construction) → converter →
+transport (auth, retries, timeouts, error mapping) → converter → response model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import attrs
+
+from .._converter import from_wire, to_wire
+from .._types import NOT_GIVEN, Headers, NotGiven, NotGivenOr, RequestOptions, TimeoutTypes
+
+if TYPE_CHECKING:
+    from .._client import AsyncChorusClient
+    from ..models.common import ChorusProCredentials
+
+T = TypeVar("T")
+
+API_ROOT = "/api/v1/chorus-pro"
+
+
+class AsyncResource:
+    """Base of the sub-clients: holds the client they were built from."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncChorusClient) -> None:
+        self._client = client
+
+    def _credentials(
+        self, credentials: NotGivenOr[ChorusProCredentials | None]
+    ) -> ChorusProCredentials | None:
+        """The zero-trust credentials of this call: the argument, else the client's default."""
+        if isinstance(credentials, NotGiven):
+            return self._client._default_credentials
+        return credentials
+
+    async def _post(
+        self,
+        path: str,
+        request: Any,
+        response_cls: type[T],
+        *,
+        operation: str,
+        idempotent: bool,
+        timeout: NotGivenOr[TimeoutTypes],
+        max_retries: NotGivenOr[int],
+        extra_headers: Headers | None,
+        invoice_number: str | None = None,
+    ) -> T:
+        """POST ``request`` (a request model) to ``API_ROOT + path`` and structure the answer."""
+        options = RequestOptions.build(
+            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+        )
+        raw = await self._client._transport.request(
+            "POST",
+            API_ROOT + path,
+            json=to_wire(request),
+            idempotent=idempotent,
+            operation=operation,
+            options=options,
+            invoice_number=invoice_number,
+        )
+        return from_wire(raw.json, response_cls, raw=raw)
+
+    async def _get(
+        self,
+        path: str,
+        response_cls: type[T],
+        *,
+        operation: str,
+        timeout: NotGivenOr[TimeoutTypes],
+        max_retries: NotGivenOr[int],
+        extra_headers: Headers | None,
+    ) -> T:
+        """GET ``API_ROOT + path`` (always a read) and structure the answer."""
+        options = RequestOptions.build(
+            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+        )
+        raw = await self._client._transport.request(
+            "GET", API_ROOT + path, idempotent=True, operation=operation, options=options
+        )
+        return from_wire(raw.json, response_cls, raw=raw)
+
+
+def build_request(cls: type[T], arguments: Mapping[str, Any], **fixed: Any) -> T:
+    """Build the request model ``cls`` from a method's arguments.
+
+    Only the names that are fields of ``cls`` are taken, so a search method can pass its
+    ``locals()`` without listing thirty filters twice; ``fixed`` adds computed fields.
+    """
+    names = {a.name for a in attrs.fields(cast(Any, cls))}
+    values = {k: v for k, v in arguments.items() if k in names and v is not None}
+    values.update(fixed)
+    return cls(**values)
+
+
+__all__ = ["API_ROOT", "NOT_GIVEN", "AsyncResource", "build_request"]

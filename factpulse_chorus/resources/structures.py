@@ -1,0 +1,162 @@
+"""``client.structures``: Chorus Pro structure look-ups (``/structures/*``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._exceptions import RequestValidationError, StructureNotFoundError
+from .._types import NOT_GIVEN, Headers, NotGivenOr, TimeoutTypes
+from ..models.structures import (
+    ConsulterStructureRequest,
+    ConsulterStructureResponse,
+    ListerServicesRequest,
+    ListerServicesResponse,
+    ObtenirIdDepuisSiretRequest,
+    ObtenirIdDepuisSiretResponse,
+    RechercherStructuresRequest,
+    RechercherStructuresResponse,
+)
+from ._base import AsyncResource
+
+if TYPE_CHECKING:
+    from ..models.common import ChorusProCredentials
+
+
+class AsyncStructures(AsyncResource):
+    """Find public structures, their submission requirements and their services."""
+
+    __slots__ = ()
+
+    async def rechercher(
+        self,
+        *,
+        structure_identifier: str | None = None,
+        structure_identifier_type: str | None = None,
+        company_name: str | None = None,
+        restrict_private_structures: bool | None = None,
+        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+    ) -> RechercherStructuresResponse:
+        """Search structures by identifier (SIRET, SIREN, ...), type or company name.
+
+        ``POST /structures/rechercher``. FactPulse returns only the first page of matches
+        (at most 10 structures); ``total`` says how many there are in all.
+        """
+        request = RechercherStructuresRequest(
+            structure_identifier=structure_identifier,
+            structure_identifier_type=structure_identifier_type,
+            company_name=company_name,
+            restrict_private_structures=restrict_private_structures,
+            credentials=self._credentials(credentials),
+        )
+        return await self._post(
+            "/structures/rechercher",
+            request,
+            RechercherStructuresResponse,
+            operation="structures.rechercher",
+            idempotent=True,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    async def consulter(
+        self,
+        structure_id: int,
+        *,
+        language_code: str | None = None,
+        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+    ) -> ConsulterStructureResponse:
+        """Details of a structure and whether invoices to it need a service code or an
+        engagement number (``parameters``). ``POST /structures/consulter``."""
+        request = ConsulterStructureRequest(
+            structure_id=structure_id,
+            language_code=language_code,
+            credentials=self._credentials(credentials),
+        )
+        return await self._post(
+            "/structures/consulter",
+            request,
+            ConsulterStructureResponse,
+            operation="structures.consulter",
+            idempotent=True,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    async def lister_services(
+        self,
+        structure_id: int,
+        *,
+        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+    ) -> ListerServicesResponse:
+        """The services of a structure, active or not (filter on ``is_active``).
+
+        ``GET /structures/{id_structure_cpp}/services``. A GET carries no body, so this
+        endpoint always uses the credentials stored in FactPulse: zero-trust
+        ``credentials`` (given here or set on the client) are refused before sending;
+        pass ``credentials=None`` to call it from a client that has default credentials.
+        """
+        if self._credentials(credentials) is not None:
+            raise RequestValidationError(
+                "credentials",
+                "structures.lister_services is a GET endpoint and cannot carry zero-trust "
+                "credentials; FactPulse uses the stored ones: pass credentials=None",
+            )
+        request = ListerServicesRequest(id_structure_cpp=structure_id)
+        return await self._get(
+            f"/structures/{request.id_structure_cpp}/services",
+            ListerServicesResponse,
+            operation="structures.lister_services",
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    async def obtenir_id_depuis_siret(
+        self,
+        siret: str,
+        *,
+        identifier_type: str | None = None,
+        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+    ) -> ObtenirIdDepuisSiretResponse:
+        """The Chorus Pro structure id of a SIRET (or of another identifier with
+        ``identifier_type``). ``POST /structures/obtenir-id-depuis-siret``.
+
+        Raises :class:`StructureNotFoundError` when no structure, or more than one,
+        matches (the API's ``structureId == 0``): a 0 is never returned as an id.
+        """
+        request = ObtenirIdDepuisSiretRequest(
+            siret=siret,
+            identifier_type=identifier_type,
+            credentials=self._credentials(credentials),
+        )
+        response = await self._post(
+            "/structures/obtenir-id-depuis-siret",
+            request,
+            ObtenirIdDepuisSiretResponse,
+            operation="structures.obtenir_id_depuis_siret",
+            idempotent=True,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+        if response.structure_id == 0:
+            raise StructureNotFoundError(
+                siret,
+                response.message,
+                body=response.raw.json if response.raw is not None else None,
+            )
+        return response
