@@ -15,6 +15,7 @@ The Domain never sees HTTP, tokens or ``credentials``.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hmac
 import itertools
@@ -241,6 +242,20 @@ def _gone() -> web.Response:
 # --- Server state and handlers ---------------------------------------------------------------
 
 
+_SECRET_KEYS = ("pisteClientSecret", "chorusProPassword")
+
+
+def _masked(body: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of ``body`` whose zero-trust secrets are replaced by ``"***"``."""
+    copy: dict[str, Any] = json.loads(json.dumps(body))
+    credentials = copy.get("credentials")
+    if isinstance(credentials, dict):
+        for key in _SECRET_KEYS:
+            if key in credentials:
+                credentials[key] = "***"
+    return copy
+
+
 def _is_business_error(route: str, data: Any) -> bool:
     if not isinstance(data, dict):
         return False
@@ -263,8 +278,14 @@ class _State:
         seed: int,
         strict: bool,
         token_lifetime: float,
+        record_requests: bool = False,
     ) -> None:
         self.domain = domain
+        # Opt-in journal of accepted request bodies, for tests that assert what was sent.
+        # Zero-trust secrets are masked before anything is kept.
+        self.journal: collections.deque[dict[str, Any]] | None = (
+            collections.deque(maxlen=10_000) if record_requests else None
+        )
         self.clock = clock
         self.accounts = {a.username: a for a in accounts}
         self.api_keys = dict(api_keys)
@@ -417,6 +438,8 @@ class _State:
             errors = validate_body(body, model, typed=typed, strict=strict)
             if errors:
                 raise _Reply(422, {"detail": errors}, "422")
+            if self.journal is not None:
+                self.journal.append({"route": route, "body": _masked(body)})
             credentials = body.pop("credentials", None)
             login = credentials_login(credentials) or account.chorus_login
             del credentials  # zero-trust: not kept past this point
@@ -462,6 +485,8 @@ class _State:
             )
             if structure_id is None:
                 raise _Reply(422, {"detail": errors}, "422")
+            if self.journal is not None:
+                self.journal.append({"route": route, "body": None, "id": structure_id})
             data = self.domain.structures_services(account.chorus_login, structure_id)
             reply = self._domain_reply(route, data)
         except _Reply as error:
@@ -676,6 +701,7 @@ class Sandbox:
         routing_delay: tuple[float, float] = (60.0, 600.0),
         host: str = "127.0.0.1",
         port: int = 0,
+        record_requests: bool = False,
         **domain_options: Any,
     ) -> None:
         self.clock = SimClock(speed=clock_speed)
@@ -695,6 +721,7 @@ class Sandbox:
             seed=seed,
             strict=strict,
             token_lifetime=token_lifetime,
+            record_requests=record_requests,
         )
         self._host = host
         self._port = port
@@ -758,6 +785,17 @@ class Sandbox:
     def clear_faults(self) -> None:
         """Disarm every fault."""
         self._state.injector.clear()
+
+    def received(self, route: str | None = None) -> list[dict[str, Any]]:
+        """The request bodies accepted so far (``record_requests=True`` only), oldest first.
+
+        Each entry is ``{"route": ..., "body": {...}}`` with zero-trust secrets masked;
+        ``route`` filters on one endpoint, e.g. ``"factures/soumettre"``.
+        """
+        journal = self._state.journal
+        if journal is None:
+            raise RuntimeError("start the sandbox with record_requests=True to keep bodies")
+        return [dict(e) for e in journal if route is None or e["route"] == route]
 
     def invoice_count(self) -> int:
         """Number of invoices in the domain."""
@@ -837,6 +875,10 @@ class ThreadedSandbox:
     def clear_faults(self) -> None:
         """See :meth:`Sandbox.clear_faults`."""
         self._call(self._sandbox.clear_faults)
+
+    def received(self, route: str | None = None) -> list[dict[str, Any]]:
+        """See :meth:`Sandbox.received`."""
+        return cast(list[dict[str, Any]], self._call(self._sandbox.received, route))
 
     def invoice_count(self) -> int:
         """See :meth:`Sandbox.invoice_count`."""

@@ -1,0 +1,596 @@
+"""Every method of every sub-client against the strict sandbox, on both clients.
+
+Each test runs twice: once on :class:`AsyncChorusClient`, once on the generated blocking
+:class:`ChorusClient` (its calls made from a worker thread, as a blocking caller would).
+The sandbox records the bodies it accepted, so the tests assert the exact JSON sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import functools
+import inspect
+import zipfile
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from io import BytesIO
+from typing import Any
+
+import pytest
+
+from factpulse_chorus import (
+    AsyncChorusClient,
+    ChorusClient,
+    ChorusProBusinessError,
+    ChorusProCredentials,
+    InvoiceStatusCode,
+    RequestValidationError,
+    StructureNotFoundError,
+    UnprocessableEntityError,
+)
+from factpulse_chorus.sandbox import Sandbox
+
+SUPPLIER_ID = 31150744
+RECIPIENT_ID = 25827464  # COMMUNE DE SAINT-EXEMPLE: service code required
+RECIPIENT_SIRET = "21999012400014"
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+SECRET_PISTE = "piste-SECRET-4f9a1c"
+SECRET_CPRO = "cpro-PASSWORD-77e2b0"
+
+
+class _Api:
+    """The same attribute paths on both clients; every call is awaitable."""
+
+    def __init__(self, target: Any, *, blocking: bool) -> None:
+        self._target = target
+        self._blocking = blocking
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if name in {"structures", "factures", "transverses", "valideur"}:
+            return _Api(value, blocking=self._blocking)
+        if not callable(value):
+            return value
+        if self._blocking:
+            assert not inspect.iscoroutinefunction(value), name
+
+            async def blocking_call(*args: Any, **kwargs: Any) -> Any:
+                return await asyncio.to_thread(functools.partial(value, *args, **kwargs))
+
+            return blocking_call
+        assert inspect.iscoroutinefunction(value), name
+        return value
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    async with Sandbox(seed=7, strict=True, record_requests=True, routing_delay=(0, 0)) as sb:
+        yield sb
+
+
+@pytest.fixture(params=["async", "sync"])
+async def api(request: pytest.FixtureRequest, sandbox: Sandbox) -> AsyncIterator[_Api]:
+    kwargs: dict[str, Any] = {
+        "base_url": sandbox.url,
+        "email": "demo",
+        "password": "demo",
+        "client_uid": "b7f1",
+        "max_retries": 0,
+    }
+    if request.param == "async":
+        async with AsyncChorusClient(**kwargs) as client:
+            yield _Api(client, blocking=False)
+    else:
+        client = await asyncio.to_thread(ChorusClient, **kwargs)
+        try:
+            yield _Api(client, blocking=True)
+        finally:
+            await asyncio.to_thread(client.close)
+
+
+def sent(sandbox: Sandbox, route: str) -> dict[str, Any]:
+    """The body of the last accepted request on ``route``."""
+    bodies = sandbox.received(route)
+    assert bodies, f"nothing reached {route}"
+    body = bodies[-1]["body"]
+    assert isinstance(body, dict)
+    return body
+
+
+async def submit(api: _Api, number: str, **overrides: Any) -> int:
+    arguments: dict[str, Any] = {
+        "invoice_number": number,
+        "invoice_date": dt.date(2025, 3, 10),
+        "structure_id": RECIPIENT_ID,
+        "service_code": "FIN-001",
+        "total_net_amount": Decimal("100.00"),
+        "vat_amount": Decimal("20.00"),
+        "total_gross_amount": Decimal("120.00"),
+    }
+    arguments.update(overrides)
+    response = await api.factures.soumettre(**arguments)
+    assert response.return_code == 0
+    assert isinstance(response.chorus_invoice_id, int)
+    return response.chorus_invoice_id
+
+
+# -- structures ---------------------------------------------------------------------------
+
+
+async def test_structures_rechercher(api: _Api, sandbox: Sandbox) -> None:
+    result = await api.structures.rechercher(
+        structure_identifier=RECIPIENT_SIRET, structure_identifier_type="SIRET"
+    )
+    assert sent(sandbox, "structures/rechercher") == {
+        "structureIdentifier": RECIPIENT_SIRET,
+        "structureIdentifierType": "SIRET",
+    }
+    assert result.total == 1
+    [structure] = result.structures
+    assert structure.structure_id == RECIPIENT_ID
+    assert structure.structure_name == "COMMUNE DE SAINT-EXEMPLE"
+    assert result.raw is not None
+    assert result.raw.status == 200
+    assert result.raw.request_id
+    assert result.raw.json["structures"][0]["structureId"] == RECIPIENT_ID
+
+
+async def test_structures_consulter(api: _Api, sandbox: Sandbox) -> None:
+    result = await api.structures.consulter(RECIPIENT_ID, language_code="fr")
+    assert sent(sandbox, "structures/consulter") == {
+        "structureId": RECIPIENT_ID,
+        "languageCode": "fr",
+    }
+    assert result.structure_identifier == RECIPIENT_SIRET
+    assert result.vat_number == "FR38219990124"
+    assert result.parameters is not None
+    assert result.parameters.service_code_required is True
+    assert result.parameters.engagement_number_required is False
+
+
+async def test_structures_consulter_unknown_is_a_business_error(api: _Api) -> None:
+    with pytest.raises(ChorusProBusinessError) as info:
+        await api.structures.consulter(99_999_999)
+    assert info.value.code != 0
+    assert info.value.body["returnCode"] == info.value.code
+
+
+async def test_structures_lister_services(api: _Api, sandbox: Sandbox) -> None:
+    result = await api.structures.lister_services(RECIPIENT_ID)
+    [entry] = sandbox.received("structures/services")
+    assert entry["id"] == RECIPIENT_ID
+    codes = {s.service_code: s.is_active for s in result.services}
+    assert codes == {"FIN-001": True, "TECH-002": True, "CULT-OLD": False}
+    assert result.total == 3
+
+
+async def test_structures_lister_services_refuses_zero_trust(api: _Api, sandbox: Sandbox) -> None:
+    credentials = ChorusProCredentials(
+        piste_client_id="id",
+        piste_client_secret=SECRET_PISTE,
+        chorus_pro_login="login",
+        chorus_pro_password=SECRET_CPRO,
+    )
+    with pytest.raises(RequestValidationError) as info:
+        await api.structures.lister_services(RECIPIENT_ID, credentials=credentials)
+    assert info.value.field == "credentials"
+    assert sandbox.received() == []
+
+
+async def test_structures_obtenir_id_depuis_siret(api: _Api, sandbox: Sandbox) -> None:
+    result = await api.structures.obtenir_id_depuis_siret(RECIPIENT_SIRET)
+    assert sent(sandbox, "structures/obtenir-id-depuis-siret") == {"siret": RECIPIENT_SIRET}
+    assert result.structure_id == RECIPIENT_ID
+    assert result.structure_name == "COMMUNE DE SAINT-EXEMPLE"
+
+
+async def test_obtenir_id_shared_siret_raises_not_found(api: _Api, sandbox: Sandbox) -> None:
+    shared = sandbox.domain.directory.shared_siret
+    with pytest.raises(StructureNotFoundError) as info:
+        await api.structures.obtenir_id_depuis_siret(shared)
+    assert info.value.identifier == shared
+
+
+async def test_obtenir_id_unknown_siret_raises_not_found(api: _Api) -> None:
+    with pytest.raises(StructureNotFoundError):
+        await api.structures.obtenir_id_depuis_siret("73282932000074")
+
+
+async def test_invalid_siret_is_refused_before_sending(api: _Api, sandbox: Sandbox) -> None:
+    with pytest.raises(RequestValidationError) as info:
+        await api.structures.obtenir_id_depuis_siret("21999012400015")  # bad Luhn key
+    assert info.value.field == "siret"
+    assert "Luhn" in info.value.rule
+    assert sandbox.received() == []
+
+
+# -- factures -----------------------------------------------------------------------------
+
+
+async def test_soumettre_sends_the_documented_body(api: _Api, sandbox: Sandbox) -> None:
+    upload = await api.transverses.ajouter_fichier(PDF, nom="F2025-0042_facturx.pdf")
+    response = await api.factures.soumettre(
+        invoice_number="F2025-0042",
+        invoice_date=dt.date(2025, 3, 10),
+        payment_due_date=dt.date(2025, 4, 9),
+        structure_id=RECIPIENT_ID,
+        service_code="FIN-001",
+        total_net_amount=Decimal("1042.08"),
+        vat_amount=Decimal("208.42"),
+        total_gross_amount=Decimal("1250.5"),
+        main_attachment_id=upload.attachment_id,
+        main_attachment_label="Facture F2025-0042 (Factur-X)",
+        comment="Maintenance du site web - fevrier 2025",
+        purchase_order_reference="BC-2025-117",
+        contract_reference="MAPA-2024-031",
+    )
+    assert sent(sandbox, "factures/soumettre") == {
+        "invoiceNumber": "F2025-0042",
+        "invoiceDate": "2025-03-10",
+        "paymentDueDate": "2025-04-09",
+        "structureId": RECIPIENT_ID,
+        "serviceCode": "FIN-001",
+        "totalNetAmount": "1042.08",
+        "vatAmount": "208.42",
+        "totalGrossAmount": "1250.50",
+        "mainAttachmentId": upload.attachment_id,
+        "mainAttachmentLabel": "Facture F2025-0042 (Factur-X)",
+        "comment": "Maintenance du site web - fevrier 2025",
+        "purchaseOrderReference": "BC-2025-117",
+        "contractReference": "MAPA-2024-031",
+    }
+    assert response.return_code == 0
+    assert response.deposit_flow_number
+    assert sandbox.invoice_count() == 1
+
+
+async def test_soumettre_amounts_must_add_up_before_sending(api: _Api, sandbox: Sandbox) -> None:
+    with pytest.raises(RequestValidationError) as info:
+        await submit(api, "F-BAD-1", total_gross_amount=Decimal("121.00"))
+    assert "total_gross_amount" in info.value.field
+    with pytest.raises(RequestValidationError) as info:
+        await submit(api, "F-BAD-2", vat_amount=Decimal("20.001"))
+    assert info.value.field == "vat_amount"
+    with pytest.raises(RequestValidationError) as info:
+        await submit(api, "F BAD 3")
+    assert info.value.field == "invoice_number"
+    assert sandbox.received() == []
+
+
+async def test_soumettre_business_error_for_a_missing_service_code(api: _Api) -> None:
+    with pytest.raises(ChorusProBusinessError) as info:
+        await submit(api, "F-NOSVC-1", service_code=None)
+    assert info.value.code != 0
+
+
+async def test_consulter(api: _Api, sandbox: Sandbox) -> None:
+    invoice_id = await submit(api, "F-CONS-1")
+    result = await api.factures.consulter(invoice_id)
+    assert sent(sandbox, "factures/consulter") == {"chorusInvoiceId": invoice_id}
+    assert result.invoice_number == "F-CONS-1"
+    assert result.invoice_date == dt.date(2025, 3, 10)
+    assert result.total_gross_amount == Decimal("120.00")
+    assert result.current_status is not None
+    assert result.current_status.code is InvoiceStatusCode.MISE_A_DISPOSITION
+    assert result.recipient_structure_id == RECIPIENT_ID
+
+
+async def test_consulter_unknown_invoice(api: _Api) -> None:
+    with pytest.raises(ChorusProBusinessError) as info:
+        await api.factures.consulter(1_234_567)
+    assert info.value.code == 20000
+
+
+async def test_rechercher_fournisseur(api: _Api, sandbox: Sandbox) -> None:
+    ids = [await submit(api, f"F-SUP-{n}") for n in range(3)]
+    result = await api.factures.rechercher_fournisseur(
+        statut_courant=["MISE_A_DISPOSITION"],
+        periode_date_facture_du=dt.date(2025, 3, 1),
+        periode_date_facture_au=dt.date(2025, 3, 31),
+        page_size=2,
+        sort_column="numeroFacture",
+        sort_direction="Ascendant",
+    )
+    assert sent(sandbox, "factures/rechercher-fournisseur") == {
+        "statutCourant": ["MISE_A_DISPOSITION"],
+        "periodeDateFactureDu": "2025-03-01",
+        "periodeDateFactureAu": "2025-03-31",
+        "rechercheFactureParFournisseur": {
+            "pageResultatDemandee": 1,
+            "nbResultatsParPage": 2,
+            "triColonne": "numeroFacture",
+            "triSens": "Ascendant",
+        },
+    }
+    assert [f.numero_facture for f in result.liste_factures] == ["F-SUP-0", "F-SUP-1"]
+    assert result.liste_factures[0].invoice_id == ids[0]
+    assert result.liste_factures[0].montant_ttc == Decimal("120")
+    assert result.page_info is not None
+    assert (result.page_info.total, result.page_info.pages) == (3, 2)
+
+
+async def test_rechercher_destinataire(api: _Api, sandbox: Sandbox) -> None:
+    invoice_id = await submit(api, "F-DEST-1")
+    result = await api.factures.rechercher_destinataire(
+        facture_telechargee_par_destinataire=False, numero_facture="F-DEST-1"
+    )
+    assert sent(sandbox, "factures/rechercher-destinataire") == {
+        "factureTelechargeeParDestinataire": False,
+        "numeroFacture": "F-DEST-1",
+        "paramRecherche": {"pageResultatDemandee": 1},
+    }
+    [item] = result.liste_factures
+    assert item.invoice_id == invoice_id
+    assert item.facture_telechargee_par_destinataire is False
+    assert result.page_info is not None
+    assert result.page_info.total == 1  # read from the top level for this endpoint
+
+
+async def test_telecharger_groupe_zip(api: _Api, sandbox: Sandbox) -> None:
+    upload = await api.transverses.ajouter_fichier(PDF, nom="piece.pdf")
+    first = await submit(api, "F-DL-1", main_attachment_id=upload.attachment_id)
+    second = await submit(api, "F-DL-2")
+    result = await api.factures.telecharger_groupe(
+        [first, second], format_fichier="ZIP", inclure_pieces_jointes=True
+    )
+    assert sent(sandbox, "factures/telecharger-groupe") == {
+        "listeIdentifiantsFactureCPP": [first, second],
+        "formatFichier": "ZIP",
+        "inclurePiecesJointes": True,
+    }
+    assert result.content_kind == "zip"
+    names = zipfile.ZipFile(BytesIO(result.content())).namelist()
+    assert any(name.endswith(".pdf") for name in names)
+    assert any(name.endswith(".xml") for name in names)
+    assert len({name.split("/")[0] for name in names}) == 2  # one folder per invoice
+
+
+async def test_telecharger_groupe_pdf(api: _Api) -> None:
+    invoice_id = await submit(api, "F-DL-PDF")
+    result = await api.factures.telecharger_groupe([invoice_id], format_fichier="PDF")
+    assert result.content_kind == "pdf"
+    assert result.content().startswith(b"%PDF")
+
+
+async def test_recipient_suspends_and_supplier_completes(api: _Api, sandbox: Sandbox) -> None:
+    invoice_id = await submit(api, "F-SUSP-1")
+    with pytest.raises(RequestValidationError) as info:
+        await api.factures.traiter_facture_recue(invoice_id, nouveau_statut="SUSPENDUE")
+    assert info.value.field == "motif_rejet"
+
+    suspended = await api.factures.traiter_facture_recue(
+        invoice_id,
+        nouveau_statut="SUSPENDUE",
+        motif_rejet="Bon de commande manquant",
+        commentaire="Merci de joindre le bon de commande.",
+    )
+    assert sent(sandbox, "factures/traiter-facture-recue") == {
+        "identifiantFactureCPP": invoice_id,
+        "nouveauStatut": "SUSPENDUE",
+        "motifRejet": "Bon de commande manquant",
+        "commentaire": "Merci de joindre le bon de commande.",
+    }
+    assert suspended.nouveau_statut is InvoiceStatusCode.SUSPENDUE
+
+    attachment = await api.transverses.ajouter_fichier(PDF, nom="bon_de_commande.pdf")
+    from factpulse_chorus.models import PieceJointeComplementaire
+
+    completed = await api.factures.completer(
+        invoice_id,
+        commentaire="Bon de commande joint.",
+        liste_pieces_jointes=[
+            PieceJointeComplementaire(
+                piece_jointe_id_fichier=attachment.attachment_id or 0,
+                piece_jointe_nom="bon_de_commande.pdf",
+            )
+        ],
+    )
+    assert sent(sandbox, "factures/completer") == {
+        "identifiantFactureCPP": invoice_id,
+        "commentaire": "Bon de commande joint.",
+        "listePiecesJointes": [
+            {
+                "pieceJointeIdFichier": attachment.attachment_id,
+                "pieceJointeNom": "bon_de_commande.pdf",
+            }
+        ],
+    }
+    assert completed.invoice_id == invoice_id
+    status = await api.factures.consulter(invoice_id)
+    assert status.current_status is not None
+    assert status.current_status.code is InvoiceStatusCode.MISE_A_DISPOSITION
+
+
+async def test_completer_on_a_wrong_status_is_20002(api: _Api) -> None:
+    invoice_id = await submit(api, "F-COMP-X")
+    with pytest.raises(ChorusProBusinessError) as info:
+        await api.factures.completer(invoice_id, commentaire="rien")
+    assert info.value.code == 20002
+    assert info.value.libelle == "GDP_MSG_11.033"
+
+
+async def test_recycler(api: _Api, sandbox: Sandbox) -> None:
+    invoice_id = await submit(api, "F-RECY-1")
+    await api.factures.traiter_facture_recue(invoice_id, nouveau_statut="A_RECYCLER")
+    result = await api.factures.recycler(invoice_id, code_service="TECH-002")
+    assert sent(sandbox, "factures/recycler") == {
+        "identifiantFactureCPP": invoice_id,
+        "codeService": "TECH-002",
+    }
+    assert result.invoice_id == invoice_id
+    assert result.statut_facture in {
+        InvoiceStatusCode.DEPOSEE,
+        InvoiceStatusCode.MISE_A_DISPOSITION,
+    }
+
+
+async def test_service_fait_is_sent_with_its_hyphen(api: _Api, sandbox: Sandbox) -> None:
+    invoice_id = await submit(api, "F-SF-1")
+    result = await api.factures.traiter_facture_recue(invoice_id, nouveau_statut="SERVICE_FAIT")
+    assert sent(sandbox, "factures/traiter-facture-recue")["nouveauStatut"] == "SERVICE-FAIT"
+    assert result.nouveau_statut is InvoiceStatusCode.SERVICE_FAIT
+
+
+async def test_forbidden_transition_is_a_business_error(api: _Api) -> None:
+    invoice_id = await submit(api, "F-FORB-1")
+    await api.factures.traiter_facture_recue(invoice_id, nouveau_statut="MANDATEE")
+    with pytest.raises(ChorusProBusinessError):
+        await api.factures.traiter_facture_recue(
+            invoice_id, nouveau_statut="REJETEE", motif_rejet="trop tard"
+        )
+
+
+# -- transverses --------------------------------------------------------------------------
+
+
+async def test_ajouter_fichier(api: _Api, sandbox: Sandbox) -> None:
+    result = await api.transverses.ajouter_fichier(PDF, nom="F2025-0042_facturx.pdf")
+    body = sent(sandbox, "transverses/ajouter-fichier")
+    assert body == {
+        "pieceJointeFichier": base64.b64encode(PDF).decode("ascii"),
+        "pieceJointeNom": "F2025-0042_facturx.pdf",
+        "pieceJointeTypeMime": "application/pdf",
+        "pieceJointeExtension": "PDF",
+    }
+    assert isinstance(result.attachment_id, int)
+    assert result.code_retour == 0
+
+
+async def test_ajouter_fichier_over_10_mib_is_refused_before_sending(
+    api: _Api, sandbox: Sandbox
+) -> None:
+    with pytest.raises(RequestValidationError) as info:
+        await api.transverses.ajouter_fichier(b"\0" * (10 * 1024 * 1024 + 1), nom="big.pdf")
+    assert "10 MiB" in info.value.rule
+    assert sandbox.received() == []
+
+
+# -- valideur -----------------------------------------------------------------------------
+
+
+async def test_validator_approves_and_refuses(api: _Api, sandbox: Sandbox) -> None:
+    approved = sandbox.domain.seed_invoice(invoice_number="ST-2025-009")
+    refused = sandbox.domain.seed_invoice(invoice_number="ST-2025-010")
+
+    found = await api.valideur.rechercher(
+        id_structure_valideur=31207718, statut_courant=["A_VALIDER_1"], page_size=10
+    )
+    assert sent(sandbox, "factures/valideur/rechercher") == {
+        "idStructureValideur": 31207718,
+        "statutCourant": ["A_VALIDER_1"],
+        "pagination": {"pageResultatDemandee": 1, "nbResultatsParPage": 10},
+    }
+    assert {item.invoice_id for item in found.liste_factures} == {approved, refused}
+
+    detail = await api.valideur.consulter(approved, code_langue="FR")
+    assert sent(sandbox, "factures/valideur/consulter") == {
+        "idFacture": approved,
+        "codeLangue": "FR",
+    }
+    assert detail.facture is not None
+    assert detail.facture.numero_facture == "ST-2025-009"
+    assert detail.facture.statut_facture is InvoiceStatusCode.A_VALIDER_1
+
+    ok = await api.valideur.traiter(approved, action="VALIDATION", complement_info="Conforme")
+    assert sent(sandbox, "factures/valideur/traiter") == {
+        "idFacture": approved,
+        "action": "VALIDATION",
+        "complementInfo": "Conforme",
+    }
+    assert ok.statut_facture is InvoiceStatusCode.VALIDEE_1
+
+    with pytest.raises(RequestValidationError) as info:
+        await api.valideur.traiter(refused, action="REFUS")
+    assert info.value.field == "motif_refus"
+    no = await api.valideur.traiter(refused, action="REFUS", motif_refus="Travaux non conformes")
+    assert no.statut_facture is InvoiceStatusCode.REFUSEE_1
+    assert no.statut_facture.is_final
+
+
+# -- cross-cutting ------------------------------------------------------------------------
+
+
+async def test_zero_trust_credentials_go_in_the_body(api: _Api, sandbox: Sandbox) -> None:
+    credentials = ChorusProCredentials(
+        piste_client_id="3f2a9c1e",
+        piste_client_secret=SECRET_PISTE,
+        chorus_pro_login="TECH_84213765500010@cpro.fr",
+        chorus_pro_password=SECRET_CPRO,
+    )
+    await api.structures.consulter(RECIPIENT_ID, credentials=credentials)
+    assert sent(sandbox, "structures/consulter")["credentials"] == {
+        "pisteClientId": "3f2a9c1e",
+        "pisteClientSecret": "***",  # masked by the sandbox journal
+        "chorusProLogin": "TECH_84213765500010@cpro.fr",
+        "chorusProPassword": "***",
+        "sandbox": True,
+    }
+    production = ChorusProCredentials.production(
+        piste_client_id="a",
+        piste_client_secret=SECRET_PISTE,
+        chorus_pro_login="b",
+        chorus_pro_password=SECRET_CPRO,
+    )
+    assert SECRET_PISTE not in repr(production)
+    assert SECRET_CPRO not in repr(production)
+    await api.structures.consulter(RECIPIENT_ID, credentials=production)
+    assert sent(sandbox, "structures/consulter")["credentials"]["sandbox"] is False
+
+
+async def test_actor_checks_with_zero_trust_logins(api: _Api) -> None:
+    invoice_id = await submit(api, "F-ACTOR-1")
+    validator = ChorusProCredentials(
+        piste_client_id="x",
+        piste_client_secret=SECRET_PISTE,
+        chorus_pro_login="TECH_90315528100012@cpro.fr",
+        chorus_pro_password=SECRET_CPRO,
+    )
+    with pytest.raises(ChorusProBusinessError) as info:
+        await api.factures.traiter_facture_recue(
+            invoice_id, nouveau_statut="MANDATEE", credentials=validator
+        )
+    assert info.value.code == 20001
+
+
+async def test_strict_sandbox_rejects_an_unknown_extra_key(api: _Api) -> None:
+    with pytest.raises(UnprocessableEntityError) as info:
+        await api.factures.recycler(1, extra={"codeServiceTypo": "X"})
+    assert info.value.status_code == 422
+    assert info.value.errors[0]["type"] == "extra_forbidden"
+
+
+def test_both_clients_expose_the_same_methods() -> None:
+    def public(obj: Any) -> dict[str, list[str]]:
+        groups: dict[str, list[str]] = {}
+        for group in ("structures", "factures", "transverses", "valideur"):
+            cls = type(getattr(obj, group))
+            groups[group] = sorted(n for n in dir(cls) if not n.startswith("_"))
+        return groups
+
+    async_client = AsyncChorusClient(base_url="http://127.0.0.1:9", token="t")
+    sync_client = ChorusClient(base_url="http://127.0.0.1:9", token="t")
+    try:
+        assert public(async_client) == public(sync_client)
+        expected = {
+            "structures": ["consulter", "lister_services", "obtenir_id_depuis_siret", "rechercher"],
+            "transverses": ["ajouter_fichier"],
+        }
+        for group, names in expected.items():
+            assert set(names) <= set(public(async_client)[group])
+    finally:
+        sync_client.close()
+
+
+async def test_payment_path_to_a_final_status(api: _Api) -> None:
+    invoice_id = await submit(api, "F-PAY-1")
+    for status in ("PRISE_EN_COMPTE_DESTINATAIRE", "SERVICE-FAIT", "MANDATEE", "MISE_EN_PAIEMENT"):
+        result = await api.factures.traiter_facture_recue(invoice_id, nouveau_statut=status)
+        assert result.nouveau_statut is not None
+        assert result.nouveau_statut.value == status
+    final = await api.factures.consulter(invoice_id)
+    assert final.current_status is not None
+    assert final.current_status.code is InvoiceStatusCode.MISE_EN_PAIEMENT
+    assert final.current_status.code.is_final
