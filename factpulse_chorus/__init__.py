@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         SyncInAsyncContextError,
         UnprocessableEntityError,
     )
+    from ._polling import InvoicePoller
     from ._sync_generated import ChorusClient
     from ._types import NOT_GIVEN, NotGiven, Timeout
     from .models.common import ChorusProCredentials, InvoiceStatusCode, RawResponse
@@ -75,6 +76,7 @@ _LAZY: dict[str, str] = {
     "NotGiven": "._types",
     "Timeout": "._types",
     "ChorusProCredentials": ".models.common",
+    "InvoicePoller": "._polling",
     "InvoiceStatusCode": ".models.common",
     "RawResponse": ".models.common",
     **dict.fromkeys(_EXCEPTIONS, "._exceptions"),
@@ -93,6 +95,7 @@ __all__ = [
     "ChorusProCredentials",
     "ClientClosedError",
     "FactPulseError",
+    "InvoicePoller",
     "InvoiceStatusCode",
     "NotFoundError",
     "NotGiven",

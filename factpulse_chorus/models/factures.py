@@ -10,14 +10,18 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import io
+import os
+import zipfile
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal
 
 import attrs
 
-from .._exceptions import RequestValidationError, ResponseDecodeError
+from .._exceptions import FactPulseError, RequestValidationError, ResponseDecodeError
 from .._validation import (
     MAX_COMMENT_LENGTH,
     MAX_LABEL_LENGTH,
@@ -60,13 +64,20 @@ __all__ = [
     "CompleterFactureResponse",
     "ConsulterFactureRequest",
     "ConsulterFactureResponse",
+    "ConsulterResult",
     "ContentKind",
+    "DeposerResult",
     "FactureDestinataire",
     "FactureFournisseur",
     "FiltreDestinataire",
     "FiltreFournisseur",
+    "FinalStatus",
     "InvoiceStatus",
     "PieceJointeComplementaire",
+    "PollError",
+    "PollEvent",
+    "PollFinished",
+    "PollSummary",
     "RechercherDestinataireRequest",
     "RechercherDestinataireResponse",
     "RechercherFournisseurRequest",
@@ -75,6 +86,7 @@ __all__ = [
     "RecyclerFactureResponse",
     "SoumettreFactureRequest",
     "SoumettreFactureResponse",
+    "StatusChanged",
     "TelechargerGroupeRequest",
     "TelechargerGroupeResponse",
     "TraiterFactureRecueRequest",
@@ -147,6 +159,20 @@ class SoumettreFactureResponse(TypedResponse):
     deposit_flow_number: str | None = None
 
 
+@attrs.frozen(kw_only=True)
+class DeposerResult:
+    """What ``factures.deposer`` did: the invoice, its deposit flow, the PDF's attachment
+    id and the recipient structure resolved from its SIRET (``submission``: the raw
+    ``soumettre`` response)."""
+
+    invoice_id: int
+    deposit_flow_number: str | None
+    attachment_id: int
+    structure_id: int
+    structure_name: str | None = None
+    submission: SoumettreFactureResponse = attrs.field(repr=False)
+
+
 # --- 6. factures/consulter ---------------------------------------------------------------------
 
 
@@ -182,6 +208,82 @@ class ConsulterFactureResponse(TypedResponse):
     current_status: InvoiceStatus | None = None
     recipient_structure_id: int | None = None
     recipient_structure_name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ConsulterResult:
+    """One answer of ``factures.consulter_many``: the response, or the error for that id."""
+
+    invoice_id: int
+    response: ConsulterFactureResponse | None = attrs.field(default=None, repr=False)
+    error: FactPulseError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the invoice was read (``response`` is set)."""
+        return self.error is None
+
+
+# --- factures.poll events ---------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class StatusChanged:
+    """The status of ``invoice_id`` is not the one seen before (``previous`` is ``None``
+    the first time)."""
+
+    invoice_id: int
+    previous: InvoiceStatusCode | None
+    current: InvoiceStatusCode
+    response: ConsulterFactureResponse = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class FinalStatus:
+    """``invoice_id`` reached a final status: it is no longer polled."""
+
+    invoice_id: int
+    status: InvoiceStatusCode
+    response: ConsulterFactureResponse = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class PollError:
+    """Reading ``invoice_id`` failed; it is retried later unless ``gave_up``."""
+
+    invoice_id: int
+    error: FactPulseError
+    gave_up: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class PollSummary:
+    """How a poll went.
+
+    ``final``: invoices per final status; ``pending``: ids still not final when the poll
+    stopped (deadline, closed early); ``failed``: ids given up after ``max_errors``
+    errors in a row; ``errors``: failed reads (``rate_limited`` of them HTTP 429);
+    ``requests``: ``factures/consulter`` calls made; ``elapsed``: seconds.
+    """
+
+    final: Mapping[InvoiceStatusCode, int]
+    pending: tuple[int, ...]
+    failed: tuple[int, ...]
+    errors: int
+    rate_limited: int
+    requests: int
+    elapsed: float
+
+
+@attrs.frozen(kw_only=True)
+class PollFinished:
+    """The last event: the poll is over (every invoice final or given up, or deadline)."""
+
+    summary: PollSummary
+
+
+PollEvent = StatusChanged | FinalStatus | PollError | PollFinished
+"""What ``factures.poll`` (an ``InvoicePoller``) yields."""
 
 
 # --- 7. factures/rechercher-fournisseur --------------------------------------------------------
@@ -578,6 +680,68 @@ class TelechargerGroupeResponse(NativeResponse):
             raise ResponseDecodeError(
                 "fichierBase64 is not valid base64", status_code=status
             ) from None
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the decoded file to ``path`` (replacing it) and return the path.
+
+        Blocking file I/O: from async code, ``telecharger_groupe(..., dest=path)`` writes
+        in a worker thread instead.
+        """
+        target = Path(path)
+        target.write_bytes(self.content())
+        return target
+
+    def _zip(self) -> zipfile.ZipFile:
+        content = self.content()
+        if _kind(content[:8]) != "zip":
+            raise ResponseDecodeError(
+                f"the file is not a ZIP archive (it looks like {_kind(content[:64])!r})",
+                status_code=self.raw.status if self.raw is not None else 200,
+            )
+        try:
+            return zipfile.ZipFile(io.BytesIO(content))
+        except zipfile.BadZipFile as exc:
+            raise ResponseDecodeError(
+                f"the ZIP archive is damaged: {exc}",
+                status_code=self.raw.status if self.raw is not None else 200,
+            ) from None
+
+    def zip_members(self) -> list[str]:
+        """The file names inside the ZIP archive (folders left out), in archive order.
+
+        Raises ResponseDecodeError when the file is not a ZIP archive.
+        """
+        with self._zip() as archive:
+            return [info.filename for info in archive.infolist() if not info.is_dir()]
+
+    def read_member(self, name: str) -> bytes:
+        """The content of one member of the ZIP archive (``KeyError`` if absent)."""
+        with self._zip() as archive:
+            return archive.read(name)
+
+    def extract(self, directory: str | os.PathLike[str]) -> list[Path]:
+        """Extract the ZIP archive into ``directory`` (created if needed); return the files.
+
+        Members whose name is absolute or climbs out of ``directory`` (``..``) are refused
+        with ResponseDecodeError before anything is written.
+        """
+        root = Path(directory).resolve()
+        with self._zip() as archive:
+            members = [info for info in archive.infolist() if not info.is_dir()]
+            targets: list[Path] = []
+            for info in members:
+                name = info.filename.replace("\\", "/")
+                target = (root / name).resolve()
+                if name.startswith("/") or not target.is_relative_to(root):
+                    raise ResponseDecodeError(
+                        f"unsafe ZIP member name {info.filename!r}",
+                        status_code=self.raw.status if self.raw is not None else 200,
+                    )
+                targets.append(target)
+            for info, target in zip(members, targets, strict=True):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(archive.read(info))
+        return targets
 
     @property
     def content_kind(self) -> ContentKind:

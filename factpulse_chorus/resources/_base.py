@@ -99,4 +99,9 @@ def build_request(cls: type[T], arguments: Mapping[str, Any], **fixed: Any) -> T
     return cls(**values)
 
 
-__all__ = ["API_ROOT", "NOT_GIVEN", "AsyncResource", "build_request"]
+def forward_arguments(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """A method's ``locals()`` without ``self``: the keyword arguments to pass on unchanged."""
+    return {k: v for k, v in arguments.items() if k != "self"}
+
+
+__all__ = ["API_ROOT", "NOT_GIVEN", "AsyncResource", "build_request", "forward_arguments"]

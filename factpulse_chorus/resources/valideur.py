@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import aclosing
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .._pagination import iterate_pages
 from .._types import NOT_GIVEN, Headers, NotGivenOr, TimeoutTypes
 from ..models.common import InvoiceStatusCode, SearchPagination, SortDirection, ValidatorAction
 from ..models.valideur import (
+    FactureValideur,
     ValideurConsulterRequest,
     ValideurConsulterResponse,
     ValideurRechercherRequest,
@@ -17,7 +20,7 @@ from ..models.valideur import (
     ValideurTraiterRequest,
     ValideurTraiterResponse,
 )
-from ._base import AsyncResource, build_request
+from ._base import AsyncResource, build_request, forward_arguments
 
 if TYPE_CHECKING:
     from ..models.common import ChorusProCredentials
@@ -94,6 +97,108 @@ class AsyncValideur(AsyncResource):
             max_retries=max_retries,
             extra_headers=extra_headers,
         )
+
+    async def pages_rechercher(
+        self,
+        *,
+        id_structure_valideur: int | None = None,
+        statut_courant: Iterable[InvoiceStatusCode | str] | None = None,
+        id_destinataire: int | None = None,
+        id_service_executant: int | None = None,
+        id_fournisseur: int | None = None,
+        id_service_fournisseur: int | None = None,
+        id_structure_moa: int | None = None,
+        id_structure_moe: int | None = None,
+        periode_date_depot_du: date | None = None,
+        periode_date_depot_au: date | None = None,
+        periode_date_facture_du: date | None = None,
+        periode_date_facture_au: date | None = None,
+        numero_facture: str | None = None,
+        numero_engagement: str | None = None,
+        numero_marche: str | None = None,
+        liste_type_facture: Iterable[str] | None = None,
+        liste_type_facture_travaux: Iterable[str] | None = None,
+        montant_ht_min: Decimal | None = None,
+        montant_ht_max: Decimal | None = None,
+        montant_ttc_min: Decimal | None = None,
+        montant_ttc_max: Decimal | None = None,
+        montant_a_payer_min: Decimal | None = None,
+        montant_a_payer_max: Decimal | None = None,
+        recherche_siren_destinataire: bool | None = None,
+        recherche_siren_fournisseur: bool | None = None,
+        type_demande_paiement: str | None = None,
+        page_size: int | None = None,
+        sort_column: str | None = None,
+        sort_direction: SortDirection | str | None = None,
+        extra: Mapping[str, Any] | None = None,
+        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+    ) -> AsyncIterator[ValideurRechercherResponse]:
+        """Every page of :meth:`rechercher`, fetched one at a time as you iterate.
+
+        Same filters; ``page_size`` is ``nbResultatsParPage`` (server default when left
+        out). Requests ``pageResultatDemandee = pageCourante + 1`` while
+        ``pageCourante < pages`` (REFERENCE §6.1); raises :class:`ResponseDecodeError` if the
+        server does not advance.
+        """
+        arguments = forward_arguments(locals())
+        pages = iterate_pages(
+            lambda page: self.rechercher(**arguments, page=page), "valideur.rechercher"
+        )
+        async with aclosing(pages):
+            async for result in pages:
+                yield result
+
+    async def iter_rechercher(
+        self,
+        *,
+        id_structure_valideur: int | None = None,
+        statut_courant: Iterable[InvoiceStatusCode | str] | None = None,
+        id_destinataire: int | None = None,
+        id_service_executant: int | None = None,
+        id_fournisseur: int | None = None,
+        id_service_fournisseur: int | None = None,
+        id_structure_moa: int | None = None,
+        id_structure_moe: int | None = None,
+        periode_date_depot_du: date | None = None,
+        periode_date_depot_au: date | None = None,
+        periode_date_facture_du: date | None = None,
+        periode_date_facture_au: date | None = None,
+        numero_facture: str | None = None,
+        numero_engagement: str | None = None,
+        numero_marche: str | None = None,
+        liste_type_facture: Iterable[str] | None = None,
+        liste_type_facture_travaux: Iterable[str] | None = None,
+        montant_ht_min: Decimal | None = None,
+        montant_ht_max: Decimal | None = None,
+        montant_ttc_min: Decimal | None = None,
+        montant_ttc_max: Decimal | None = None,
+        montant_a_payer_min: Decimal | None = None,
+        montant_a_payer_max: Decimal | None = None,
+        recherche_siren_destinataire: bool | None = None,
+        recherche_siren_fournisseur: bool | None = None,
+        type_demande_paiement: str | None = None,
+        page_size: int | None = None,
+        sort_column: str | None = None,
+        sort_direction: SortDirection | str | None = None,
+        extra: Mapping[str, Any] | None = None,
+        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+    ) -> AsyncIterator[FactureValideur]:
+        """Every invoice awaiting validation that matches the filters of :meth:`rechercher`,
+        across all pages (fetched as needed; see :meth:`pages_rechercher`)."""
+        arguments = forward_arguments(locals())
+        pages = iterate_pages(
+            lambda page: self.rechercher(**arguments, page=page), "valideur.rechercher"
+        )
+        async with aclosing(pages):
+            async for result in pages:
+                for invoice in result.liste_factures:
+                    yield invoice
 
     async def consulter(
         self,

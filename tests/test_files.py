@@ -1,0 +1,188 @@
+"""Files: group downloads (save, ZIP members, extract, 10-id limit) and attachment uploads."""
+
+from __future__ import annotations
+
+import base64
+import io
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import AsyncIterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from factpulse_chorus import AsyncChorusClient, RequestValidationError, ResponseDecodeError
+from factpulse_chorus._validation import MAX_ATTACHMENT_BYTES
+from factpulse_chorus.models.factures import TelechargerGroupeResponse
+from factpulse_chorus.sandbox import ThreadedSandbox
+
+COMMUNE = 25827464
+PDF = b"%PDF-1.4\n% a tiny test file\n%%EOF\n"
+
+
+@pytest.fixture
+async def client(chorus_sandbox: ThreadedSandbox) -> AsyncIterator[AsyncChorusClient]:
+    async with AsyncChorusClient(
+        base_url=chorus_sandbox.url, email="demo", password="demo"
+    ) as client:
+        yield client
+
+
+pytestmark = pytest.mark.chorus_sandbox(record_requests=True)
+
+
+def sent(sandbox: ThreadedSandbox, route: str) -> list[dict[str, object]]:
+    return [entry["body"] for entry in sandbox.received(route)]
+
+
+# --- telecharger_groupe ----------------------------------------------------------------------
+
+
+async def test_zip_round_trip_with_attachments(
+    client: AsyncChorusClient, chorus_sandbox: ThreadedSandbox, tmp_path: Path
+) -> None:
+    upload = await client.transverses.ajouter_fichier(PDF, nom="F-ZIP-1.pdf")
+    assert upload.attachment_id is not None
+    submitted = await client.factures.soumettre(
+        invoice_number="F-ZIP-1",
+        invoice_date=date(2026, 1, 15),
+        structure_id=COMMUNE,
+        service_code="FIN-001",
+        total_net_amount=Decimal("100.00"),
+        vat_amount=Decimal("20.00"),
+        total_gross_amount=Decimal("120.00"),
+        main_attachment_id=upload.attachment_id,
+    )
+    invoice_id = submitted.chorus_invoice_id
+    assert invoice_id is not None
+
+    download = await client.factures.telecharger_groupe(
+        [invoice_id], format_fichier="ZIP", inclure_pieces_jointes=True, dest=tmp_path / "a.zip"
+    )
+    assert download.content_kind == "zip"
+    assert (tmp_path / "a.zip").read_bytes() == download.content()
+    members = download.zip_members()
+    pdfs = [m for m in members if m.endswith("F-ZIP-1.pdf") and "pieces_jointes" not in m]
+    xmls = [m for m in members if m.endswith(".xml")]
+    attachments = [m for m in members if "pieces_jointes/" in m]
+    assert len(pdfs) == 1
+    assert len(xmls) == 1
+    assert len(attachments) == 1
+    assert download.read_member(pdfs[0]).startswith(b"%PDF")
+    assert download.read_member(attachments[0]) == PDF
+
+    files = download.extract(tmp_path / "out")
+    assert sorted(f.relative_to(tmp_path / "out").as_posix() for f in files) == sorted(members)
+    by_name = {f.relative_to(tmp_path / "out").as_posix(): f for f in files}
+    assert by_name[attachments[0]].read_bytes() == PDF
+    ET.fromstring(by_name[xmls[0]].read_bytes())  # well-formed XML
+    assert by_name[pdfs[0]].read_bytes().startswith(b"%PDF")
+
+
+async def test_single_pdf_save_and_not_a_zip(
+    client: AsyncChorusClient, chorus_sandbox: ThreadedSandbox, tmp_path: Path
+) -> None:
+    invoice_id = chorus_sandbox.domain.seed_invoice(invoice_number="F-PDF-1")
+    download = await client.factures.telecharger_groupe([invoice_id], format_fichier="PDF")
+    assert download.content_kind == "pdf"
+    saved = download.save(tmp_path / "f.pdf")
+    assert saved.read_bytes() == download.content()
+    with pytest.raises(ResponseDecodeError, match="not a ZIP"):
+        download.zip_members()
+
+
+async def test_more_than_ten_ids_are_refused_before_sending(
+    client: AsyncChorusClient, chorus_sandbox: ThreadedSandbox
+) -> None:
+    ids = [chorus_sandbox.domain.seed_invoice() for _ in range(11)]
+    with pytest.raises(RequestValidationError) as info:
+        await client.factures.telecharger_groupe(ids)
+    assert info.value.field == "invoice_ids"
+    assert sent(chorus_sandbox, "factures/telecharger-groupe") == []
+    ten = await client.factures.telecharger_groupe(ids[:10], format_fichier="PDF")
+    assert ten.content_kind == "zip"  # several invoices: one folder per invoice
+    folders = {name.split("/")[0] for name in ten.zip_members()}
+    assert len(folders) == 10
+
+
+def crafted(members: dict[str, bytes]) -> TelechargerGroupeResponse:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return TelechargerGroupeResponse(fichier_base64=base64.b64encode(buffer.getvalue()).decode())
+
+
+@pytest.mark.parametrize("name", ["../evil.txt", "a/../../evil.txt", "/abs/evil.txt"])
+def test_extract_refuses_unsafe_names(tmp_path: Path, name: str) -> None:
+    response = crafted({"ok.txt": b"ok", name: b"evil"})
+    with pytest.raises(ResponseDecodeError, match="unsafe"):
+        response.extract(tmp_path / "out")
+    assert not (tmp_path / "out" / "ok.txt").exists()  # nothing written
+    assert not (tmp_path / "evil.txt").exists()
+
+
+def test_damaged_zip() -> None:
+    response = TelechargerGroupeResponse(
+        fichier_base64=base64.b64encode(b"PK\x03\x04 not really a zip").decode()
+    )
+    with pytest.raises(ResponseDecodeError, match="damaged"):
+        response.zip_members()
+
+
+# --- transverses.ajouter_fichier -------------------------------------------------------------
+
+
+async def test_upload_from_a_path(
+    client: AsyncChorusClient, chorus_sandbox: ThreadedSandbox, tmp_path: Path
+) -> None:
+    path = tmp_path / "justificatif.pdf"
+    path.write_bytes(PDF)
+    result = await client.transverses.ajouter_fichier(path)
+    assert result.attachment_id is not None
+    (body,) = sent(chorus_sandbox, "transverses/ajouter-fichier")
+    assert body["pieceJointeNom"] == "justificatif.pdf"
+    assert body["pieceJointeTypeMime"] == "application/pdf"
+    assert body["pieceJointeExtension"] == "PDF"
+    assert base64.b64decode(str(body["pieceJointeFichier"])) == PDF
+    # str paths too
+    await client.transverses.ajouter_fichier(str(path), nom="autre.pdf")
+    assert sent(chorus_sandbox, "transverses/ajouter-fichier")[1]["pieceJointeNom"] == "autre.pdf"
+
+
+async def test_upload_from_file_objects(
+    client: AsyncChorusClient, chorus_sandbox: ThreadedSandbox, tmp_path: Path
+) -> None:
+    path = tmp_path / "scan.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n fake")
+    with path.open("rb") as handle:
+        await client.transverses.ajouter_fichier(handle)
+    await client.transverses.ajouter_fichier(io.BytesIO(PDF), nom="memoire.pdf")
+    first, second = sent(chorus_sandbox, "transverses/ajouter-fichier")
+    assert first["pieceJointeNom"] == "scan.png"
+    assert first["pieceJointeTypeMime"] == "image/png"
+    assert base64.b64decode(str(first["pieceJointeFichier"])) == path.read_bytes()
+    assert second["pieceJointeNom"] == "memoire.pdf"
+    assert base64.b64decode(str(second["pieceJointeFichier"])) == PDF
+    with pytest.raises(RequestValidationError) as info:
+        await client.transverses.ajouter_fichier(io.BytesIO(PDF))  # no name to send
+    assert info.value.field == "nom"
+
+
+async def test_over_the_limit_is_refused_before_sending(
+    client: AsyncChorusClient, chorus_sandbox: ThreadedSandbox, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.pdf"
+    with big.open("wb") as handle:
+        handle.truncate(MAX_ATTACHMENT_BYTES + 1)  # sparse: nothing is really written
+    with pytest.raises(RequestValidationError) as info:
+        await client.transverses.ajouter_fichier(big)
+    assert info.value.field == "file"
+    with big.open("rb") as handle, pytest.raises(RequestValidationError):
+        await client.transverses.ajouter_fichier(handle)
+    with pytest.raises(RequestValidationError):
+        await client.transverses.ajouter_fichier(bytes(MAX_ATTACHMENT_BYTES + 1), nom="x.pdf")
+    assert sent(chorus_sandbox, "transverses/ajouter-fichier") == []
+    assert chorus_sandbox.stats()["requests"].get("transverses/ajouter-fichier") is None
