@@ -14,6 +14,13 @@ server certainly did not process them: the connection could not be opened (refus
 DNS, connect timeout) or HTTP 429. A write that timed out or lost its connection after
 being sent raises :class:`OutcomeUnknownError` and is never resent. HTTP 500 is never
 retried. A 401 leads to one new login and one replay, which does not count as a retry.
+A body whose ``Content-Encoding`` cannot be undone is not retried either: the same bytes
+would come back.
+
+Secrets. Error bodies, decode-error snippets and business-error bodies are scrubbed of the
+client's secrets, the current token and the zero-trust secrets of the request's own
+``credentials`` (a server may echo what it was sent); the aiohttp error chained to ours has
+its ``Authorization``/``X-API-Key`` headers masked.
 """
 
 from __future__ import annotations
@@ -32,7 +39,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
 import aiohttp
-from multidict import CIMultiDict
+from aiohttp import http_exceptions
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._auth import TokenManager
 from ._config import CLOSED_MESSAGE, LOGIN_PATH, ClientConfig, RetryPolicy, check_max_retries
@@ -55,7 +63,7 @@ from ._exceptions import (
     UnprocessableEntityError,
 )
 from ._logging import logger
-from ._redact import redact, scrub
+from ._redact import redact, redact_headers, scrub
 from ._types import DEFAULT_REQUEST_OPTIONS, NotGiven, RequestInfo, RequestOptions, Timeout
 from ._version import __version__
 from .models.common import RawResponse
@@ -242,8 +250,19 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def decode_json(body: bytes, status: int, content_type: str, *, show_body: bool = True) -> Any:
-    """``json.loads`` of a success body, or :class:`ResponseDecodeError`."""
+def decode_json(
+    body: bytes,
+    status: int,
+    content_type: str,
+    *,
+    show_body: bool = True,
+    secrets: tuple[str, ...] = (),
+) -> Any:
+    """``json.loads`` of a success body, or :class:`ResponseDecodeError`.
+
+    The snippet of the body put in the error has ``secrets`` masked: a misbehaving server
+    (or proxy) may echo the request, zero-trust credentials included.
+    """
     try:
         return _json.loads(body)
     except (ValueError, RecursionError) as exc:
@@ -253,10 +272,38 @@ def decode_json(body: bytes, status: int, content_type: str, *, show_body: bool 
             reason = "the body is not JSON"
         else:
             reason = f"invalid JSON ({exc})"
-        snippet = body[:200].decode("utf-8", "replace") if show_body else ""
+        snippet = ""
+        if show_body:
+            # Scrub before cutting, so that a secret across the cut is masked too.
+            snippet = scrub(body[:_SNIPPET_WINDOW].decode("utf-8", "replace"), secrets)[:200]
         raise ResponseDecodeError(
             reason, status_code=status, content_type=content_type, snippet=snippet
         ) from exc
+
+
+_SNIPPET_WINDOW: Final = 200 + 1024
+
+
+def call_secrets(secrets: tuple[str, ...], body: Any) -> tuple[str, ...]:
+    """``secrets`` plus the zero-trust secrets carried by this request's ``credentials``.
+
+    They are not known to the client config (they may be given per call), yet a server
+    may echo them in an error message, which the SDK then logs or raises.
+    """
+    if type(body) is not dict:
+        return secrets
+    credentials = body.get("credentials")
+    if type(credentials) is not dict:
+        return secrets
+    found = tuple(
+        value
+        for key in _CREDENTIAL_SECRETS
+        if isinstance(value := credentials.get(key), str) and value
+    )
+    return (*secrets, *found) if found else secrets
+
+
+_CREDENTIAL_SECRETS: Final = ("pisteClientSecret", "chorusProPassword")
 
 
 def lenient_body(body: bytes) -> Any:
@@ -271,6 +318,32 @@ def lenient_body(body: bytes) -> Any:
 
 # How a failed attempt is treated. `sent`: the request may have reached the server.
 _CONNECT, _CONNECT_TIMEOUT, _TIMEOUT, _TRUNCATED, _BROKEN, _FATAL_UNSENT, _FATAL = range(7)
+_UNDECODABLE = 7
+
+
+def _bad_content_encoding(exc: Exception) -> str | None:
+    """aiohttp's message when the body's ``Content-Encoding`` cannot be undone, else None.
+
+    The same bytes would come back on a retry, so this is not a transient failure. aiohttp
+    raises ``ContentEncodingError`` for a corrupt gzip/deflate body, and a plain
+    ``HttpProcessingError`` when the decoder (Brotli, zstd) is not installed.
+    """
+    cause = exc.__cause__
+    if not isinstance(cause, http_exceptions.HttpProcessingError):
+        return None
+    message = cause.message or ""
+    lowered = message.lower()
+    if (
+        isinstance(cause, http_exceptions.ContentEncodingError)
+        or "content-encoding" in lowered
+        # A corrupt deflate body found at the end of the stream: the message is the name.
+        or lowered.strip() in _ENCODING_NAMES
+    ):
+        return message if "content-encoding" in lowered else f"bad Content-Encoding {message!r}"
+    return None
+
+
+_ENCODING_NAMES: Final = frozenset({"gzip", "deflate", "br", "zstd"})
 
 
 def classify_failure(exc: Exception) -> tuple[int, bool, bool]:
@@ -283,8 +356,12 @@ def classify_failure(exc: Exception) -> tuple[int, bool, bool]:
         return _CONNECT_TIMEOUT, False, True
     if isinstance(exc, asyncio.TimeoutError):
         return _TIMEOUT, True, True
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        return _TRUNCATED, True, True
+    if isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ClientResponseError)):
+        if _bad_content_encoding(exc) is not None:
+            # A write may still have been processed: maybe_sent stays True.
+            return _UNDECODABLE, True, False
+        if isinstance(exc, aiohttp.ClientPayloadError):
+            return _TRUNCATED, True, True
     if isinstance(exc, (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError)):
         return _FATAL_UNSENT, False, False
     if isinstance(exc, (aiohttp.ClientError, OSError)):
@@ -446,6 +523,7 @@ class Transport:
             raise ClientClosedError(CLOSED_MESSAGE)
         session = self._shared.session()
         data = None if json is None else _encode(json)
+        secrets = call_secrets(self._secrets, json)
         if options is DEFAULT_REQUEST_OPTIONS:
             return await self._send(
                 session,
@@ -459,6 +537,7 @@ class Transport:
                 None,
                 invoice_number,
                 False,
+                secrets,
             )
         timeout = options.timeout
         max_retries = options.max_retries
@@ -481,6 +560,7 @@ class Transport:
             options.extra_headers or None,
             invoice_number,
             False,
+            secrets,
         )
 
     # -- internals ------------------------------------------------------------------------
@@ -503,6 +583,7 @@ class Transport:
             None,
             None,
             True,
+            self._secrets,
         )
         access = raw.json.get("access") if isinstance(raw.json, dict) else None
         if not isinstance(access, str) or not access:
@@ -540,6 +621,7 @@ class Transport:
         extra_headers: Mapping[str, str] | None,
         invoice_number: str | None,
         login: bool,
+        secrets: tuple[str, ...],
     ) -> RawResponse:
         url = self._base_url + path
         tokens = None if login else self._shared.tokens
@@ -584,8 +666,19 @@ class Transport:
                     status = response.status
                     body = await response.read()
             except Exception as exc:  # CancelledError is a BaseException: it propagates
+                # `response` is this attempt's only when a status was received.
+                content_type = response.headers.get("Content-Type", "") if status else ""
                 error = self._failure(
-                    exc, session, method, url, path, status, idempotent, operation, invoice_number
+                    exc,
+                    session,
+                    method,
+                    url,
+                    path,
+                    status,
+                    content_type,
+                    idempotent,
+                    operation,
+                    invoice_number,
                 )
                 if error is None and retries < max_retries:
                     delay = backoff_delay(retries, self._policy)
@@ -595,9 +688,8 @@ class Transport:
                     retries += 1
                     continue
                 if error is None:
-                    # `response` is this attempt's only when a status was received.
-                    content_type = response.headers.get("Content-Type", "") if status else ""
                     error = self._final_failure(exc, method, url, status, content_type)
+                _mask_request_headers(exc)  # it is chained to ours: users print it
                 raise error from exc
 
             elapsed = time.perf_counter() - started
@@ -616,7 +708,11 @@ class Transport:
 
             if 200 <= status < 300:
                 parsed = decode_json(
-                    body, status, resp_headers.get("Content-Type", ""), show_body=not login
+                    body,
+                    status,
+                    resp_headers.get("Content-Type", ""),
+                    show_body=not login,
+                    secrets=self._with_token(secrets),
                 )
                 raw = RawResponse(
                     status=status,
@@ -634,7 +730,8 @@ class Transport:
                     code = parsed.get("returnCode")
                     other = parsed.get("codeRetour")
                     if (code is not None and code != 0) or (other is not None and other != 0):
-                        business = business_error(parsed)
+                        # The message may echo what was sent: scrub before it is raised.
+                        business = business_error(scrub(parsed, self._with_token(secrets)))
                         if business is not None:
                             raise business
                 return raw
@@ -647,7 +744,7 @@ class Transport:
                     RawResponse(
                         status=status,
                         headers=resp_headers,
-                        json=redact(error_body),
+                        json=scrub(redact(error_body), self._with_token(secrets)),
                         request_id=request_id,
                         method=method,
                         url=url,
@@ -689,7 +786,12 @@ class Transport:
                 retry_after,
                 login,
                 replayed_after_401,
+                secrets,
             )
+
+    def _with_token(self, secrets: tuple[str, ...]) -> tuple[str, ...]:
+        token = self._cached_token
+        return (*secrets, token) if token else secrets
 
     def _status_error(
         self,
@@ -701,12 +803,9 @@ class Transport:
         retry_after: float | None,
         login: bool,
         replayed: bool,
+        secrets: tuple[str, ...],
     ) -> FactPulseError:
-        secrets = self._secrets
-        token = self._cached_token
-        if token:
-            secrets = (*secrets, token)
-        safe_body = scrub(redact(body), secrets)
+        safe_body = scrub(redact(body), self._with_token(secrets))
         note = ""
         if login and status in (401, 403):
             text = error_message(safe_body) or reason or "refused"
@@ -746,6 +845,7 @@ class Transport:
         url: str,
         path: str,
         status: int,
+        content_type: str,
         idempotent: bool,
         operation: str,
         invoice_number: str | None,
@@ -759,11 +859,17 @@ class Transport:
             )
         kind, maybe_sent, retryable = classify_failure(exc)
         if maybe_sent and not idempotent:
-            what = "timed out" if kind == _TIMEOUT else "broke"
-            message = (
-                f"{operation}: the connection {what} after the request was sent, so the "
-                "server may have processed it; it was not resent"
-            )
+            if kind == _UNDECODABLE:
+                message = (
+                    f"{operation}: the response could not be decompressed, so whether the "
+                    "server processed the request is unknown; it was not resent"
+                )
+            else:
+                what = "timed out" if kind == _TIMEOUT else "broke"
+                message = (
+                    f"{operation}: the connection {what} after the request was sent, so the "
+                    "server may have processed it; it was not resent"
+                )
             if invoice_number:
                 message += (
                     f". Look invoice {invoice_number!r} up (factures.rechercher_fournisseur) "
@@ -777,7 +883,7 @@ class Transport:
                 invoice_number=invoice_number,
             )
         if not retryable:
-            return self._final_failure(exc, method, url, status, "")
+            return self._final_failure(exc, method, url, status, content_type)
         return None
 
     @staticmethod
@@ -788,6 +894,19 @@ class Transport:
         reason = _failure_reason(exc)
         if kind in (_TIMEOUT, _CONNECT_TIMEOUT):
             return APITimeoutError(f"{method} {url} timed out: {reason}", method=method, url=url)
+        if kind == _UNDECODABLE:
+            detail = _short(_bad_content_encoding(exc) or "", 200)
+            if status:
+                return ResponseDecodeError(
+                    f"the body could not be decompressed ({detail})",
+                    status_code=status,
+                    content_type=content_type,
+                )
+            return APIConnectionError(
+                f"{method} {url}: the response could not be decompressed ({detail})",
+                method=method,
+                url=url,
+            )
         if kind == _TRUNCATED and status:
             return ResponseDecodeError(
                 "the connection closed before the whole body arrived",
@@ -809,6 +928,22 @@ class Transport:
             max_retries,
             delay,
         )
+
+
+def _mask_request_headers(exc: Exception) -> None:
+    """Mask ``Authorization``/``X-API-Key`` in the request headers an aiohttp error keeps.
+
+    ``ClientResponseError`` (a malformed response, a body that cannot be decompressed)
+    holds the request's headers in ``request_info`` and its ``args``, and shows them in its
+    repr: the token or API key would reach any error reporter that prints the cause.
+    """
+    if not isinstance(exc, aiohttp.ClientResponseError):
+        return
+    info = exc.request_info
+    headers = CIMultiDictProxy(CIMultiDict(redact_headers(info.headers)))
+    masked = aiohttp.RequestInfo(info.url, info.method, headers, info.real_url)
+    exc.request_info = masked
+    exc.args = (masked, *exc.args[1:])
 
 
 def _failure_reason(exc: BaseException) -> str:
