@@ -30,6 +30,7 @@ import datetime
 import email.utils
 import functools
 import inspect
+import io
 import json as _json
 import logging
 import math
@@ -394,6 +395,10 @@ def _encode(body: Any) -> bytes:
         raise RequestValidationError("body", f"must be JSON-serialisable ({exc})") from exc
 
 
+_LARGE_BODY: Final = 1024 * 1024
+"""Bodies above this size (bytes) are streamed: uploads of up to 10 MiB."""
+
+
 async def _call_hook(hook: Callable[[Any], Awaitable[None] | None], arg: Any) -> None:
     result = hook(arg)
     if inspect.isawaitable(result):
@@ -657,7 +662,9 @@ class Transport:
                 async with session.request(
                     method,
                     url,
-                    data=data,
+                    # aiohttp warns that a large raw-bytes body blocks the loop while it is
+                    # written; a fresh BytesIO per attempt is streamed in chunks instead.
+                    data=io.BytesIO(data) if data is not None and len(data) > _LARGE_BODY else data,
                     headers=headers,
                     timeout=timeout,
                     allow_redirects=False,

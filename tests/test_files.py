@@ -186,3 +186,18 @@ async def test_over_the_limit_is_refused_before_sending(
         await client.transverses.ajouter_fichier(bytes(MAX_ATTACHMENT_BYTES + 1), nom="x.pdf")
     assert sent(chorus_sandbox, "transverses/ajouter-fichier") == []
     assert chorus_sandbox.stats()["requests"].get("transverses/ajouter-fichier") is None
+
+
+async def test_upload_of_exactly_10_mib_is_sent_and_stored() -> None:
+    """Bodies over 1 MiB are streamed: no aiohttp ResourceWarning (an error in this suite)."""
+    from factpulse_chorus import AsyncChorusClient
+    from factpulse_chorus.sandbox import Sandbox
+
+    content = b"%PDF-1.7\n" + b"\0" * (10 * 1024 * 1024 - 9)
+    async with (
+        Sandbox(seed=3, record_requests=True) as sb,
+        AsyncChorusClient(base_url=sb.url, email="demo", password="demo") as client,
+    ):
+        result = await client.transverses.ajouter_fichier(content, nom="exactly-10-mib.pdf")
+        assert isinstance(result.attachment_id, int)
+        assert sb.stats()["attachments_created"] == 1
