@@ -52,7 +52,7 @@ def test_keyboard_interrupt_cancels_the_request(chorus_sandbox: ThreadedSandbox)
     try:
         client.factures.consulter(invoice)  # logged in, session open
         tasks = portal_task_count(client)
-        chorus_sandbox.add_fault(Fault("latency", route=ROUTE, delay=2.0, count=1))
+        chorus_sandbox.add_fault(Fault("latency", route=ROUTE, delay=5.0, count=1))
         main = threading.main_thread().ident
         assert main is not None
 
@@ -68,10 +68,10 @@ def test_keyboard_interrupt_cancels_the_request(chorus_sandbox: ThreadedSandbox)
         interrupted_after = time.monotonic() - started
         killer.join()
 
-        assert interrupted_after < 1.5  # not the 2 s of the slow request
+        assert interrupted_after < 4  # well before the 5 s of the slow request
         assert portal_task_count(client) == tasks  # the request's task is gone
         # The sandbox sees the connection closed once its latency is over: never answered.
-        assert wait_for(lambda: route_stats(chorus_sandbox).get("client_disconnected") == 1, 5)
+        assert wait_for(lambda: route_stats(chorus_sandbox).get("client_disconnected") == 1, 15)
         assert route_stats(chorus_sandbox)["ok"] == 1
         # The client carries on.
         assert client.factures.consulter(invoice).chorus_invoice_id == invoice

@@ -86,7 +86,7 @@ def test_keyboard_interrupt_cancels_the_coroutine(portal: Portal) -> None:
     with pytest.raises(KeyboardInterrupt):
         portal.call(slow)
     killer.join()
-    assert time.monotonic() - t0 < 2
+    assert time.monotonic() - t0 < 8  # not the 10 s the coroutine would sleep
     # The call waited for the coroutine to unwind before re-raising.
     assert cancelled.is_set()
     assert portal.call(double, 1) == 2  # still usable
