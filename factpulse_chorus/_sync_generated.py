@@ -376,6 +376,7 @@ class Factures(SyncResource):
         comment: str | None = None,
         purchase_order_reference: str | None = None,
         contract_reference: str | None = None,
+        safe_retry: bool = False,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
@@ -384,9 +385,16 @@ class Factures(SyncResource):
         """Submit an invoice to a public structure. ``POST /factures/soumettre``.
 
         Amounts are sent as strings with two decimals; ``total_net_amount + vat_amount``
-        must equal ``total_gross_amount``. Never resent after the request may have
+        must equal ``total_gross_amount``. Never resent blindly after the request may have
         reached the server: a timeout or a dropped connection raises
         :class:`OutcomeUnknownError` carrying ``invoice_number``.
+
+        ``safe_retry=True`` (opt-in) handles that case instead: the SDK looks
+        ``invoice_number`` up among the supplier's invoices (``rechercher_fournisseur``);
+        if it is there, the existing invoice is returned (``message`` says so) and
+        nothing is resent; if not, the submission is sent again (at most twice more).
+        Chorus Pro refuses a second invoice with the same number from the same supplier,
+        so a resend racing a late first attempt fails and is resolved by a new look-up.
         """
         return self._portal.call(
             self._async.soumettre,
@@ -404,6 +412,7 @@ class Factures(SyncResource):
             comment=comment,
             purchase_order_reference=purchase_order_reference,
             contract_reference=contract_reference,
+            safe_retry=safe_retry,
             credentials=credentials,
             timeout=timeout,
             max_retries=max_retries,

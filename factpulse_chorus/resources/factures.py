@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 import anyio.to_thread
 
-from .._exceptions import FactPulseError, RequestValidationError, ResponseDecodeError
+from .._exceptions import (
+    ChorusProBusinessError,
+    FactPulseError,
+    OutcomeUnknownError,
+    RequestValidationError,
+    ResponseDecodeError,
+)
+from .._logging import logger
 from .._pagination import iterate_pages
 from .._polling import InvoicePoller
 from .._types import NOT_GIVEN, Headers, NotGivenOr, TimeoutTypes
@@ -60,6 +67,10 @@ MAX_DOWNLOAD_IDS: Final = 10
 """``telecharger_groupe``: the documented recommended maximum of ids per download."""
 
 
+_SAFE_RESENDS: Final = 2
+"""With ``soumettre(safe_retry=True)``: resends at most, each after a look-up."""
+
+
 def _pagination(
     page: int, page_size: int | None, sort_column: str | None, sort_direction: str | None
 ) -> SearchPagination:
@@ -93,6 +104,7 @@ class AsyncFactures(AsyncResource):
         comment: str | None = None,
         purchase_order_reference: str | None = None,
         contract_reference: str | None = None,
+        safe_retry: bool = False,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
@@ -101,9 +113,16 @@ class AsyncFactures(AsyncResource):
         """Submit an invoice to a public structure. ``POST /factures/soumettre``.
 
         Amounts are sent as strings with two decimals; ``total_net_amount + vat_amount``
-        must equal ``total_gross_amount``. Never resent after the request may have
+        must equal ``total_gross_amount``. Never resent blindly after the request may have
         reached the server: a timeout or a dropped connection raises
         :class:`OutcomeUnknownError` carrying ``invoice_number``.
+
+        ``safe_retry=True`` (opt-in) handles that case instead: the SDK looks
+        ``invoice_number`` up among the supplier's invoices (``rechercher_fournisseur``);
+        if it is there, the existing invoice is returned (``message`` says so) and
+        nothing is resent; if not, the submission is sent again (at most twice more).
+        Chorus Pro refuses a second invoice with the same number from the same supplier,
+        so a resend racing a late first attempt fails and is resolved by a new look-up.
         """
         request = SoumettreFactureRequest(
             invoice_number=invoice_number,
@@ -122,17 +141,78 @@ class AsyncFactures(AsyncResource):
             contract_reference=contract_reference,
             credentials=self._credentials(credentials),
         )
-        return await self._post(
-            "/factures/soumettre",
-            request,
-            SoumettreFactureResponse,
-            operation="factures.soumettre",
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-            invoice_number=request.invoice_number,
+
+        async def send() -> SoumettreFactureResponse:
+            return await self._post(
+                "/factures/soumettre",
+                request,
+                SoumettreFactureResponse,
+                operation="factures.soumettre",
+                idempotent=False,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                invoice_number=request.invoice_number,
+            )
+
+        try:
+            return await send()
+        except OutcomeUnknownError as unknown:
+            if not safe_retry:
+                raise
+            outcome = unknown
+
+        async def find() -> SoumettreFactureResponse | None:
+            return await self._find_submitted(
+                request.invoice_number, credentials=credentials, timeout=timeout
+            )
+
+        for _ in range(_SAFE_RESENDS):
+            logger.warning(
+                "factures.soumettre: outcome unknown (%s); looking invoice %r up before any resend",
+                outcome.message,
+                request.invoice_number,
+            )
+            existing = await find()
+            if existing is not None:
+                return existing
+            try:
+                return await send()
+            except OutcomeUnknownError as again:
+                outcome = again
+            except ChorusProBusinessError:
+                # The first attempt may have landed meanwhile: the number is now taken.
+                existing = await find()
+                if existing is not None:
+                    return existing
+                raise
+        existing = await find()
+        if existing is not None:
+            return existing
+        raise outcome
+
+    async def _find_submitted(
+        self,
+        invoice_number: str,
+        *,
+        credentials: NotGivenOr[ChorusProCredentials | None],
+        timeout: NotGivenOr[TimeoutTypes],
+    ) -> SoumettreFactureResponse | None:
+        """The supplier's invoice numbered ``invoice_number``, as a submission result."""
+        found = await self.rechercher_fournisseur(
+            numero_facture=invoice_number, credentials=credentials, timeout=timeout
         )
+        for item in found.liste_factures:
+            if item.numero_facture == invoice_number and item.invoice_id is not None:
+                return SoumettreFactureResponse(
+                    return_code=0,
+                    message="Invoice already submitted (found by its number after an "
+                    "unknown outcome; not resent)",
+                    chorus_invoice_id=item.invoice_id,
+                    deposit_flow_number=item.numero_flux_depot,
+                    raw=found.raw,
+                )
+        return None
 
     async def deposer(
         self,
