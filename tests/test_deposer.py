@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dual_client import KINDS, dual_client
 
 from factpulse_chorus import (
     AsyncChorusClient,
@@ -32,10 +33,13 @@ AMOUNTS: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-async def client(chorus_sandbox: ThreadedSandbox) -> AsyncIterator[AsyncChorusClient]:
-    async with AsyncChorusClient(
-        base_url=chorus_sandbox.url, email="demo", password="demo"
+@pytest.fixture(params=KINDS)
+async def client(
+    request: pytest.FixtureRequest, chorus_sandbox: ThreadedSandbox
+) -> AsyncIterator[AsyncChorusClient]:
+    """Each test runs on the async client and on the blocking one."""
+    async with dual_client(
+        request.param, base_url=chorus_sandbox.url, email="demo", password="demo"
     ) as client:
         yield client
 

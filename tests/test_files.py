@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from dual_client import KINDS, dual_client
 
 from factpulse_chorus import AsyncChorusClient, RequestValidationError, ResponseDecodeError
 from factpulse_chorus._validation import MAX_ATTACHMENT_BYTES
@@ -22,10 +23,13 @@ COMMUNE = 25827464
 PDF = b"%PDF-1.4\n% a tiny test file\n%%EOF\n"
 
 
-@pytest.fixture
-async def client(chorus_sandbox: ThreadedSandbox) -> AsyncIterator[AsyncChorusClient]:
-    async with AsyncChorusClient(
-        base_url=chorus_sandbox.url, email="demo", password="demo"
+@pytest.fixture(params=KINDS)
+async def client(
+    request: pytest.FixtureRequest, chorus_sandbox: ThreadedSandbox
+) -> AsyncIterator[AsyncChorusClient]:
+    """Each test runs on the async client and on the blocking one."""
+    async with dual_client(
+        request.param, base_url=chorus_sandbox.url, email="demo", password="demo"
     ) as client:
         yield client
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from dual_client import KINDS, dual_client
 
 from factpulse_chorus import AsyncChorusClient, ChorusClient, ResponseDecodeError
 from factpulse_chorus.sandbox import ThreadedSandbox, sandbox_in_thread
@@ -27,9 +28,14 @@ def sandbox() -> Iterator[ThreadedSandbox]:
         yield sb
 
 
-@pytest.fixture
-async def client(sandbox: ThreadedSandbox) -> AsyncIterator[AsyncChorusClient]:
-    async with AsyncChorusClient(base_url=sandbox.url, email="demo", password="demo") as client:
+@pytest.fixture(params=KINDS)
+async def client(
+    request: pytest.FixtureRequest, sandbox: ThreadedSandbox
+) -> AsyncIterator[AsyncChorusClient]:
+    """Each test runs on the async client and on the blocking one."""
+    async with dual_client(
+        request.param, base_url=sandbox.url, email="demo", password="demo"
+    ) as client:
         yield client
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from dual_client import KINDS, dual_client
 
-from factpulse_chorus import AsyncChorusClient, ChorusClient, OutcomeUnknownError
+from factpulse_chorus import ChorusClient, OutcomeUnknownError
 from factpulse_chorus._config import RetryPolicy
 from factpulse_chorus.sandbox import Fault, Sandbox, sandbox_in_thread
 
@@ -31,8 +33,14 @@ async def sandbox() -> AsyncIterator[Sandbox]:
         yield sb
 
 
-def client_for(sandbox: Sandbox) -> AsyncChorusClient:
-    return AsyncChorusClient(base_url=sandbox.url, email="demo", password="demo", retry_policy=FAST)
+@pytest.fixture(params=KINDS)
+def kind(request: pytest.FixtureRequest) -> str:
+    """Each test runs on the async client and on the blocking one."""
+    return str(request.param)
+
+
+def client_for(sandbox: Sandbox, kind: str) -> contextlib.AbstractAsyncContextManager[Any]:
+    return dual_client(kind, base_url=sandbox.url, email="demo", password="demo", retry_policy=FAST)
 
 
 def numbers_in_domain(sandbox: Sandbox) -> list[str]:
@@ -40,9 +48,11 @@ def numbers_in_domain(sandbox: Sandbox) -> list[str]:
     return [s["invoice_number"] for s in snapshots if s is not None]
 
 
-async def test_without_safe_retry_a_dropped_response_is_outcome_unknown(sandbox: Sandbox) -> None:
+async def test_without_safe_retry_a_dropped_response_is_outcome_unknown(
+    sandbox: Sandbox, kind: str
+) -> None:
     sandbox.add_fault(Fault("drop_after", route=ROUTE, count=1))
-    async with client_for(sandbox) as client:
+    async with client_for(sandbox, kind) as client:
         with pytest.raises(OutcomeUnknownError) as info:
             await client.factures.soumettre(invoice_number="SAFE-0", **INVOICE)
     assert info.value.invoice_number == "SAFE-0"
@@ -51,9 +61,11 @@ async def test_without_safe_retry_a_dropped_response_is_outcome_unknown(sandbox:
     assert len(sandbox.received(ROUTE)) == 1  # and it was not resent
 
 
-async def test_processed_then_dropped_returns_the_existing_invoice(sandbox: Sandbox) -> None:
+async def test_processed_then_dropped_returns_the_existing_invoice(
+    sandbox: Sandbox, kind: str
+) -> None:
     sandbox.add_fault(Fault("drop_after", route=ROUTE, count=1))
-    async with client_for(sandbox) as client:
+    async with client_for(sandbox, kind) as client:
         result = await client.factures.soumettre(
             invoice_number="SAFE-1", safe_retry=True, **INVOICE
         )
@@ -67,9 +79,9 @@ async def test_processed_then_dropped_returns_the_existing_invoice(sandbox: Sand
     assert len(sandbox.received("factures/rechercher-fournisseur")) == 1
 
 
-async def test_reset_before_processing_is_resent_once(sandbox: Sandbox) -> None:
+async def test_reset_before_processing_is_resent_once(sandbox: Sandbox, kind: str) -> None:
     sandbox.add_fault(Fault("reset", route=ROUTE, count=1))
-    async with client_for(sandbox) as client:
+    async with client_for(sandbox, kind) as client:
         result = await client.factures.soumettre(
             invoice_number="SAFE-2", safe_retry=True, **INVOICE
         )
@@ -78,9 +90,9 @@ async def test_reset_before_processing_is_resent_once(sandbox: Sandbox) -> None:
     assert len(sandbox.received(ROUTE)) == 1  # the reset request never reached the domain
 
 
-async def test_timeout_before_processing_is_resent_once(sandbox: Sandbox) -> None:
+async def test_timeout_before_processing_is_resent_once(sandbox: Sandbox, kind: str) -> None:
     sandbox.add_fault(Fault("latency", route=ROUTE, delay=1.0, count=1))
-    async with client_for(sandbox) as client:
+    async with client_for(sandbox, kind) as client:
         result = await client.factures.soumettre(
             invoice_number="SAFE-3", safe_retry=True, timeout=0.3, **INVOICE
         )
@@ -88,10 +100,12 @@ async def test_timeout_before_processing_is_resent_once(sandbox: Sandbox) -> Non
     assert numbers_in_domain(sandbox) == ["SAFE-3"]
 
 
-async def test_repeated_unknown_outcomes_still_create_one_invoice(sandbox: Sandbox) -> None:
+async def test_repeated_unknown_outcomes_still_create_one_invoice(
+    sandbox: Sandbox, kind: str
+) -> None:
     sandbox.add_fault(Fault("drop_after", route=ROUTE, count=3))
     sandbox.add_fault(Fault("reset", route="factures/rechercher-fournisseur", count=1))
-    async with client_for(sandbox) as client:
+    async with client_for(sandbox, kind) as client:
         result = await client.factures.soumettre(
             invoice_number="SAFE-4", safe_retry=True, **INVOICE
         )
