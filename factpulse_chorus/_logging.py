@@ -16,6 +16,9 @@ from typing import Final
 __all__ = ["configure_from_env", "logger"]
 
 logger: Final = logging.getLogger("factpulse_chorus")
+# A library stays silent unless the application configures logging: without this,
+# Python's last-resort handler would print our retry warnings to stderr.
+logger.addHandler(logging.NullHandler())
 
 _LEVELS: Final = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 _configured = False
