@@ -30,7 +30,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
-    session.install("-e", ".", *TYPE_TOOLS)
+    session.install("-e", ".[cli]", *TYPE_TOOLS)
     session.run("mypy", "--strict", "factpulse_chorus")
 
 
@@ -46,3 +46,10 @@ def generated(session: nox.Session) -> None:
     """Fail when the generated sync facade differs from what the generator writes."""
     session.install("-e", ".")
     session.run("python", "-m", "factpulse_chorus._generate_sync", "--check")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the official SDK (not in CI; ``nox -s bench -- --help``)."""
+    session.install("-e", ".", "factpulse==4.4.0")
+    session.run("python", "benchmarks/bench.py", *session.posargs)

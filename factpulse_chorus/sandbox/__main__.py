@@ -23,10 +23,10 @@ def _fault(spec: str) -> Fault:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line interface."""
+def build_parser(prog: str = "python -m factpulse_chorus.sandbox") -> argparse.ArgumentParser:
+    """The command-line interface (also ``factpulse-chorus sandbox``: ``prog`` names it)."""
     parser = argparse.ArgumentParser(
-        prog="python -m factpulse_chorus.sandbox",
+        prog=prog,
         description="Offline emulator of the FactPulse Chorus Pro API.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
@@ -96,9 +96,14 @@ async def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the server until SIGINT/SIGTERM; returns the exit code."""
-    args = build_parser().parse_args(argv)
+def main(
+    argv: Sequence[str] | None = None, *, prog: str = "python -m factpulse_chorus.sandbox"
+) -> int:
+    """Run the server until SIGINT/SIGTERM; returns the exit code.
+
+    ``--help`` and bad arguments leave through ``SystemExit`` (argparse), code 0 or 2.
+    """
+    args = build_parser(prog).parse_args(argv)
     try:
         return asyncio.run(_serve(args))
     except KeyboardInterrupt:
