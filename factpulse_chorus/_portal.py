@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
 import anyio
 import anyio.from_thread
 
-from ._exceptions import ClientClosedError, SyncInAsyncContextError
+from ._exceptions import ClientClosedError, RequestValidationError, SyncInAsyncContextError
 
 if TYPE_CHECKING:
     from anyio.from_thread import BlockingPortal
@@ -393,6 +393,13 @@ class SyncClient:
     def _open(self, factory: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> None:
         """Start the portal and build the async client on its loop."""
         _check_no_running_loop(factory)
+        if kwargs.get("session") is not None:
+            # An aiohttp session is bound to the loop it was made on; ours is private.
+            raise RequestValidationError(
+                "session",
+                "the blocking ChorusClient makes its own aiohttp session on its event-loop "
+                "thread; pass your session to AsyncChorusClient instead",
+            )
         portal = Portal()
         try:
             client = portal.run_sync(factory, *args, **kwargs)

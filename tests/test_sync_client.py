@@ -290,3 +290,12 @@ def test_polling_iterates_and_stops_deterministically(chorus_sandbox: ThreadedSa
         with client.factures.poll([pending], interval=0.05) as polling:
             assert type(next(polling)).__name__ == "StatusChanged"
         assert client._portal.run_sync(lambda: len(asyncio.all_tasks())) == tasks
+
+
+def test_a_user_session_is_refused_with_a_clear_error() -> None:
+    from factpulse_chorus import ChorusClient, RequestValidationError
+
+    with pytest.raises(RequestValidationError) as info:
+        ChorusClient(base_url="http://127.0.0.1:9", token="t", session=object())  # type: ignore[arg-type]
+    assert info.value.field == "session"
+    assert "AsyncChorusClient" in info.value.rule
