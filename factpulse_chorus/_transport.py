@@ -457,10 +457,14 @@ class SharedState:
             return
         self.closed = True
         session, self._session = self._session, None
-        if self.tokens is not None:
-            await self.tokens.aclose()
-        if session is not None and self.owns_session:
-            await session.close()
+        try:
+            if self.tokens is not None:
+                await self.tokens.aclose()
+        finally:
+            # Even when closing is cancelled while a login unwinds, the session is closed:
+            # a later aclose() returns at once and could not do it any more.
+            if session is not None and self.owns_session:
+                await session.close()
 
 
 class Transport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 
@@ -203,3 +204,41 @@ def test_factpulse_log_env_attaches_one_stderr_handler(monkeypatch: pytest.Monke
     finally:
         logger.handlers[:] = handlers
         logger.setLevel(level)
+
+
+async def test_cancelled_aclose_during_a_login_still_closes_the_session() -> None:
+    from aiohttp import web
+
+    login_started = asyncio.Event()
+
+    async def slow_login(request: web.Request) -> web.Response:
+        login_started.set()
+        await asyncio.sleep(2)
+        return web.json_response({"access": "x", "refresh": "y"})
+
+    app = web.Application()
+    app.router.add_post("/api/token/", slow_login)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        client = AsyncChorusClient(
+            base_url=f"http://127.0.0.1:{port}", email="a@b.c", password="pw", max_retries=0
+        )
+        call = asyncio.create_task(client.factures.consulter(1234567))
+        await login_started.wait()
+        session = client._transport._shared._session
+        assert session is not None
+        closing = asyncio.create_task(client.aclose())
+        await asyncio.sleep(0)
+        closing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await closing
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await call
+        assert session.closed
+        await client.aclose()  # idempotent afterwards
+    finally:
+        await runner.cleanup()

@@ -120,3 +120,16 @@ def test_safe_retry_on_the_blocking_client() -> None:
             result = client.factures.soumettre(invoice_number="SAFE-5", safe_retry=True, **INVOICE)
         assert sandbox.invoice_count() == 1
         assert result.chorus_invoice_id == sandbox.domain.invoice_ids()[0]
+
+
+async def test_a_failed_look_up_keeps_the_outcome_unknown(sandbox: Sandbox, kind: str) -> None:
+    sandbox.add_fault(Fault("drop_after", route=ROUTE, count=1))
+    sandbox.add_fault(Fault("status", status=503, route="factures/rechercher-fournisseur"))
+    async with client_for(sandbox, kind) as client:
+        with pytest.raises(OutcomeUnknownError) as info:
+            await client.factures.soumettre(
+                invoice_number="SAFE-6", safe_retry=True, max_retries=0, **INVOICE
+            )
+    assert info.value.invoice_number == "SAFE-6"
+    assert sandbox.invoice_count() == 1  # it was created: "not submitted" would be wrong
+    assert len(sandbox.received(ROUTE)) == 1

@@ -163,9 +163,14 @@ class AsyncFactures(AsyncResource):
             outcome = unknown
 
         async def find() -> SoumettreFactureResponse | None:
-            return await self._find_submitted(
-                request.invoice_number, credentials=credentials, timeout=timeout
-            )
+            try:
+                return await self._find_submitted(
+                    request.invoice_number, credentials=credentials, timeout=timeout
+                )
+            except FactPulseError as exc:
+                # Without an answer the outcome is still unknown: never let the look-up's
+                # error (a 503, say) read as "not submitted".
+                raise outcome from exc
 
         for _ in range(_SAFE_RESENDS):
             logger.warning(
