@@ -136,6 +136,26 @@ def test_damaged_zip() -> None:
         response.zip_members()
 
 
+def test_corrupt_member_is_a_decode_error_and_nothing_is_written(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a/first.xml", b"<?xml version='1.0'?><ok/>" * 50)
+        archive.writestr("b/second.pdf", b"%PDF-1.7 " + bytes(range(256)) * 40)
+    data = bytearray(buffer.getvalue())
+    start = data.index(b"b/second.pdf") + len(b"b/second.pdf")
+    for offset in range(start + 10, start + 60):  # scramble the deflate stream
+        data[offset] ^= 0x5A
+    response = TelechargerGroupeResponse(fichier_base64=base64.b64encode(bytes(data)).decode())
+    with pytest.raises(ResponseDecodeError, match="damaged"):
+        response.read_member("b/second.pdf")
+    with pytest.raises(ResponseDecodeError, match="damaged"):
+        response.extract(tmp_path / "out")
+    assert not (tmp_path / "out" / "a" / "first.xml").exists()
+
+
 # --- transverses.ajouter_fichier -------------------------------------------------------------
 
 

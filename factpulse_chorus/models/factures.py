@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import os
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
@@ -706,6 +707,18 @@ class TelechargerGroupeResponse(NativeResponse):
                 status_code=self.raw.status if self.raw is not None else 200,
             ) from None
 
+    def _read(self, archive: zipfile.ZipFile, member: str | zipfile.ZipInfo) -> bytes:
+        """One member's bytes; a damaged member is a ResponseDecodeError, not zlib's error."""
+        try:
+            return archive.read(member)
+        except KeyError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, RuntimeError) as exc:
+            raise ResponseDecodeError(
+                f"the ZIP archive is damaged: {type(exc).__name__}: {exc}",
+                status_code=self.raw.status if self.raw is not None else 200,
+            ) from None
+
     def zip_members(self) -> list[str]:
         """The file names inside the ZIP archive (folders left out), in archive order.
 
@@ -717,7 +730,7 @@ class TelechargerGroupeResponse(NativeResponse):
     def read_member(self, name: str) -> bytes:
         """The content of one member of the ZIP archive (``KeyError`` if absent)."""
         with self._zip() as archive:
-            return archive.read(name)
+            return self._read(archive, name)
 
     def extract(self, directory: str | os.PathLike[str]) -> list[Path]:
         """Extract the ZIP archive into ``directory`` (created if needed); return the files.
@@ -738,9 +751,11 @@ class TelechargerGroupeResponse(NativeResponse):
                         status_code=self.raw.status if self.raw is not None else 200,
                     )
                 targets.append(target)
-            for info, target in zip(members, targets, strict=True):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(archive.read(info))
+            # Every member is read (and checked) before anything is written.
+            contents = [self._read(archive, info) for info in members]
+        for target, data in zip(targets, contents, strict=True):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
         return targets
 
     @property
