@@ -82,12 +82,17 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: (MASK if k.lower() in _SECRET_KEYS else v) for k, v in headers.items()}
 
 
+_MIN_NEEDLE = 4
+
+
 def scrub(value: Any, secrets: Iterable[str]) -> Any:
     """Replace every occurrence of the given secret strings, at any depth, by ``"***"``.
 
     For text we do not control (a server message that might echo what we sent).
     """
-    needles = [s for s in secrets if s]
+    # A value of one to three characters cannot be told apart from ordinary text: masking
+    # it everywhere would garble every message and protect nothing.
+    needles = [s for s in secrets if len(s) >= _MIN_NEEDLE]
     if not needles:
         return value
     return _scrub(value, needles)

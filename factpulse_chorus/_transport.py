@@ -304,7 +304,13 @@ def call_secrets(secrets: tuple[str, ...], body: Any) -> tuple[str, ...]:
     return (*secrets, *found) if found else secrets
 
 
-_CREDENTIAL_SECRETS: Final = ("pisteClientSecret", "chorusProPassword")
+# The two secrets, and the two identifiers REFERENCE §3.2 asks to redact as well.
+_CREDENTIAL_SECRETS: Final = (
+    "pisteClientSecret",
+    "chorusProPassword",
+    "pisteClientId",
+    "chorusProLogin",
+)
 
 
 def lenient_body(body: bytes) -> Any:

@@ -413,3 +413,43 @@ async def test_malformed_http_response_errors_do_not_carry_the_auth_headers() ->
     assert "'X-API-Key': '***'" in text  # the cause is there, masked
     for secret in (API_KEY, token, PISTE_SECRET, CHORUS_PASSWORD):
         assert secret not in text
+
+
+async def test_credential_identifiers_echoed_by_the_server_are_masked() -> None:
+    from aiohttp import web
+
+    from factpulse_chorus import AsyncChorusClient, ChorusProCredentials, FactPulseError
+
+    async def echo(request: web.Request) -> web.Response:
+        return web.json_response({"errorMessage": await request.text()}, status=400)
+
+    app = web.Application()
+    app.router.add_post("/api/v1/chorus-pro/factures/consulter", echo)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    credentials = ChorusProCredentials(
+        piste_client_id="PISTE-ID-7f3a",
+        piste_client_secret="PISTE-SECRET-9c1d",
+        chorus_pro_login="TECH_LOGIN_55e0",
+        chorus_pro_password="CPRO-PASSWORD-2b8f",
+    )
+    try:
+        async with AsyncChorusClient(
+            base_url=f"http://127.0.0.1:{port}", token="tok-ABCD", credentials=credentials
+        ) as client:
+            with pytest.raises(FactPulseError) as info:
+                await client.factures.consulter(1234567)
+        text = f"{info.value} {info.value!r} {info.value.args} {vars(info.value)}"
+        for value in (
+            "PISTE-ID-7f3a",
+            "PISTE-SECRET-9c1d",
+            "TECH_LOGIN_55e0",
+            "CPRO-PASSWORD-2b8f",
+        ):
+            assert value not in text
+        assert "1234567" in text  # the rest of the message is kept
+    finally:
+        await runner.cleanup()
