@@ -380,7 +380,7 @@ class InvoicePoller:
         jitter: float = 0.1,
         concurrency: int = 32,
         max_rate: float | None = None,
-        deadline: float | None = None,
+        deadline: float | None = 2_592_000.0,  # 30 days: REFERENCE §10.3
         max_errors: int | None = 10,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[Any]] | None = None,

@@ -536,7 +536,7 @@ class Factures(SyncResource):
         jitter: float = 0.1,
         concurrency: int = 32,
         max_rate: float | None = None,
-        deadline: float | None = None,
+        deadline: float | None = 2592000.0,
         max_errors: int | None = 10,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[Any]] | None = None,
@@ -557,10 +557,11 @@ class Factures(SyncResource):
         ``interval`` s after a change, the wait growing ×``backoff`` up to
         ``max_interval`` while nothing changes, ±``jitter``; an HTTP 429 pauses the whole
         batch for its ``Retry-After``; ``max_rate`` caps requests per second;
-        ``deadline`` (s) ends the poll; an invoice is given up after ``max_errors``
-        failed reads in a row. ``max_retries`` (default 0) is per read: the poller
-        itself retries. Chorus Pro statuses change over hours: keep ``interval`` in
-        minutes (REFERENCE §10.3).
+        ``deadline`` (s; 30 days by default, ``None`` for none) ends the poll, as
+        REFERENCE §10.3 asks: some recipients never report ``MISE_EN_PAIEMENT``; an
+        invoice is given up after ``max_errors`` failed reads in a row. ``max_retries``
+        (default 0) is per read: the poller itself retries. Chorus Pro statuses change
+        over hours: keep ``interval`` in minutes (REFERENCE §10.3).
 
         The result is typed as an async iterator so that the blocking client can wrap it
         (``for event in client.factures.poll(ids)``). Leaving ``for`` with ``break``

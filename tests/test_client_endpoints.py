@@ -594,3 +594,11 @@ async def test_payment_path_to_a_final_status(api: _Api) -> None:
     assert final.current_status is not None
     assert final.current_status.code is InvoiceStatusCode.MISE_EN_PAIEMENT
     assert final.current_status.code.is_final
+
+
+async def test_a_submission_without_its_pdf_is_logged(
+    api: _Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="factpulse_chorus"):
+        await submit(api, "F-NOPDF-1")
+    assert any("no main_attachment_id" in r.getMessage() for r in caplog.records)

@@ -311,3 +311,15 @@ def test_sync_break_stops_the_workers(chorus_sandbox: ThreadedSandbox) -> None:
         reads = chorus_sandbox.stats()["requests"]["factures/consulter"]["ok"]
         time.sleep(0.1)
         assert chorus_sandbox.stats()["requests"]["factures/consulter"]["ok"] == reads
+
+
+def test_polling_always_has_an_overall_time_limit_by_default() -> None:
+    """REFERENCE §10.3: some recipients never report MISE_EN_PAIEMENT; never poll forever."""
+    import inspect
+
+    from factpulse_chorus.resources.factures import AsyncFactures
+
+    for function in (AsyncFactures.poll, InvoicePoller.__init__):
+        default = inspect.signature(function).parameters["deadline"].default
+        assert isinstance(default, float)
+        assert 0 < default <= 90 * 24 * 3600
