@@ -401,6 +401,9 @@ def _encode(body: Any) -> bytes:
         raise RequestValidationError("body", f"must be JSON-serialisable ({exc})") from exc
 
 
+_MAYBE_PROCESSED_STATUSES: Final = frozenset({500, 502, 504})
+"""Answers to a write after which the request may have been processed (503 and 4xx: not)."""
+
 _LARGE_BODY: Final = 1024 * 1024
 """Bodies above this size (bytes) are streamed: uploads of up to 10 MiB."""
 
@@ -794,7 +797,7 @@ class Transport:
                     await asyncio.sleep(delay)
                     retries += 1
                     continue
-            raise self._status_error(
+            error = self._status_error(
                 status,
                 error_body,
                 resp_headers,
@@ -805,6 +808,33 @@ class Transport:
                 replayed_after_401,
                 secrets,
             )
+            if not idempotent and not login and status in _MAYBE_PROCESSED_STATUSES:
+                # A gateway or server error can come after Chorus Pro acted (FactPulse
+                # timing out on its upstream, say): for a write that is an unknown outcome.
+                unknown = self._unknown_after_status(error, method, url, operation, invoice_number)
+                raise unknown from error
+            raise error
+
+    @staticmethod
+    def _unknown_after_status(
+        error: FactPulseError,
+        method: str,
+        url: str,
+        operation: str,
+        invoice_number: str | None,
+    ) -> OutcomeUnknownError:
+        message = (
+            f"{operation}: {error.message}; the server may have processed the request "
+            "before failing, so it was not resent"
+        )
+        if invoice_number:
+            message += (
+                f". Look invoice {invoice_number!r} up (factures.rechercher_fournisseur) "
+                "before submitting it again"
+            )
+        return OutcomeUnknownError(
+            message, method=method, url=url, operation=operation, invoice_number=invoice_number
+        )
 
     def _with_token(self, secrets: tuple[str, ...]) -> tuple[str, ...]:
         token = self._cached_token

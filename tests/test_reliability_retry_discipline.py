@@ -2,7 +2,8 @@
 sandbox received and how many it processed.
 
 The rule proven here: a write is resent only when the failure guarantees the first request
-was not processed (HTTP 429, a 401 before any work). A 503/500 is surfaced as is; a reset
+was not processed (HTTP 429, a 401 before any work). A 503 is surfaced as is (the service
+was unavailable); a 500/502/504 (the server or a gateway failed, possibly after acting), a reset
 or a dropped connection after the request was sent, or a read timeout, raises
 OutcomeUnknownError and nothing is resent. The sandbox's ``reset`` fault fires before the
 request is processed, but the client cannot know that (the request bytes were sent, the
@@ -91,7 +92,9 @@ WRITES: dict[str, Callable[[Sandbox], Call]] = {
 # how many requests reach the route, how many are processed). None: 0 or 1, see below.
 FAULTS: dict[str, tuple[dict[str, Any], type[FactPulseError] | None, int, int | None]] = {
     "status-503": ({"kind": "status", "status": 503}, ServerError, 1, 0),
-    "status-500": ({"kind": "status", "status": 500}, ServerError, 1, 0),
+    "status-500": ({"kind": "status", "status": 500}, OutcomeUnknownError, 1, 0),
+    "status-502": ({"kind": "status", "status": 502}, OutcomeUnknownError, 1, 0),
+    "status-504": ({"kind": "status", "status": 504}, OutcomeUnknownError, 1, 0),
     "status-429": ({"kind": "status", "status": 429, "retry_after": 0.01}, None, 2, 1),
     "reset": ({"kind": "reset"}, OutcomeUnknownError, 1, 0),
     "drop_after": ({"kind": "drop_after"}, OutcomeUnknownError, 1, 1),
@@ -178,16 +181,21 @@ async def test_write_is_processed_at_most_once(
         assert (await client.structures.consulter(COMMUNE)).structure_id == COMMUNE
 
 
-@pytest.mark.parametrize("fault_name", ["status-503", "status-500"])
+@pytest.mark.parametrize("fault_name", ["status-503", "status-500", "status-502", "status-504"])
 async def test_write_5xx_is_never_retried_even_with_many_retries(
     sandbox: Sandbox, fault_name: str
 ) -> None:
     route = "factures/soumettre"
-    spec = FAULTS[fault_name][0]
+    spec, expected, _, _ = FAULTS[fault_name]
+    assert expected is not None
     sandbox.add_fault(Fault(route=route, count=3, **spec))
     async with client_for(sandbox, max_retries=6) as client:
-        with pytest.raises(ServerError):
+        with pytest.raises(expected) as info:
             await _soumettre(sandbox)(client)
+    if expected is OutcomeUnknownError:
+        # The server's answer stays reachable: the cause is the ServerError.
+        assert isinstance(info.value.__cause__, ServerError)
+        assert info.value.__cause__.status_code == spec["status"]
     assert received(sandbox, route) == 1
     assert processed(sandbox, route) == 0
 

@@ -371,6 +371,7 @@ def issubclass_name(name: str) -> bool:
         "ChorusProBusinessError",
         "StructureNotFoundError",
         "APIStatusError",
+        "OutcomeUnknownError",  # a write answered 500/502/504: maybe processed
     }
 
 
