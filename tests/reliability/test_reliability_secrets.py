@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from test_transport_support import closed_port
+from fake_server import closed_port
 
 from factpulse_chorus import AsyncChorusClient
 from factpulse_chorus._config import RetryPolicy

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from test_transport_support import (
+from fake_server import (
     API_KEY,
     API_PATH,
     CLIENT_UID,

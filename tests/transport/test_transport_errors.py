@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from test_transport_support import (
+from fake_server import (
     API_PATH,
     EMAIL,
     PASSWORD,

@@ -9,7 +9,7 @@ import logging
 
 import aiohttp
 import pytest
-from test_transport_support import (
+from fake_server import (
     API_KEY,
     API_PATH,
     EMAIL,

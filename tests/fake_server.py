@@ -2,7 +2,7 @@
 
 Not the sandbox: a tiny aiohttp.web app whose behaviour each test sets directly
 (``fake.handler``), and which counts what it receives. Real HTTP on 127.0.0.1.
-Imported by the other ``test_transport_*``/``test_auth``/``test_client_lifecycle`` files.
+Imported by the transport, auth, lifecycle and secret-leak tests.
 """
 
 from __future__ import annotations
