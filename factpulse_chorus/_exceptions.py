@@ -239,17 +239,17 @@ class ChorusProBusinessError(FactPulseError):
     """Chorus Pro refused the request: HTTP 200 with a non-zero return code.
 
     ``code`` is ``returnCode`` (typed endpoints) or ``codeRetour`` (native ones),
-    ``libelle`` the message, ``body`` the whole decoded body.
+    ``message`` the message, ``body`` the whole decoded body.
     """
 
     code: int
-    libelle: str
+    message: str
     body: Any
 
-    def __init__(self, code: int, libelle: str, *, body: Any = None) -> None:
-        super().__init__(f"Chorus Pro business error {code}: {_snippet(libelle)}")
+    def __init__(self, code: int, message: str, *, body: Any = None) -> None:
+        super().__init__(f"Chorus Pro business error {code}: {_snippet(message)}")
         self.code = code
-        self.libelle = libelle
+        self.message = message
         self.body = body
 
 
@@ -258,10 +258,10 @@ class StructureNotFoundError(ChorusProBusinessError):
 
     identifier: str
 
-    def __init__(self, identifier: str, libelle: str, *, body: Any = None) -> None:
-        super().__init__(0, libelle, body=body)
+    def __init__(self, identifier: str, message: str, *, body: Any = None) -> None:
+        super().__init__(0, message, body=body)
         self.identifier = identifier
-        self.message = f"no single structure matches {identifier!r}: {_snippet(libelle)}"
+        self.message = f"no single structure matches {identifier!r}: {_snippet(message)}"
         self.args = (self.message,)
 
 

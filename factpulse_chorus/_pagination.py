@@ -25,7 +25,7 @@ class _Page(Protocol):
     def page_info(self) -> PageInfo | None: ...
 
     @property
-    def liste_factures(self) -> Sized: ...
+    def invoices(self) -> Sized: ...
 
 
 P = TypeVar("P", bound=_Page)
@@ -49,8 +49,8 @@ async def iterate_pages(
     while True:
         page = await fetch(wanted)
         info = page.page_info
-        if info is None or info.page_courante is None or info.pages is None:
-            if len(page.liste_factures) == 0 and wanted == 1:
+        if info is None or info.page is None or info.page_count is None:
+            if len(page.invoices) == 0 and wanted == 1:
                 yield page  # nothing found: some servers then leave the pagination out
                 return
             raise ResponseDecodeError(
@@ -58,10 +58,10 @@ async def iterate_pages(
                 "remaining pages cannot be requested",
                 status_code=_status(page),
             )
-        if info.page_courante != wanted:
+        if info.page != wanted:
             raise ResponseDecodeError(
                 f"{operation}: asked for page {wanted}, the server returned page "
-                f"{info.page_courante} (of {info.pages}); stopping rather than looping",
+                f"{info.page} (of {info.page_count}); stopping rather than looping",
                 status_code=_status(page),
             )
         yield page

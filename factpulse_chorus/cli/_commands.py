@@ -405,11 +405,11 @@ async def invoices_search(
         return
     info = found.page_info
     title = (
-        f"Page {info.page_courante} of {info.pages}, {info.total} invoices"
+        f"Page {info.page} of {info.page_count}, {info.total} invoices"
         if info and info.total
         else "No invoices"
     )
-    out.table(title, columns, (row(f) for f in found.liste_factures))
+    out.table(title, columns, (row(f) for f in found.invoices))
 
 
 @click.argument("invoice_ids", type=int, nargs=-1, required=True)
@@ -592,7 +592,7 @@ async def validator_search(
         if out.as_json:
             out.json(found)
             return
-        items = list(found.liste_factures)
+        items = list(found.invoices)
     out.table(
         f"{len(items)} invoices",
         ("id", "number", "status", "supplier", "total"),

@@ -174,9 +174,9 @@ async def _story(client: AsyncChorusClient, sb: Sandbox, story: _Story) -> None:
         "validation_seeded",
         f"Sandbox: seeded invoices {pending[0]} and {pending[1]} awaiting validation "
         "(the typed soumettre cannot enter the validation branch); the validator finds "
-        f"{len(to_validate.liste_factures)} to validate",
+        f"{len(to_validate.invoices)} to validate",
         invoice_ids=pending,
-        found=len(to_validate.liste_factures),
+        found=len(to_validate.invoices),
     )
     approved = await client.valideur.traiter(pending[0], action="VALIDATION")
     refused = await client.valideur.traiter(

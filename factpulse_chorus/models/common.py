@@ -30,16 +30,26 @@ __all__ = [
     "APIResponse",
     "ChorusProCredentials",
     "FileFormat",
+    "FileFormatInput",
+    "FileFormatLiteral",
     "InvoiceStatusCode",
+    "InvoiceStatusCodeLiteral",
+    "InvoiceStatusInput",
     "NativeResponse",
     "PageInfo",
     "RawResponse",
     "SearchPagination",
     "SortDirection",
+    "SortDirectionInput",
+    "SortDirectionLiteral",
     "StructureStatus",
     "TargetStatus",
+    "TargetStatusInput",
+    "TargetStatusLiteral",
     "TypedResponse",
     "ValidatorAction",
+    "ValidatorActionInput",
+    "ValidatorActionLiteral",
 ]
 
 # --- wire-name metadata ----------------------------------------------------------------------
@@ -327,6 +337,66 @@ class StructureStatus(_OpenWireEnum):
     INACTIVE = "INACTIVE"
 
 
+#: The same closed sets as string literals, for parameters: a typo is a type error and
+#: editors complete the values. Each enum above accepts its literal (and the enum member).
+InvoiceStatusCodeLiteral = Literal[
+    "BROUILLON",
+    "SOUMISE",
+    "DEPOSEE",
+    "EN_COURS_ACHEMINEMENT",
+    "A_VALIDER_1",
+    "A_VALIDER_2",
+    "VALIDEE_1",
+    "VALIDEE_2",
+    "REFUSEE_1",
+    "REFUSEE_2",
+    "ABSENCE_VALIDATION_1_HORS_DELAI",
+    "ABSENCE_VALIDATION_2_HORS_DELAI",
+    "ERREUR_FOURNISSEUR_SUR_VALIDEUR",
+    "ERREUR_COTRAITANT_SUR_VALIDEUR",
+    "MISE_A_DISPOSITION",
+    "PRISE_EN_COMPTE_DESTINATAIRE",
+    "COMPLETEE",
+    "SUSPENDUE",
+    "A_RECYCLER",
+    "REJETEE",
+    "VALIDEE",
+    "SERVICE-FAIT",
+    "TRANSMISE_MOA",
+    "MANDATEE",
+    "MISE_A_DISPOSITION_COMPTABLE",
+    "COMPTABILISEE",
+    "MISE_EN_PAIEMENT",
+]
+TargetStatusLiteral = Literal[
+    "MISE_A_DISPOSITION",
+    "SUSPENDUE",
+    "REJETEE",
+    "MANDATEE",
+    "MISE_EN_PAIEMENT",
+    "COMPTABILISEE",
+    "MISE_A_DISPOSITION_COMPTABLE",
+    "A_RECYCLER",
+    "COMPLETEE",
+    "SERVICE-FAIT",
+    "SERVICE_FAIT",
+    "PRISE_EN_COMPTE_DESTINATAIRE",
+    "TRANSMISE_MOA",
+]
+ValidatorActionLiteral = Literal[
+    "VALIDATION", "REFUS", "REJET", "SUSPENSION", "MISE_EN_RECYCLAGE", "MISE_EN_PAIEMENT"
+]
+FileFormatLiteral = Literal["PDF", "XML", "ZIP"]
+SortDirectionLiteral = Literal["Ascendant", "Descendant"]
+
+#: What a parameter taking one of these sets accepts: the enum member or its literal.
+InvoiceStatusInput = InvoiceStatusCode | InvoiceStatusCodeLiteral
+TargetStatusInput = TargetStatus | TargetStatusLiteral
+ValidatorActionInput = ValidatorAction | ValidatorActionLiteral
+FileFormatInput = FileFormat | FileFormatLiteral
+SortDirectionInput = SortDirection | SortDirectionLiteral
+
+
 # --- raw responses and base classes ----------------------------------------------------------
 
 
@@ -368,10 +438,10 @@ class TypedResponse(APIResponse):
 
 @attrs.frozen(kw_only=True)
 class NativeResponse(APIResponse):
-    """Envelope of the native (untyped) endpoints: ``codeRetour`` (0 = success), ``libelle``."""
+    """Envelope of the native (untyped) endpoints: ``codeRetour`` (0 = success) and ``libelle``, read as ``return_code`` and ``message``."""
 
-    code_retour: int | None = None
-    libelle: str | None = None
+    return_code: int | None = attrs.field(default=None, metadata=wire("codeRetour"))
+    message: str | None = attrs.field(default=None, metadata=wire("libelle"))
 
 
 # --- credentials -----------------------------------------------------------------------------
@@ -471,20 +541,20 @@ class SearchPagination:
 @attrs.frozen(kw_only=True)
 class PageInfo:
     """Pagination of a search response (``parametresRetour``, or the top level of
-    ``rechercher-destinataire``): ``pageCourante``, ``pages``, ``nbResultatsParPage``,
-    ``total``."""
+    ``rechercher-destinataire``): ``page`` (wire ``pageCourante``), ``page_count``
+    (``pages``), ``page_size`` (``nbResultatsParPage``), ``total``."""
 
-    page_courante: int | None = None
-    pages: int | None = None
-    nb_resultats_par_page: int | None = None
+    page: int | None = attrs.field(default=None, metadata=wire("pageCourante"))
+    page_count: int | None = attrs.field(default=None, metadata=wire("pages"))
+    page_size: int | None = attrs.field(default=None, metadata=wire("nbResultatsParPage"))
     total: int | None = None
 
     @property
     def next_page(self) -> int | None:
         """The page to request next, or None when this is the last one (or unknown)."""
-        if self.page_courante is None or self.pages is None:
+        if self.page is None or self.page_count is None:
             return None
-        return self.page_courante + 1 if self.page_courante < self.pages else None
+        return self.page + 1 if self.page < self.page_count else None
 
 
 # --- request field helpers shared by the resource modules ------------------------------------

@@ -454,7 +454,7 @@ class FactureFournisseur:
 class RechercherFournisseurResponse(NativeResponse):
     """200 body of ``factures/rechercher-fournisseur``; ``page_info`` is ``parametresRetour``."""
 
-    liste_factures: tuple[FactureFournisseur, ...] = ()
+    invoices: tuple[FactureFournisseur, ...] = attrs.field(default=(), metadata=wire("listeFactures"))
     page_info: PageInfo | None = attrs.field(default=None, metadata=wire("parametresRetour"))
 
 
@@ -603,7 +603,7 @@ class RechercherDestinataireResponse(NativeResponse):
     the top-level ``pageCourante``/``pages``/``nbResultatsParPage``/``total``.
     """
 
-    liste_factures: tuple[FactureDestinataire, ...] = ()
+    invoices: tuple[FactureDestinataire, ...] = attrs.field(default=(), metadata=wire("listeFactures"))
     page_info: PageInfo | None = attrs.field(
         default=None, metadata=wire("parametresRetour", inline=True)
     )

@@ -190,7 +190,7 @@ class FactureValideur:
 class ValideurRechercherResponse(NativeResponse):
     """200 body of ``factures/valideur/rechercher``; ``page_info`` is ``parametresRetour``."""
 
-    liste_factures: tuple[FactureValideur, ...] = ()
+    invoices: tuple[FactureValideur, ...] = attrs.field(default=(), metadata=wire("listeFactures"))
     page_info: PageInfo | None = attrs.field(default=None, metadata=wire("parametresRetour"))
 
 

@@ -214,7 +214,7 @@ class AsyncFactures(AsyncResource):
         found = await self.rechercher_fournisseur(
             numero_facture=invoice_number, credentials=credentials, timeout=timeout
         )
-        for item in found.liste_factures:
+        for item in found.invoices:
             if item.numero_facture == invoice_number and item.invoice_id is not None:
                 return SoumettreFactureResponse(
                     return_code=0,
@@ -716,7 +716,7 @@ class AsyncFactures(AsyncResource):
         )
         async with aclosing(pages):
             async for result in pages:
-                for invoice in result.liste_factures:
+                for invoice in result.invoices:
                     yield invoice
 
     async def pages_destinataire(
@@ -824,7 +824,7 @@ class AsyncFactures(AsyncResource):
         )
         async with aclosing(pages):
             async for result in pages:
-                for invoice in result.liste_factures:
+                for invoice in result.invoices:
                     yield invoice
 
     async def telecharger_groupe(

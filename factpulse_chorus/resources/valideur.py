@@ -197,7 +197,7 @@ class AsyncValideur(AsyncResource):
         )
         async with aclosing(pages):
             async for result in pages:
-                for invoice in result.liste_factures:
+                for invoice in result.invoices:
                     yield invoice
 
     async def consulter(

@@ -153,7 +153,7 @@ def test_search_all_follows_every_page(sandbox: ThreadedSandbox) -> None:
     first = ok_json(sandbox, "invoices", "search", "--page-size", "10")
     total = first["page_info"]["total"]
     assert total >= 23
-    assert len(first["liste_factures"]) == 10
+    assert len(first["invoices"]) == 10
     done = cli(sandbox, "invoices", "search", "--all", "--page-size", "10", "--json")
     assert done.returncode == 0, done.stderr
     items = json_lines(done.stdout)
@@ -211,7 +211,7 @@ def test_validator_search_show_approve_refuse(sandbox: ThreadedSandbox) -> None:
     first = sandbox.domain.seed_invoice(status="A_VALIDER_1")
     second = sandbox.domain.seed_invoice(status="A_VALIDER_1")
     found = ok_json(sandbox, "validator", "search", "--status", "A_VALIDER_1")
-    assert {first, second} <= {item["invoice_id"] for item in found["liste_factures"]}
+    assert {first, second} <= {item["invoice_id"] for item in found["invoices"]}
     shown = ok_json(sandbox, "validator", "show", str(first))
     assert shown["facture"]["statut_facture"] == "A_VALIDER_1"
     approved = ok_json(sandbox, "validator", "approve", str(first))

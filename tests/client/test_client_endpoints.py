@@ -305,11 +305,11 @@ async def test_rechercher_fournisseur(api: _Api, sandbox: Sandbox) -> None:
             "triSens": "Ascendant",
         },
     }
-    assert [f.numero_facture for f in result.liste_factures] == ["F-SUP-0", "F-SUP-1"]
-    assert result.liste_factures[0].invoice_id == ids[0]
-    assert result.liste_factures[0].montant_ttc == Decimal("120")
+    assert [f.numero_facture for f in result.invoices] == ["F-SUP-0", "F-SUP-1"]
+    assert result.invoices[0].invoice_id == ids[0]
+    assert result.invoices[0].montant_ttc == Decimal("120")
     assert result.page_info is not None
-    assert (result.page_info.total, result.page_info.pages) == (3, 2)
+    assert (result.page_info.total, result.page_info.page_count) == (3, 2)
 
 
 async def test_rechercher_destinataire(api: _Api, sandbox: Sandbox) -> None:
@@ -322,7 +322,7 @@ async def test_rechercher_destinataire(api: _Api, sandbox: Sandbox) -> None:
         "numeroFacture": "F-DEST-1",
         "paramRecherche": {"pageResultatDemandee": 1},
     }
-    [item] = result.liste_factures
+    [item] = result.invoices
     assert item.invoice_id == invoice_id
     assert item.facture_telechargee_par_destinataire is False
     assert result.page_info is not None
@@ -409,7 +409,7 @@ async def test_completer_on_a_wrong_status_is_20002(api: _Api) -> None:
     with pytest.raises(ChorusProBusinessError) as info:
         await api.factures.completer(invoice_id, commentaire="rien")
     assert info.value.code == 20002
-    assert info.value.libelle == "GDP_MSG_11.033"
+    assert info.value.message == "GDP_MSG_11.033"
 
 
 async def test_recycler(api: _Api, sandbox: Sandbox) -> None:
@@ -456,7 +456,7 @@ async def test_ajouter_fichier(api: _Api, sandbox: Sandbox) -> None:
         "pieceJointeExtension": "PDF",
     }
     assert isinstance(result.attachment_id, int)
-    assert result.code_retour == 0
+    assert result.return_code == 0
 
 
 async def test_ajouter_fichier_over_10_mib_is_refused_before_sending(
@@ -483,7 +483,7 @@ async def test_validator_approves_and_refuses(api: _Api, sandbox: Sandbox) -> No
         "statutCourant": ["A_VALIDER_1"],
         "pagination": {"pageResultatDemandee": 1, "nbResultatsParPage": 10},
     }
-    assert {item.invoice_id for item in found.liste_factures} == {approved, refused}
+    assert {item.invoice_id for item in found.invoices} == {approved, refused}
 
     detail = await api.valideur.consulter(approved, code_langue="FR")
     assert sent(sandbox, "factures/valideur/consulter") == {

@@ -471,9 +471,9 @@ def test_native_search_example_values() -> None:
     supplier = from_wire(
         example("factures-rechercher-fournisseur.response"), factures.RechercherFournisseurResponse
     )
-    assert supplier.code_retour == 0
-    assert [f.invoice_id for f in supplier.liste_factures] == [7412589, 7398810]
-    first = supplier.liste_factures[0]
+    assert supplier.return_code == 0
+    assert [f.invoice_id for f in supplier.invoices] == [7412589, 7398810]
+    first = supplier.invoices[0]
     assert first.montant_ht == Decimal("1042.08")
     assert first.montant_ttc == Decimal("1250.50")
     assert first.montant_a_payer == Decimal("1250.5")
@@ -482,9 +482,9 @@ def test_native_search_example_values() -> None:
         2025, 3, 13, 9, 41, tzinfo=timezone(timedelta(hours=1))
     )
     assert first.rejet_traite is False
-    assert supplier.liste_factures[1].montant_ht == Decimal("3000")
+    assert supplier.invoices[1].montant_ht == Decimal("3000")
     assert supplier.page_info == PageInfo(
-        page_courante=1, pages=1, nb_resultats_par_page=20, total=2
+        page=1, page_count=1, page_size=20, total=2
     )
     assert supplier.page_info.next_page is None
 
@@ -492,17 +492,17 @@ def test_native_search_example_values() -> None:
         example("factures-rechercher-destinataire.response"),
         factures.RechercherDestinataireResponse,
     )
-    assert recipient.liste_factures[0].invoice_id == 7412589
-    assert recipient.liste_factures[0].facture_telechargee_par_destinataire is False
+    assert recipient.invoices[0].invoice_id == 7412589
+    assert recipient.invoices[0].facture_telechargee_par_destinataire is False
     # Top-level pagination of this endpoint lands in the same place as parametresRetour.
     assert recipient.page_info == PageInfo(
-        page_courante=1, pages=1, nb_resultats_par_page=10, total=1
+        page=1, page_count=1, page_size=10, total=1
     )
 
     validator = from_wire(
         example("valideur-rechercher.response"), valideur.ValideurRechercherResponse
     )
-    item = validator.liste_factures[0]
+    item = validator.invoices[0]
     assert item.invoice_id == 7433150
     assert item.statut is InvoiceStatusCode.A_VALIDER_1
     assert item.montant_ttc == Decimal("6240")
@@ -532,7 +532,7 @@ def test_native_action_example_values() -> None:
         example("transverses-ajouter-fichier.response"), transverses.AjouterFichierResponse
     )
     assert upload.attachment_id == 4817263
-    assert upload.libelle == "TRA_MSG_00.000"
+    assert upload.message == "TRA_MSG_00.000"
 
     decision = from_wire(example("valideur-traiter.response"), valideur.ValideurTraiterResponse)
     assert decision.invoice_id == 7433150
@@ -928,7 +928,7 @@ def test_recipient_pagination_prefers_parametres_retour() -> None:
         "pageCourante": 9,
     }
     parsed = from_wire(body, factures.RechercherDestinataireResponse)
-    assert parsed.page_info == PageInfo(page_courante=2, pages=3)
+    assert parsed.page_info == PageInfo(page=2, page_count=3)
     assert parsed.page_info.next_page == 3
     assert from_wire({"codeRetour": 0}, factures.RechercherDestinataireResponse).page_info is None
 

@@ -49,7 +49,7 @@ async def test_iter_fournisseur_matches_one_big_page(
     big = await client.factures.rechercher_fournisseur(page_size=200)
     assert big.page_info is not None
     assert big.page_info.total == 2 * COUNT
-    expected = [item.invoice_id for item in big.liste_factures]
+    expected = [item.invoice_id for item in big.invoices]
 
     before = hits(sandbox, "factures/rechercher-fournisseur")
     found = [item.invoice_id async for item in client.factures.iter_fournisseur(page_size=10)]
@@ -65,15 +65,15 @@ async def test_filters_are_kept_on_every_page(client: AsyncChorusClient) -> None
             statut_courant=["A_VALIDER_1"], page_size=10
         )
     ]
-    assert [p.page_info.page_courante for p in pages if p.page_info] == [1, 2, 3, 4]
-    assert [len(p.liste_factures) for p in pages] == [10, 10, 10, 5]
-    numbers = {item.numero_facture for p in pages for item in p.liste_factures}
+    assert [p.page_info.page for p in pages if p.page_info] == [1, 2, 3, 4]
+    assert [len(p.invoices) for p in pages] == [10, 10, 10, 5]
+    numbers = {item.numero_facture for p in pages for item in p.invoices}
     assert numbers == {f"PAG-V-{n:03d}" for n in range(COUNT)}
 
 
 async def test_iter_destinataire(client: AsyncChorusClient) -> None:
     big = await client.factures.rechercher_destinataire(id_destinataire=COMMUNE, page_size=200)
-    expected = [item.invoice_id for item in big.liste_factures]
+    expected = [item.invoice_id for item in big.invoices]
     assert len(expected) == COUNT  # only the delivered invoices reach the recipient
     found = [
         item.invoice_id
@@ -84,7 +84,7 @@ async def test_iter_destinataire(client: AsyncChorusClient) -> None:
 
 async def test_iter_valideur(client: AsyncChorusClient) -> None:
     big = await client.valideur.rechercher(page_size=200)
-    expected = [item.invoice_id for item in big.liste_factures]
+    expected = [item.invoice_id for item in big.invoices]
     assert len(expected) == COUNT
     found = [item.invoice_id async for item in client.valideur.iter_rechercher(page_size=7)]
     assert found == expected
@@ -107,7 +107,7 @@ async def test_pages_are_fetched_lazily(
 async def test_no_result_is_one_empty_page(client: AsyncChorusClient) -> None:
     pages = [p async for p in client.factures.pages_fournisseur(numero_facture="NOPE")]
     assert len(pages) == 1
-    assert pages[0].liste_factures == ()
+    assert pages[0].invoices == ()
     assert [i async for i in client.factures.iter_fournisseur(numero_facture="NOPE")] == []
 
 
@@ -192,4 +192,4 @@ def test_sync_client_iterates_every_page(sandbox: ThreadedSandbox) -> None:
         ids = [item.invoice_id for item in client.factures.iter_fournisseur(page_size=10)]
         pages = list(client.valideur.pages_rechercher(page_size=10))
     assert len(ids) == len(set(ids)) == 2 * COUNT
-    assert [len(p.liste_factures) for p in pages] == [10, 10, 10, 5]
+    assert [len(p.invoices) for p in pages] == [10, 10, 10, 5]

@@ -232,7 +232,7 @@ async def test_4xx_with_native_codes_is_a_business_error() -> None:
             with pytest.raises(ChorusProBusinessError) as info:
                 await send(client)
     assert info.value.code == 20001
-    assert info.value.libelle == "GDP_MSG_11.005"
+    assert info.value.message == "GDP_MSG_11.005"
 
 
 async def test_redirect_is_not_followed() -> None:
@@ -250,7 +250,7 @@ async def test_redirect_is_not_followed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "code", "libelle"),
+    ("body", "code", "message"),
     [
         ({"returnCode": 1, "message": "Facture inconnue"}, 1, "Facture inconnue"),
         ({"returnCode": "42", "message": "numeric string"}, 42, "numeric string"),
@@ -260,7 +260,7 @@ async def test_redirect_is_not_followed() -> None:
     ],
 )
 async def test_200_with_a_non_zero_code_is_a_business_error(
-    body: dict[str, Any], code: int, libelle: str
+    body: dict[str, Any], code: int, message: str
 ) -> None:
     async with fake_server() as (fake, url):
         respond(fake, lambda: json_response(body))
@@ -268,7 +268,7 @@ async def test_200_with_a_non_zero_code_is_a_business_error(
             with pytest.raises(ChorusProBusinessError) as info:
                 await send(client)
     assert info.value.code == code
-    assert info.value.libelle == libelle
+    assert info.value.message == message
     assert info.value.body == body
 
 
