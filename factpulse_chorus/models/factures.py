@@ -454,7 +454,9 @@ class FactureFournisseur:
 class RechercherFournisseurResponse(NativeResponse):
     """200 body of ``factures/rechercher-fournisseur``; ``page_info`` is ``parametresRetour``."""
 
-    invoices: tuple[FactureFournisseur, ...] = attrs.field(default=(), metadata=wire("listeFactures"))
+    invoices: tuple[FactureFournisseur, ...] = attrs.field(
+        default=(), metadata=wire("listeFactures")
+    )
     page_info: PageInfo | None = attrs.field(default=None, metadata=wire("parametresRetour"))
 
 
@@ -603,7 +605,9 @@ class RechercherDestinataireResponse(NativeResponse):
     the top-level ``pageCourante``/``pages``/``nbResultatsParPage``/``total``.
     """
 
-    invoices: tuple[FactureDestinataire, ...] = attrs.field(default=(), metadata=wire("listeFactures"))
+    invoices: tuple[FactureDestinataire, ...] = attrs.field(
+        default=(), metadata=wire("listeFactures")
+    )
     page_info: PageInfo | None = attrs.field(
         default=None, metadata=wire("parametresRetour", inline=True)
     )

@@ -483,9 +483,7 @@ def test_native_search_example_values() -> None:
     )
     assert first.rejet_traite is False
     assert supplier.invoices[1].montant_ht == Decimal("3000")
-    assert supplier.page_info == PageInfo(
-        page=1, page_count=1, page_size=20, total=2
-    )
+    assert supplier.page_info == PageInfo(page=1, page_count=1, page_size=20, total=2)
     assert supplier.page_info.next_page is None
 
     recipient = from_wire(
@@ -495,9 +493,7 @@ def test_native_search_example_values() -> None:
     assert recipient.invoices[0].invoice_id == 7412589
     assert recipient.invoices[0].facture_telechargee_par_destinataire is False
     # Top-level pagination of this endpoint lands in the same place as parametresRetour.
-    assert recipient.page_info == PageInfo(
-        page=1, page_count=1, page_size=10, total=1
-    )
+    assert recipient.page_info == PageInfo(page=1, page_count=1, page_size=10, total=1)
 
     validator = from_wire(
         example("valideur-rechercher.response"), valideur.ValideurRechercherResponse
