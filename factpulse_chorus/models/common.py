@@ -438,7 +438,11 @@ class TypedResponse(APIResponse):
 
 @attrs.frozen(kw_only=True)
 class NativeResponse(APIResponse):
-    """Envelope of the native (untyped) endpoints: ``codeRetour`` (0 = success) and ``libelle``, read as ``return_code`` and ``message``."""
+    """Envelope of the native (untyped) endpoints.
+
+    Wire ``codeRetour`` (0 = success) and ``libelle``, read as ``return_code`` and
+    ``message`` like the typed envelope.
+    """
 
     return_code: int | None = attrs.field(default=None, metadata=wire("codeRetour"))
     message: str | None = attrs.field(default=None, metadata=wire("libelle"))
