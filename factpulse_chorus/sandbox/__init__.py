@@ -19,9 +19,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._app import Account, Sandbox, ThreadedSandbox, sandbox_in_thread
-    from ._domain import Domain, SimClock
+    from ._auth import Account
+    from ._domain import Domain
     from ._faults import Fault
+    from ._lifecycle import SimClock
+    from ._runner import Sandbox, ThreadedSandbox, sandbox_in_thread
 
 __all__ = [
     "Account",
@@ -34,13 +36,13 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Account": "._app",
-    "Sandbox": "._app",
-    "ThreadedSandbox": "._app",
-    "sandbox_in_thread": "._app",
+    "Account": "._auth",
+    "Sandbox": "._runner",
+    "ThreadedSandbox": "._runner",
+    "sandbox_in_thread": "._runner",
     "Fault": "._faults",
     "Domain": "._domain",
-    "SimClock": "._domain",
+    "SimClock": "._lifecycle",
 }
 
 

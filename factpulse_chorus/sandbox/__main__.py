@@ -65,7 +65,7 @@ def build_parser(prog: str = "python -m factpulse_chorus.sandbox") -> argparse.A
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    from ._app import Sandbox
+    from ._runner import Sandbox
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

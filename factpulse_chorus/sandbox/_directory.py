@@ -511,6 +511,13 @@ class Directory:
         """The structure with that technical id (``idStructureCPP``), if any."""
         return self._by_id.get(structure_id)
 
+    def require(self, structure_id: int) -> Structure:
+        """The structure an invoice references (invoices only reference known structures)."""
+        structure = self._by_id.get(structure_id)
+        if structure is None:  # pragma: no cover - a bug in the sandbox, not a caller error
+            raise RuntimeError(f"structure {structure_id} vanished from the directory")
+        return structure
+
     def structures(self) -> list[Structure]:
         """Every structure, ordered by name then id."""
         return list(self._ordered)

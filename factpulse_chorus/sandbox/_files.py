@@ -108,14 +108,13 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
         f"TVA intracommunautaire : {doc.supplier_vat or '-'}",
         f"Destinataire : {doc.recipient_name} (SIRET {doc.recipient_identifier})",
     ]
-    if doc.service_code:
-        lines.append(f"Service executant : {doc.service_code}")
-    if doc.engagement_number:
-        lines.append(f"Numero d'engagement : {doc.engagement_number}")
-    if doc.purchase_order:
-        lines.append(f"Bon de commande : {doc.purchase_order}")
-    if doc.contract:
-        lines.append(f"Marche : {doc.contract}")
+    references = (
+        ("Service executant", doc.service_code),
+        ("Numero d'engagement", doc.engagement_number),
+        ("Bon de commande", doc.purchase_order),
+        ("Marche", doc.contract),
+    )
+    lines += [f"{label} : {value}" for label, value in references if value]
     lines += [
         "",
         f"Montant HT : {_money(doc.net_amount)} {doc.currency}",

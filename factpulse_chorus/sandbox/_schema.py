@@ -345,6 +345,11 @@ def _untyped(name: str, fields: dict[str, Field]) -> Model:
     return Model(name, nullable)
 
 
+def _objects(name: str, fields: dict[str, Field]) -> Field:
+    """A list of objects, each validated as the model ``name``."""
+    return Field(LIST, item=Field(DICT, model=Model(name, fields)))
+
+
 _PAGINATION = Field(
     DICT,
     model=Model(
@@ -370,19 +375,13 @@ UNTYPED_MODELS: Final[dict[str, Model]] = {
             "numeroFacture": _S,
             **_DATE_RANGES,
             "statutCourant": _STR_LIST,
-            "listeDestinataire": Field(
-                LIST,
-                item=Field(
-                    DICT,
-                    model=Model(
-                        "Destinataire",
-                        {
-                            "idDestinataire": _I,
-                            "listeIdServiceExecutant": _INT_LIST,
-                            "raisonSocialeStuctDmd": _S,
-                        },
-                    ),
-                ),
+            "listeDestinataire": _objects(
+                "Destinataire",
+                {
+                    "idDestinataire": _I,
+                    "listeIdServiceExecutant": _INT_LIST,
+                    "raisonSocialeStuctDmd": _S,
+                },
             ),
             **_amount_ranges("Apayer"),
             "typeFacture": _S,
@@ -409,12 +408,8 @@ UNTYPED_MODELS: Final[dict[str, Model]] = {
             "factureTelechargeeParDestinataire": _B,
             **_DATE_RANGES,
             "statutCourant": _STR_LIST,
-            "listeFournisseurs": Field(
-                LIST,
-                item=Field(
-                    DICT,
-                    model=Model("Fournisseur", {"idFournisseur": _I, "listeIdService": _INT_LIST}),
-                ),
+            "listeFournisseurs": _objects(
+                "Fournisseur", {"idFournisseur": _I, "listeIdService": _INT_LIST}
             ),
             "rechercheSirenFournisseur": _B,
             "idDestinataire": _I,
@@ -438,7 +433,7 @@ UNTYPED_MODELS: Final[dict[str, Model]] = {
             "listeIdentifiantsFactureCPP": _INT_LIST,
             "inclurePiecesJointes": _B,
             "formatFichier": _S,
-            "listeFacture": Field(LIST, item=Field(DICT, model=Model("F", {"idFacture": _I}))),
+            "listeFacture": _objects("F", {"idFacture": _I}),
             "format": _S,
             "avecPiecesJointesComplementaires": _S,
         },
@@ -460,27 +455,17 @@ UNTYPED_MODELS: Final[dict[str, Model]] = {
         {
             "identifiantFactureCPP": _I,
             "commentaire": _S,
-            "listePiecesJointes": Field(
-                LIST,
-                item=Field(
-                    DICT,
-                    model=Model("PieceJointe", {"pieceJointeIdFichier": _I, "pieceJointeNom": _S}),
-                ),
+            "listePiecesJointes": _objects(
+                "PieceJointe", {"pieceJointeIdFichier": _I, "pieceJointeNom": _S}
             ),
-            "pieceJointeComplementaire": Field(
-                LIST,
-                item=Field(
-                    DICT,
-                    model=Model(
-                        "PieceJointeComplementaire",
-                        {
-                            "pieceJointeComplementaireId": _I,
-                            "pieceJointeComplementaireDesignation": _S,
-                            "pieceJointeComplementaireType": _S,
-                            "pieceJointeComplementaireNumeroLigneFacture": _I,
-                        },
-                    ),
-                ),
+            "pieceJointeComplementaire": _objects(
+                "PieceJointeComplementaire",
+                {
+                    "pieceJointeComplementaireId": _I,
+                    "pieceJointeComplementaireDesignation": _S,
+                    "pieceJointeComplementaireType": _S,
+                    "pieceJointeComplementaireNumeroLigneFacture": _I,
+                },
             ),
         },
     ),

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from ._app import ThreadedSandbox
+    from ._runner import ThreadedSandbox
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -31,7 +31,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def chorus_sandbox_factory() -> Iterator[Callable[..., ThreadedSandbox]]:
     """Start sandboxes on demand: ``sb = chorus_sandbox_factory(seed=1, strict=True)``."""
-    from ._app import sandbox_in_thread
+    from ._runner import sandbox_in_thread
 
     with ExitStack() as stack:
 

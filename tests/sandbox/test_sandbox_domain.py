@@ -28,13 +28,9 @@ from factpulse_chorus.sandbox._directory import (
     luhn_is_valid,
     vat_number,
 )
-from factpulse_chorus.sandbox._domain import (
-    FINAL_STATUSES,
-    SANDBOX_TZ,
-    Domain,
-    SimClock,
-    recipient_targets,
-)
+from factpulse_chorus.sandbox._domain import Domain
+from factpulse_chorus.sandbox._lifecycle import SimClock
+from factpulse_chorus.sandbox._records import FINAL_STATUSES, SANDBOX_TZ, recipient_targets
 
 EXAMPLES = Path("/work/shared/api/examples")
 START = datetime(2025, 3, 10, 9, 0, tzinfo=SANDBOX_TZ)
@@ -232,10 +228,10 @@ def test_structures_examples(domain: Domain) -> None:
     assert domain.structures_consulter("omni", example("structures-consulter.request")) == example(
         "structures-consulter.response"
     )
-    assert domain.structures_services("omni", SAINT_EXEMPLE_ID) == example(
+    assert domain.structures_lister_services("omni", SAINT_EXEMPLE_ID) == example(
         "structures-services.response"
     )
-    assert domain.structures_obtenir_id(
+    assert domain.structures_obtenir_id_depuis_siret(
         SUPPLIER_LOGIN, example("structures-obtenir-id-depuis-siret.request")
     ) == example("structures-obtenir-id-depuis-siret.response")
 
@@ -267,16 +263,18 @@ def test_structures_errors(domain: Domain) -> None:
     reply = domain.structures_consulter("omni", {"structureId": 99999999})
     assert set(reply) == {"returnCode", "message"}
     assert reply["returnCode"] != 0
-    assert domain.structures_services("omni", 99999999) == {
+    assert domain.structures_lister_services("omni", 99999999) == {
         "returnCode": 1,
         "message": "Structure 99999999 not found",
         "total": 0,
     }
-    none = domain.structures_obtenir_id("omni", {"siret": "12345678200010"})
+    none = domain.structures_obtenir_id_depuis_siret("omni", {"siret": "12345678200010"})
     assert none["structureId"] == 0
     assert none["structureIdentifier"] == "12345678200010"
     assert none["structureName"] is None
-    several = domain.structures_obtenir_id("omni", {"siret": domain.directory.shared_siret})
+    several = domain.structures_obtenir_id_depuis_siret(
+        "omni", {"siret": domain.directory.shared_siret}
+    )
     assert several["structureId"] == 0
     assert "several" in several["message"].lower()
 
@@ -296,7 +294,7 @@ def test_soumettre_success(domain: Domain) -> None:
     snapshot = domain.invoice_snapshot(reply["chorusInvoiceId"])
     assert snapshot is not None
     assert snapshot["status"] == "DEPOSEE"
-    assert snapshot["supplier_id"] == DEMO_SUPPLIER_ID
+    assert snapshot["supplier_structure_id"] == DEMO_SUPPLIER_ID
     assert snapshot["history"][0]["code"] == "DEPOSEE"
     assert snapshot["history"][0]["actor"] == "supplier"
 
@@ -370,7 +368,7 @@ def test_invoice_number_unique_per_supplier_only(domain: Domain) -> None:
     assert reply["returnCode"] == 0
     snapshot = domain.invoice_snapshot(reply["chorusInvoiceId"])
     assert snapshot is not None
-    assert snapshot["supplier_id"] == VALIDATOR_ID
+    assert snapshot["supplier_structure_id"] == VALIDATOR_ID
 
 
 def test_consulter(domain: Domain) -> None:
@@ -418,8 +416,8 @@ def test_routing_is_lazy_and_timed(domain: Domain) -> None:
     assert status_of(domain, invoice_id) == "DEPOSEE"
     pending = domain.invoice_snapshot(invoice_id)["pending"]  # type: ignore[index]
     assert [p["code"] for p in pending] == ["EN_COURS_ACHEMINEMENT", "MISE_A_DISPOSITION"]
-    first = datetime.fromisoformat(pending[0]["dueAt"])
-    second = datetime.fromisoformat(pending[1]["dueAt"])
+    first = datetime.fromisoformat(pending[0]["due_at"])
+    second = datetime.fromisoformat(pending[1]["due_at"])
     assert timedelta(seconds=59) <= first - START <= timedelta(seconds=601)
     assert timedelta(seconds=59) <= second - first <= timedelta(seconds=601)
     domain.clock.advance((first - START).total_seconds() + 1)
@@ -434,7 +432,7 @@ def test_routing_is_lazy_and_timed(domain: Domain) -> None:
     ]
     assert [h["actor"] for h in snapshot["history"]] == ["supplier", "platform", "platform"]
     # The change is dated when it was due, not when it was observed.
-    assert snapshot["history"][2]["dateTime"] == second.isoformat()
+    assert snapshot["history"][2]["date_time"] == second.isoformat()
     item = supplier_listing(domain)[0]
     assert item["dateHeureEtatCourant"] == second.isoformat()
     assert item["dateHeureEtatCourant"].endswith("+01:00")
@@ -555,7 +553,7 @@ def test_traiter_service_fait_spellings_and_mandate(domain: Domain) -> None:
         found = supplier_listing(domain, statutCourant=[spelling])
         assert [i["identifiantFactureCPP"] for i in found] == [invoice_id]
     assert traiter(domain, invoice_id, "MANDATEE", numeroDPMandat="DP-2025-77")["codeRetour"] == 0
-    assert domain.invoice_snapshot(invoice_id)["numero_dp_mandat"] == "DP-2025-77"  # type: ignore[index]
+    assert domain.invoice_snapshot(invoice_id)["payment_mandate_number"] == "DP-2025-77"  # type: ignore[index]
 
 
 def test_traiter_actor_and_unknown(domain: Domain) -> None:
@@ -682,7 +680,7 @@ def test_recycler(domain: Domain) -> None:
     assert reply["identifiantFactureCPP"] == invoice_id
     snapshot = domain.invoice_snapshot(invoice_id)
     assert snapshot is not None
-    assert snapshot["recipient_id"] == CH_EXEMPLEVILLE_ID
+    assert snapshot["recipient_structure_id"] == CH_EXEMPLEVILLE_ID
     assert snapshot["service_code"] == "SERV-ACHATS"
     assert snapshot["engagement_number"] == "EJ2025000387"
     assert snapshot["downloaded_by_recipient"] is False
@@ -792,9 +790,9 @@ def _example_validator_invoice() -> tuple[Domain, int]:
         purchase_order_reference="BC-2025-121",
         contract_reference="MAPA-2024-031",
         comment="Travaux de cablage - batiment B (sous-traitance)",
-        main_attachment_id=4820115,
-        main_attachment_label="ST-2025-009.pdf",
-        billing_frame="A9_FACTURE_SOUSTRAITANT",
+        attachment_id=4820115,
+        attachment_label="ST-2025-009.pdf",
+        billing_framework="A9_FACTURE_SOUSTRAITANT",
     )
     return domain, invoice_id
 
@@ -1312,7 +1310,7 @@ def test_seed_invoice_validation(domain: Domain) -> None:
     with pytest.raises(TypeError, match="bogus"):
         domain.seed_invoice(bogus=1)
     with pytest.raises(ValueError, match="supplier"):
-        domain.seed_invoice(supplier_id=1)
+        domain.seed_invoice(supplier_structure_id=1)
     with pytest.raises(ValueError, match="validator"):
         domain.seed_invoice(status="A_VALIDER_2")
     invoice_id = domain.seed_invoice(invoice_id=7000001, invoice_number="X-1")

@@ -656,7 +656,7 @@ async def test_account_stored_login(session: aiohttp.ClientSession) -> None:
 
     sb = Sandbox(accounts=[Account("alice", "pw", chorus_login="TECH_21999012400014@cpro.fr")])
     spy = Spy(sb.domain.structures_rechercher)
-    sb.domain.structures_rechercher = spy  # type: ignore[method-assign]
+    sb.domain.structures_rechercher = spy
     async with sb:
         c = Client.__new__(Client)
         c.session, c.sb, c.texts = session, sb, []
