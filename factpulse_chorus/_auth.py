@@ -11,6 +11,9 @@ Single flight: however many requests find the token missing or stale at the same
 one login request is made; the others wait for it and share its result (or its error).
 After a 401, :meth:`TokenManager.invalidate` drops the token only if it is still the
 one that failed, so concurrent 401s on the same token also lead to a single login.
+
+What the login request looks like (:func:`login_request`) and how its answer is read
+(:func:`access_token`) live here too; the transport only sends it.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
-from ._config import CLOSED_MESSAGE
-from ._exceptions import ClientClosedError
+from ._config import CLOSED_MESSAGE, LOGIN_PATH, ClientConfig
+from ._exceptions import ClientClosedError, ResponseDecodeError
+from ._response import RawResponse
+from ._types import PreparedRequest
 
-__all__ = ["TokenManager", "jwt_claims", "token_lifetime"]
+__all__ = ["TokenManager", "access_token", "jwt_claims", "login_request", "token_lifetime"]
 
 FALLBACK_LIFETIME: Final = 28 * 60.0
 MAX_MARGIN: Final = 60.0
@@ -173,6 +178,38 @@ class TokenManager:
             usable = lifetime - min(MAX_MARGIN, MARGIN_RATIO * max(lifetime, 0.0))
         self._token = token
         self._renew_at = self._clock() + usable
+
+
+def login_request(config: ClientConfig, secrets: tuple[str, ...]) -> PreparedRequest:
+    """``POST /api/token/`` with the account's e-mail and password (a read: safe to resend)."""
+    auth = config.auth
+    body: dict[str, str] = {"username": auth.email or "", "password": auth.password or ""}
+    if auth.client_uid is not None:
+        body["client_uid"] = auth.client_uid
+    return PreparedRequest(
+        method="POST",
+        path=LOGIN_PATH,
+        url=config.base_url + LOGIN_PATH,
+        data=json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8"),
+        idempotent=True,
+        operation="auth.login",
+        timeout=config.timeout,
+        max_retries=config.max_retries,
+        secrets=secrets,
+        login=True,
+    )
+
+
+def access_token(raw: RawResponse) -> str:
+    """The ``access`` token of a login answer, or :class:`ResponseDecodeError`."""
+    access = raw.json.get("access") if isinstance(raw.json, dict) else None
+    if not isinstance(access, str) or not access:
+        raise ResponseDecodeError(
+            "the login response has no 'access' token",
+            status_code=raw.status,
+            content_type=raw.headers.get("Content-Type", ""),
+        )
+    return access
 
 
 def _cancelling() -> bool:

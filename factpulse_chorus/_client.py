@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -203,28 +202,32 @@ class AsyncChorusClient:
         """Structure look-ups (``/structures/*``)."""
         from .resources.structures import AsyncStructures
 
-        return AsyncStructures(self)
+        return AsyncStructures(self._transport.request, self._get_default_credentials)
 
     @functools.cached_property
     def factures(self) -> AsyncFactures:
         """Invoices (``/factures/*`` except the validator ones)."""
         from .resources.factures import AsyncFactures
 
-        return AsyncFactures(self)
+        return AsyncFactures(self._transport.request, self._get_default_credentials)
 
     @functools.cached_property
     def transverses(self) -> AsyncTransverses:
         """Attachments (``/transverses/ajouter-fichier``)."""
         from .resources.transverses import AsyncTransverses
 
-        return AsyncTransverses(self)
+        return AsyncTransverses(self._transport.request, self._get_default_credentials)
 
     @functools.cached_property
     def valideur(self) -> AsyncValideur:
         """Validator endpoints (``/factures/valideur/*``)."""
         from .resources.valideur import AsyncValideur
 
-        return AsyncValideur(self)
+        return AsyncValideur(self._transport.request, self._get_default_credentials)
+
+    def _get_default_credentials(self) -> ChorusProCredentials | None:
+        # Given to the sub-clients, which read it at each call.
+        return self._default_credentials
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -242,12 +245,7 @@ class AsyncChorusClient:
             raise ClientClosedError(CLOSED_MESSAGE)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     def __repr__(self) -> str:

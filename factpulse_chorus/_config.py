@@ -24,21 +24,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, TypedDict
 
 import attrs
 
 from ._exceptions import RequestValidationError
 from ._types import NOT_GIVEN, NotGiven, NotGivenOr, OnRequest, OnResponse, Timeout, TimeoutTypes
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 __all__ = [
-    "CHORUS_PRO_PREFIX",
     "CLOSED_MESSAGE",
     "DEFAULT_BASE_URL",
     "DEFAULT_CONNECTION_LIMIT",
     "DEFAULT_CONNECTION_LIMIT_PER_HOST",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "SYNC_CLOSED_MESSAGE",
     "AuthConfig",
     "AuthMode",
     "ClientConfig",
@@ -46,10 +49,11 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL: Final = "https://factpulse.fr"
-CHORUS_PRO_PREFIX: Final = "/api/v1/chorus-pro"
-"""Path prefix of every Chorus Pro endpoint."""
 LOGIN_PATH: Final = "/api/token/"
 CLOSED_MESSAGE: Final = "client is closed; create a new AsyncChorusClient"
+"""What a closed :class:`AsyncChorusClient` (or ``with_options()`` view) raises with."""
+SYNC_CLOSED_MESSAGE: Final = "client is closed; create a new ChorusClient"
+"""What a closed blocking :class:`ChorusClient` raises with."""
 DEFAULT_TIMEOUT: Final = Timeout(connect=10.0, read=60.0, total=120.0)
 DEFAULT_MAX_RETRIES: Final = 2
 DEFAULT_CONNECTION_LIMIT: Final = 100
@@ -134,23 +138,7 @@ class ClientConfig:
 
     @classmethod
     def from_arguments(
-        cls,
-        *,
-        base_url: str | None = None,
-        email: str | None = None,
-        password: str | None = None,
-        client_uid: str | None = None,
-        token: str | None = None,
-        api_key: str | None = None,
-        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        connection_limit: int = DEFAULT_CONNECTION_LIMIT,
-        connection_limit_per_host: int = DEFAULT_CONNECTION_LIMIT_PER_HOST,
-        default_headers: Mapping[str, str] | None = None,
-        retry_policy: RetryPolicy | None = None,
-        on_request: OnRequest | None = None,
-        on_response: OnResponse | None = None,
-        environ: Mapping[str, str] | None = None,
+        cls, *, environ: Mapping[str, str] | None = None, **arguments: Unpack[ClientArguments]
     ) -> ClientConfig:
         """Check the arguments, fill the gaps from the environment and the defaults."""
         env = os.environ if environ is None else environ
@@ -158,29 +146,46 @@ class ClientConfig:
         def from_env(name: str) -> str | None:
             return env.get(name) or None  # an empty variable counts as unset
 
-        url = base_url or from_env(ENV_BASE_URL) or DEFAULT_BASE_URL
-        auth = _resolve_auth(
-            email=email,
-            password=password,
-            client_uid=client_uid,
-            token=token,
-            api_key=api_key,
-            from_env=from_env,
+        url = arguments.get("base_url") or from_env(ENV_BASE_URL) or DEFAULT_BASE_URL
+        auth = _resolve_auth(arguments, from_env)
+        timeout = arguments.get("timeout", NOT_GIVEN)
+        limit_per_host = arguments.get(
+            "connection_limit_per_host", DEFAULT_CONNECTION_LIMIT_PER_HOST
         )
         return cls(
             base_url=_normalise_base_url(url),
             auth=auth,
             timeout=DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else Timeout.coerce(timeout),
-            max_retries=check_max_retries(max_retries),
-            connection_limit=_check_count("connection_limit", connection_limit),
-            connection_limit_per_host=_check_count(
-                "connection_limit_per_host", connection_limit_per_host
+            max_retries=check_max_retries(arguments.get("max_retries", DEFAULT_MAX_RETRIES)),
+            connection_limit=_check_count(
+                "connection_limit", arguments.get("connection_limit", DEFAULT_CONNECTION_LIMIT)
             ),
-            default_headers=_check_headers("default_headers", default_headers),
-            retry_policy=retry_policy if retry_policy is not None else RetryPolicy(),
-            on_request=on_request,
-            on_response=on_response,
+            connection_limit_per_host=_check_count("connection_limit_per_host", limit_per_host),
+            default_headers=_check_headers("default_headers", arguments.get("default_headers")),
+            retry_policy=arguments.get("retry_policy") or RetryPolicy(),
+            on_request=arguments.get("on_request"),
+            on_response=arguments.get("on_response"),
         )
+
+
+class ClientArguments(TypedDict, total=False):
+    """What :meth:`ClientConfig.from_arguments` reads: the client's own keyword arguments
+    (see :class:`AsyncChorusClient`) but ``credentials`` and ``session``."""
+
+    base_url: str | None
+    email: str | None
+    password: str | None
+    client_uid: str | None
+    token: str | None
+    api_key: str | None
+    timeout: NotGivenOr[TimeoutTypes]
+    max_retries: int
+    connection_limit: int
+    connection_limit_per_host: int
+    default_headers: Mapping[str, str] | None
+    retry_policy: RetryPolicy | None
+    on_request: OnRequest | None
+    on_response: OnResponse | None
 
 
 def check_max_retries(value: object) -> int:
@@ -213,15 +218,10 @@ def _normalise_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _resolve_auth(
-    *,
-    email: str | None,
-    password: str | None,
-    client_uid: str | None,
-    token: str | None,
-    api_key: str | None,
-    from_env: Callable[[str], str | None],
-) -> AuthConfig:
+def _resolve_auth(arguments: ClientArguments, from_env: Callable[[str], str | None]) -> AuthConfig:
+    email, password = arguments.get("email"), arguments.get("password")
+    token, api_key = arguments.get("token"), arguments.get("api_key")
+    client_uid = arguments.get("client_uid")
     if email is None and password is None and token is None and api_key is None:
         email = from_env(ENV_EMAIL)
         password = from_env(ENV_PASSWORD)

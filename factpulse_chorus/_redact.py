@@ -7,6 +7,10 @@ Keys are matched case-insensitively, at any depth of dicts and lists:
 * identifiers keep their first and last two characters: ``pisteClientId``,
   ``chorusProLogin``, ``username``, ``email``;
 * file contents are replaced by their length: ``pieceJointeFichier``, ``fichierBase64``.
+
+Text we do not control (a server message that may echo what we sent) is :func:`scrub`-bed
+of the exact secret strings instead: the client's, and those of a request's own
+``credentials`` (:func:`request_secrets`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-__all__ = ["mask", "redact", "redact_headers", "scrub"]
+import aiohttp
+from multidict import CIMultiDict, CIMultiDictProxy
+
+__all__ = [
+    "mask",
+    "mask_request_headers",
+    "redact",
+    "redact_headers",
+    "request_secrets",
+    "scrub",
+]
 
 MASK: Final = "***"
 
@@ -109,3 +123,46 @@ def _scrub(value: Any, needles: list[str]) -> Any:
     if isinstance(value, (list, tuple)):
         return [_scrub(v, needles) for v in value]
     return value
+
+
+def request_secrets(body: Any) -> tuple[str, ...]:
+    """The zero-trust secrets carried by a request body's ``credentials``, if any.
+
+    They are not known to the client config (they may be given per call), yet a server
+    may echo them in an error message, which the SDK then logs or raises.
+    """
+    if type(body) is not dict:
+        return ()
+    credentials = body.get("credentials")
+    if type(credentials) is not dict:
+        return ()
+    return tuple(
+        value
+        for key in _CREDENTIAL_SECRETS
+        if isinstance(value := credentials.get(key), str) and value
+    )
+
+
+# The two secrets, and the two identifiers REFERENCE §3.2 asks to redact as well.
+_CREDENTIAL_SECRETS: Final = (
+    "pisteClientSecret",
+    "chorusProPassword",
+    "pisteClientId",
+    "chorusProLogin",
+)
+
+
+def mask_request_headers(exc: Exception) -> None:
+    """Mask ``Authorization``/``X-API-Key`` in the request headers an aiohttp error keeps.
+
+    ``ClientResponseError`` (a malformed response, a body that cannot be decompressed)
+    holds the request's headers in ``request_info`` and its ``args``, and shows them in its
+    repr: the token or API key would reach any error reporter that prints the cause.
+    """
+    if not isinstance(exc, aiohttp.ClientResponseError):
+        return
+    info = exc.request_info
+    headers = CIMultiDictProxy(CIMultiDict(redact_headers(info.headers)))
+    masked = aiohttp.RequestInfo(info.url, info.method, headers, info.real_url)
+    exc.request_info = masked
+    exc.args = (masked, *exc.args[1:])

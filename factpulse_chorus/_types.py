@@ -4,6 +4,7 @@
   timeout, means "no timeout").
 * :class:`Timeout` holds the three per-attempt limits.
 * :class:`RequestOptions` carries per-call overrides, merged over the client's defaults.
+* :class:`PreparedRequest` is one request as the transport sends it, options resolved.
 * :class:`RequestInfo` is what an ``on_request`` hook receives.
 """
 
@@ -18,7 +19,7 @@ import attrs
 from ._exceptions import RequestValidationError
 
 if TYPE_CHECKING:
-    from .models.common import RawResponse
+    from ._response import RawResponse
 
 __all__ = [
     "DEFAULT_REQUEST_OPTIONS",
@@ -28,6 +29,7 @@ __all__ = [
     "NotGivenOr",
     "OnRequest",
     "OnResponse",
+    "PreparedRequest",
     "RequestInfo",
     "RequestOptions",
     "Timeout",
@@ -148,6 +150,35 @@ class RequestOptions:
 
 DEFAULT_REQUEST_OPTIONS: Final = RequestOptions()
 """No overrides: the transport takes a fast path when it receives this very object."""
+
+
+@attrs.frozen
+class PreparedRequest:
+    """One request as the transport sends it: what to send, how, and what to say on failure.
+
+    Built once per call from the caller's arguments and the client's defaults, then
+    passed whole to the send loop and the error mapping.
+    """
+
+    method: str
+    path: str
+    """From the API root (``/api/v1/chorus-pro/...``); ``url`` is the full address."""
+    url: str
+    data: bytes | None
+    """The encoded JSON body, ``None`` for none."""
+    idempotent: bool
+    """Whether a resend is harmless (reads); writes are resent only when surely unsent."""
+    operation: str
+    """The call's name in logs and errors (``factures.soumettre``)."""
+    timeout: Timeout
+    max_retries: int
+    extra_headers: Headers | None = None
+    invoice_number: str | None = None
+    """Named by :class:`OutcomeUnknownError`, so that the caller can look the invoice up."""
+    secrets: tuple[str, ...] = ()
+    """Strings to mask in anything raised: the client's secrets and this call's credentials."""
+    login: bool = False
+    """The login request itself: no token, no business-error check, bodies kept out of errors."""
 
 
 @attrs.frozen

@@ -6,8 +6,8 @@ transport (auth, retries, timeouts, error mapping) → converter → response mo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import attrs
 
@@ -15,28 +15,43 @@ from .._converter import from_wire, to_wire
 from .._types import NOT_GIVEN, Headers, NotGiven, NotGivenOr, RequestOptions, TimeoutTypes
 
 if TYPE_CHECKING:
-    from .._client import AsyncChorusClient
+    from .._response import RawResponse
     from ..models.common import ChorusProCredentials
 
 T = TypeVar("T")
+R = TypeVar("R", bound="AsyncResource")
 
-API_ROOT = "/api/v1/chorus-pro"
+API_ROOT: Final = "/api/v1/chorus-pro"
+"""Path prefix of every Chorus Pro endpoint."""
+
+
+SendRequest = Callable[..., Awaitable["RawResponse"]]
+"""The client's ``Transport.request``, bound once per sub-client: ``(method, path, *, json,
+idempotent, operation, options, invoice_number)``."""
+
+DefaultCredentials = Callable[[], "ChorusProCredentials | None"]
+"""Returns the client's default zero-trust credentials (read at each call)."""
 
 
 class AsyncResource:
-    """Base of the sub-clients: holds the client they were built from."""
+    """Base of the sub-clients: what they need from their client, bound once."""
 
-    __slots__ = ("_client",)
+    __slots__ = ("_default_credentials", "_request")
 
-    def __init__(self, client: AsyncChorusClient) -> None:
-        self._client = client
+    def __init__(self, request: SendRequest, default_credentials: DefaultCredentials) -> None:
+        self._request = request
+        self._default_credentials = default_credentials
+
+    def _sibling(self, cls: type[R]) -> R:
+        """Another sub-client of the same client (a call that spans groups, like ``deposer``)."""
+        return cls(self._request, self._default_credentials)
 
     def _credentials(
         self, credentials: NotGivenOr[ChorusProCredentials | None]
     ) -> ChorusProCredentials | None:
         """The zero-trust credentials of this call: the argument, else the client's default."""
         if isinstance(credentials, NotGiven):
-            return self._client._default_credentials
+            return self._default_credentials()
         return credentials
 
     async def _post(
@@ -56,7 +71,7 @@ class AsyncResource:
         options = RequestOptions.build(
             timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
         )
-        raw = await self._client._transport.request(
+        raw = await self._request(
             "POST",
             API_ROOT + path,
             json=to_wire(request),
@@ -81,7 +96,7 @@ class AsyncResource:
         options = RequestOptions.build(
             timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
         )
-        raw = await self._client._transport.request(
+        raw = await self._request(
             "GET", API_ROOT + path, idempotent=True, operation=operation, options=options
         )
         return from_wire(raw.json, response_cls, raw=raw)
@@ -104,4 +119,12 @@ def forward_arguments(arguments: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in arguments.items() if k != "self"}
 
 
-__all__ = ["API_ROOT", "NOT_GIVEN", "AsyncResource", "build_request", "forward_arguments"]
+__all__ = [
+    "API_ROOT",
+    "NOT_GIVEN",
+    "AsyncResource",
+    "DefaultCredentials",
+    "SendRequest",
+    "build_request",
+    "forward_arguments",
+]

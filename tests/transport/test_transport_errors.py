@@ -22,6 +22,7 @@ from fake_server import (
 
 from factpulse_chorus._client import AsyncChorusClient
 from factpulse_chorus._config import RetryPolicy
+from factpulse_chorus._errors import business_code, error_message
 from factpulse_chorus._exceptions import (
     APIStatusError,
     AuthenticationError,
@@ -35,11 +36,7 @@ from factpulse_chorus._exceptions import (
     ServerError,
     UnprocessableEntityError,
 )
-from factpulse_chorus._transport import (
-    business_code,
-    error_message,
-    parse_retry_after,
-)
+from factpulse_chorus._retry import parse_retry_after
 from factpulse_chorus._types import RequestInfo, RequestOptions
 from factpulse_chorus.models.common import RawResponse
 
@@ -231,8 +228,8 @@ async def test_4xx_with_native_codes_is_a_business_error() -> None:
         async with client_for(url) as client:
             with pytest.raises(ChorusProBusinessError) as info:
                 await send(client)
-    assert info.value.code == 20001
-    assert info.value.message == "GDP_MSG_11.005"
+    assert info.value.return_code == 20001
+    assert info.value.server_message == "GDP_MSG_11.005"
 
 
 async def test_redirect_is_not_followed() -> None:
@@ -267,8 +264,8 @@ async def test_200_with_a_non_zero_code_is_a_business_error(
         async with client_for(url) as client:
             with pytest.raises(ChorusProBusinessError) as info:
                 await send(client)
-    assert info.value.code == code
-    assert info.value.message == message
+    assert info.value.return_code == code
+    assert info.value.server_message == message
     assert info.value.body == body
 
 

@@ -28,7 +28,7 @@ from factpulse_chorus._exceptions import (
     ResponseDecodeError,
     ServerError,
 )
-from factpulse_chorus._transport import backoff_delay
+from factpulse_chorus._retry import backoff_delay
 from factpulse_chorus._types import RequestOptions, Timeout
 from factpulse_chorus.models.common import RawResponse
 

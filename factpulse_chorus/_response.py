@@ -1,0 +1,30 @@
+"""``RawResponse``: what the server sent, below the models and the transport alike.
+
+The transport builds it; response models carry it as ``raw``; ``on_response`` hooks
+receive it. It is plain data and imports nothing of the SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+__all__ = ["RawResponse"]
+
+
+@attrs.frozen
+class RawResponse:
+    """What the server sent: status, headers, decoded JSON, request id, timing.
+
+    Its repr shows only the status, URL and request id.
+    """
+
+    status: int
+    headers: Mapping[str, str] = attrs.field(repr=False, hash=False)
+    json: Any = attrs.field(repr=False, hash=False)
+    request_id: str | None
+    method: str = attrs.field(repr=False)
+    url: str
+    elapsed: float = attrs.field(repr=False)
