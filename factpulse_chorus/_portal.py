@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
 import anyio
 import anyio.from_thread
 
+from ._config import SYNC_CLOSED_MESSAGE
 from ._exceptions import ClientClosedError, RequestValidationError, SyncInAsyncContextError
 
 if TYPE_CHECKING:
@@ -57,25 +58,25 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CANCEL_GRACE",
-    "CLOSED_MESSAGE",
     "THREAD_NAME",
     "Portal",
     "SyncClient",
     "SyncContextManager",
     "SyncIterator",
+    "SyncIteratorTwin",
     "SyncResource",
 ]
 
 P = ParamSpec("P")
 T = TypeVar("T")
+R = TypeVar("R")
+W = TypeVar("W")
 
 THREAD_NAME: Final = "factpulse-chorus-portal"
 """Name of the thread running a client's event loop."""
 
 CANCEL_GRACE: Final = 5.0
 """Seconds an interrupted call is given to finish cancelling before the interrupt goes on."""
-
-CLOSED_MESSAGE: Final = "client is closed; create a new ChorusClient"
 
 _END: Final = object()  # what a drained async iterator's step returns
 
@@ -143,7 +144,7 @@ class Portal:
     def _running(self) -> BlockingPortal:
         portal = self._portal
         if portal is None:
-            raise ClientClosedError(CLOSED_MESSAGE)
+            raise ClientClosedError(SYNC_CLOSED_MESSAGE)
         return portal
 
     def _submit(
@@ -161,7 +162,7 @@ class Portal:
                     "(e.g. from an on_request/on_response hook)"
                 ) from None
             # The portal stopped between the check above and the submission.
-            raise ClientClosedError(CLOSED_MESSAGE) from None
+            raise ClientClosedError(SYNC_CLOSED_MESSAGE) from None
         return future, done
 
     @staticmethod
@@ -217,6 +218,17 @@ class Portal:
     ) -> SyncContextManager[T]:
         """A blocking context manager around the async one ``fn(*args, **kwargs)``."""
         return SyncContextManager(self, fn, args, kwargs)
+
+    def wrap(
+        self,
+        twin: Callable[[Portal, R], W],
+        fn: Callable[P, R],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> W:
+        """``twin(portal, fn(*args, **kwargs))``: the plain ``fn`` builds its object on the loop."""
+        return twin(self, self.run_sync(fn, *args, **kwargs))
 
     def shutdown(self, final: Callable[[], Awaitable[object]]) -> None:
         """Run ``final()`` (closing the async client) on the loop, then stop it. Idempotent."""
@@ -309,6 +321,47 @@ class SyncIterator(Iterator[T]):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class SyncIteratorTwin(SyncIterator[T]):
+    """Base of a generated blocking twin of an object that is both an async iterator and an
+    async context manager (an ``InvoicePoller``), built by :meth:`Portal.wrap`.
+
+    The paired methods run their async ones on the loop: ``__next__`` -> ``__anext__``,
+    ``close`` -> ``aclose``, ``__enter__`` -> ``__aenter__``, ``__exit__`` -> ``__aexit__``.
+    Unlike a plain :class:`SyncIterator`, the object exists already: closing closes it
+    even if it was never iterated.
+    """
+
+    _async: Any
+
+    def __init__(self, portal: Portal, wrapped: AsyncIterator[T]) -> None:
+        super().__init__(portal, wrapped.__aiter__, (), {})
+        self._async = wrapped
+
+    def close(self) -> None:
+        """Stop iterating and close the wrapped object (``aclose``); idempotent."""
+        self._finished = True
+        self._iterator = None
+        self._portal.call_for_cleanup(self._async.aclose)
+
+    def __enter__(self) -> Self:
+        self._portal.call(self._async.__aenter__)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._finished = True
+        self._iterator = None
+
+        async def leave() -> None:
+            await self._async.__aexit__(exc_type, exc, tb)
+
+        self._portal.call_for_cleanup(leave)
 
 
 class SyncContextManager(AbstractContextManager[T]):
@@ -416,7 +469,7 @@ class SyncClient:
     def _derive(self, fn: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> Self:
         """A view: ``fn`` (the async ``with_options``) runs on the loop; same portal."""
         if self._portal.closed:
-            raise ClientClosedError(CLOSED_MESSAGE)
+            raise ClientClosedError(SYNC_CLOSED_MESSAGE)
         async_view = self._portal.run_sync(fn, *args, **kwargs)
         view = object.__new__(type(self))
         view._portal = self._portal

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import sys
 import textwrap
@@ -13,12 +14,30 @@ from typing import Any
 import pytest
 
 import factpulse_chorus
-from factpulse_chorus import _generate_sync, _sync_generated
+from factpulse_chorus import _sync_generated
 from factpulse_chorus._client import AsyncChorusClient
-from factpulse_chorus._generate_sync import MARKER, GeneratorError, check, main, render
 from factpulse_chorus.sandbox import ThreadedSandbox
 
+ROOT = Path(__file__).resolve().parents[2]
 GENERATED = "_sync_generated.py"
+
+
+def _load_generator() -> Any:
+    # scripts/ is not a package (the generator is not shipped): load it from its path.
+    spec = importlib.util.spec_from_file_location(
+        "generate_sync", ROOT / "scripts/generate_sync.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+generate_sync = _load_generator()
+MARKER = generate_sync.MARKER
+GeneratorError = generate_sync.GeneratorError
+check, main, render = generate_sync.check, generate_sync.main, generate_sync.render
 
 
 def test_the_generated_file_is_up_to_date(capsys: pytest.CaptureFixture[str]) -> None:
@@ -30,7 +49,7 @@ def test_the_generated_file_is_up_to_date(capsys: pytest.CaptureFixture[str]) ->
 def test_check_compares_whole_files_and_the_set_of_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    expected = _generate_sync.render_files()[GENERATED]
+    expected = generate_sync.render_files()[GENERATED]
     (tmp_path / GENERATED).write_text(expected.replace("def consulter(", "def consult(", 1))
     (tmp_path / "_old_generated.py").write_text(f"{MARKER} from an old client\n")
     (tmp_path / "handwritten.py").write_text("# not generated\n")
@@ -55,9 +74,13 @@ def test_a_missing_generated_file_is_a_difference(tmp_path: Path) -> None:
 
 
 def test_the_output_does_not_depend_on_the_run() -> None:
-    first = _generate_sync.render_files()
-    _generate_sync._namespace.cache_clear()
-    assert _generate_sync.render_files() == first
+    first = generate_sync.render_files()
+    assert generate_sync.render_files() == first
+
+
+def test_the_generator_runs_the_ruff_that_nox_pins() -> None:
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    assert f'RUFF = "ruff=={generate_sync.RUFF_VERSION}"' in noxfile
 
 
 PAIRS = [
@@ -68,6 +91,7 @@ PAIRS = [
     ("Valideur", "factpulse_chorus.resources.valideur", "AsyncValideur"),
 ]
 SYNC_NAMES = {async_name: sync_name for sync_name, _, async_name in PAIRS}
+DOC_NAMES = {**SYNC_NAMES, "InvoicePoller": "BlockingInvoicePoller"}
 
 
 def sync_annotation(text: Any) -> Any:
@@ -95,7 +119,8 @@ def test_every_async_method_has_its_twin(sync_name: str, module: str, async_name
             assert s.annotation == sync_annotation(a.annotation), (name, a.name)
         assert sync_sig.return_annotation == sync_annotation(async_sig.return_annotation)
         if member.__doc__:
-            assert inspect.cleandoc(twin.__doc__) == inspect.cleandoc(member.__doc__)
+            blocking = generate_sync.blocking_doc(member.__doc__, DOC_NAMES, name)
+            assert inspect.cleandoc(twin.__doc__).split() == blocking.split()
     if async_cls is AsyncChorusClient:
         assert inspect.signature(sync_cls) == inspect.signature(AsyncChorusClient)
 
@@ -201,7 +226,7 @@ def test_a_new_sub_client_only_needs_a_rerun(
             assert events[-1] == "enter"
         assert events[-1] == "exit"
         # ...and everything the client had already.
-        assert toy.factures.consulter(invoice).chorus_invoice_id == invoice
+        assert toy.factures.consulter(invoice).invoice_id == invoice
         assert toy.with_options(timeout=2.0).gadgets.ping(1) == "1-PDF-t"
 
 
@@ -248,3 +273,84 @@ def test_unknown_shapes_are_refused_loudly(tmp_path: Path, member: str, message:
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("odd_async", None)
+
+
+def _generated_docstrings() -> Iterator[tuple[str, str]]:
+    for name in _sync_generated.__all__:
+        cls = getattr(_sync_generated, name)
+        yield name, inspect.cleandoc(cls.__doc__ or "")
+        for member_name, member in vars(cls).items():
+            function = getattr(member, "fget", None) or getattr(member, "func", None) or member
+            yield (
+                f"{name}.{member_name}",
+                inspect.cleandoc(getattr(function, "__doc__", None) or ""),
+            )
+
+
+def test_no_generated_docstring_speaks_of_the_async_client() -> None:
+    docs = dict(_generated_docstrings())
+    assert "Factures.poll" in docs
+    assert "BlockingInvoicePoller.summary" in docs
+    for where, doc in docs.items():
+        for async_only in ("await ", "async for", "async with", "aclose"):
+            assert async_only not in doc, (where, async_only)
+        assert "InvoicePoller(" not in doc, where
+    assert "with\nclient.factures.poll(ids) as poller: for event in poller" in docs["Factures.poll"]
+
+
+def test_the_blocking_poll_is_typed_as_what_it_returns(chorus_sandbox: ThreadedSandbox) -> None:
+    from factpulse_chorus._polling import InvoicePoller
+    from factpulse_chorus.models import PollFinished, PollSummary
+    from factpulse_chorus.resources.factures import AsyncFactures
+
+    assert inspect.signature(AsyncFactures.poll).return_annotation == "InvoicePoller"
+    poll = inspect.signature(_sync_generated.Factures.poll)
+    assert poll.return_annotation == "BlockingInvoicePoller"
+    twin = _sync_generated.BlockingInvoicePoller
+    assert inspect.signature(twin.summary.fget).return_annotation == "PollSummary"
+
+    paid = chorus_sandbox.domain.seed_invoice(status="MISE_EN_PAIEMENT")
+    with _sync_generated.ChorusClient(
+        base_url=chorus_sandbox.url, email="demo", password="demo"
+    ) as client:
+        with client.factures.poll([paid], interval=0.01) as events:
+            assert isinstance(events, twin)
+            assert isinstance(events._async, InvoicePoller)
+            assert events.summary.pending == (paid,)  # readable before the first event
+            kinds = [type(event).__name__ for event in events]
+        assert kinds[-1] == PollFinished.__name__
+        assert isinstance(events.summary, PollSummary)
+        assert events.summary.requests >= 1
+        assert events.summary.pending == ()
+        never_iterated = client.factures.poll([paid], interval=0.01)
+        never_iterated.close()  # closes the poller although it never started
+        assert list(never_iterated) == []
+
+
+def test_docstring_rules_and_markers() -> None:
+    doc = """Do it.
+
+    Use ``async with x.open() as y: async for item in y: ...``; then ``await x.aclose()``.
+
+    With the async client: the AsyncChorusClient's loop is yours.
+
+    With the blocking client: each call blocks its thread.
+    """
+    text = generate_sync.blocking_doc(doc, DOC_NAMES, "f")
+    assert text == (
+        "Do it.\n\nUse ``with x.open() as y: for item in y: ...``; then ``x.close()``.\n\n"
+        "Each call blocks its thread."
+    )
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ("Build ``InvoicePoller(client.factures.consulter, ids)``.", r"builds InvoicePoller"),
+        ("Call ``__aiter__`` yourself.", r"still says '__aiter__'"),
+        ("Define an ``async def`` hook.", r"still says 'async def'"),
+    ],
+)
+def test_docstrings_the_rules_cannot_make_true_are_refused(doc: str, message: str) -> None:
+    with pytest.raises(GeneratorError, match=message):
+        generate_sync.blocking_doc(doc, DOC_NAMES, "f")
