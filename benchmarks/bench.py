@@ -239,11 +239,11 @@ def work_decode(count: int, repeats: int) -> dict[str, Any]:
     from factpulse.models.search_structure_response import SearchStructureResponse
 
     from factpulse_chorus._converter import from_wire
-    from factpulse_chorus.models.structures import RechercherStructuresResponse
+    from factpulse_chorus.models.structures import StructuresRechercherResponse
 
     body = structures(count)
     text = body.decode()
-    ours = from_wire(json.loads(body), RechercherStructuresResponse)
+    ours = from_wire(json.loads(body), StructuresRechercherResponse)
     theirs = SearchStructureResponse.from_json(text)
     assert len(ours.structures) == count
     assert theirs is not None
@@ -253,7 +253,7 @@ def work_decode(count: int, repeats: int) -> dict[str, Any]:
     variants: dict[str, Callable[[], object]] = {
         "json.loads": lambda: json.loads(body),
         "ours: json.loads + from_wire": lambda: from_wire(
-            json.loads(body), RechercherStructuresResponse
+            json.loads(body), StructuresRechercherResponse
         ),
         "factpulse: SearchStructureResponse.from_json": lambda: SearchStructureResponse.from_json(
             text

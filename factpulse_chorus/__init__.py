@@ -42,7 +42,15 @@ if TYPE_CHECKING:
         SyncInAsyncContextError,
         UnprocessableEntityError,
     )
-    from ._polling import InvoicePoller
+    from ._polling import (
+        FinalStatus,
+        InvoicePoller,
+        PollError,
+        PollEvent,
+        PollFinished,
+        PollSummary,
+        StatusChanged,
+    )
     from ._sync_generated import ChorusClient
     from ._types import NOT_GIVEN, NotGiven, Timeout
     from .models.common import ChorusProCredentials, InvoiceStatusCode, RawResponse
@@ -77,6 +85,10 @@ _LAZY: dict[str, str] = {
     "Timeout": "._types",
     "ChorusProCredentials": ".models.common",
     "InvoicePoller": "._polling",
+    **dict.fromkeys(
+        ("FinalStatus", "PollError", "PollEvent", "PollFinished", "PollSummary", "StatusChanged"),
+        "._polling",
+    ),
     "InvoiceStatusCode": ".models.common",
     "RawResponse": ".models.common",
     **dict.fromkeys(_EXCEPTIONS, "._exceptions"),
@@ -95,17 +107,23 @@ __all__ = [
     "ChorusProCredentials",
     "ClientClosedError",
     "FactPulseError",
+    "FinalStatus",
     "InvoicePoller",
     "InvoiceStatusCode",
     "NotFoundError",
     "NotGiven",
     "OutcomeUnknownError",
     "PermissionDeniedError",
+    "PollError",
+    "PollEvent",
+    "PollFinished",
+    "PollSummary",
     "RateLimitError",
     "RawResponse",
     "RequestValidationError",
     "ResponseDecodeError",
     "ServerError",
+    "StatusChanged",
     "StructureNotFoundError",
     "SyncInAsyncContextError",
     "Timeout",

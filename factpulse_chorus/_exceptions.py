@@ -238,19 +238,32 @@ class ServerError(APIStatusError):
 class ChorusProBusinessError(FactPulseError):
     """Chorus Pro refused the request: HTTP 200 with a non-zero return code.
 
-    ``code`` is ``returnCode`` (typed endpoints) or ``codeRetour`` (native ones),
-    ``message`` the message, ``body`` the whole decoded body.
+    ``return_code`` is ``returnCode`` (typed endpoints) or ``codeRetour`` (native ones),
+    ``server_message`` the server's ``message``/``libelle``, ``body`` the whole decoded
+    body and ``request_id`` the server's request id (quote it in a support ticket).
     """
 
-    code: int
-    message: str
+    return_code: int
+    server_message: str
     body: Any
+    request_id: str | None
 
-    def __init__(self, code: int, message: str, *, body: Any = None) -> None:
-        super().__init__(f"Chorus Pro business error {code}: {_snippet(message)}")
-        self.code = code
-        self.message = message
+    def __init__(
+        self,
+        return_code: int,
+        server_message: str,
+        *,
+        body: Any = None,
+        request_id: str | None = None,
+    ) -> None:
+        text = f"Chorus Pro business error {return_code}: {_snippet(server_message)}"
+        if request_id:
+            text += f" [request id {_snippet(request_id, 80)}]"
+        super().__init__(text)
+        self.return_code = return_code
+        self.server_message = server_message
         self.body = body
+        self.request_id = request_id
 
 
 class StructureNotFoundError(ChorusProBusinessError):
@@ -258,10 +271,17 @@ class StructureNotFoundError(ChorusProBusinessError):
 
     identifier: str
 
-    def __init__(self, identifier: str, message: str, *, body: Any = None) -> None:
-        super().__init__(0, message, body=body)
+    def __init__(
+        self,
+        identifier: str,
+        server_message: str,
+        *,
+        body: Any = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(0, server_message, body=body, request_id=request_id)
         self.identifier = identifier
-        self.message = f"no single structure matches {identifier!r}: {_snippet(message)}"
+        self.message = f"no single structure matches {identifier!r}: {_snippet(server_message)}"
         self.args = (self.message,)
 
 

@@ -28,21 +28,15 @@ import heapq
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
-from ._exceptions import FactPulseError, RateLimitError, RequestValidationError, ResponseDecodeError
+import attrs
+
+from ._exceptions import FactPulseError, RateLimitError, RequestValidationError
 from .models.common import FINAL_STATUSES, InvoiceStatusCode
-from .models.factures import (
-    ConsulterFactureResponse,
-    FinalStatus,
-    PollError,
-    PollEvent,
-    PollFinished,
-    PollSummary,
-    StatusChanged,
-)
+from .models.factures import FacturesConsulterResponse
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -61,7 +55,72 @@ DEFAULT_INTERVAL: Final = 60.0
 DEFAULT_MAX_INTERVAL: Final = 3600.0
 
 
-Fetch = Callable[[int], Awaitable[ConsulterFactureResponse]]
+# --- the events --------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class StatusChanged:
+    """The status of ``invoice_id`` is not the one seen before (``previous`` is ``None``
+    the first time)."""
+
+    invoice_id: int
+    previous: InvoiceStatusCode | None
+    current: InvoiceStatusCode
+    response: FacturesConsulterResponse = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class FinalStatus:
+    """``invoice_id`` reached a final status: it is no longer polled."""
+
+    invoice_id: int
+    status: InvoiceStatusCode
+    response: FacturesConsulterResponse = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class PollError:
+    """Reading ``invoice_id`` failed; it is retried later unless ``gave_up``."""
+
+    invoice_id: int
+    error: FactPulseError
+    gave_up: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class PollSummary:
+    """How a poll went.
+
+    ``final``: invoices per final status; ``pending``: ids still not final when the poll
+    stopped (deadline, closed early); ``failed``: ids given up after ``max_errors``
+    errors in a row; ``errors``: failed reads (``rate_limited`` of them HTTP 429);
+    ``requests``: ``factures/consulter`` calls made; ``elapsed``: seconds.
+    """
+
+    final: Mapping[InvoiceStatusCode, int]
+    pending: tuple[int, ...]
+    failed: tuple[int, ...]
+    errors: int
+    rate_limited: int
+    requests: int
+    elapsed: float
+
+
+@attrs.frozen(kw_only=True)
+class PollFinished:
+    """The last event: the poll is over (every invoice final or given up, or deadline)."""
+
+    summary: PollSummary
+
+
+PollEvent = StatusChanged | FinalStatus | PollError | PollFinished
+"""What ``factures.poll`` (an ``InvoicePoller``) yields."""
+
+
+# --- the poller ---------------------------------------------------------------------------
+
+
+Fetch = Callable[[int], Awaitable[FacturesConsulterResponse]]
 
 
 def _positive(name: str, value: float | None, *, allow_none: bool = False) -> None:
@@ -300,13 +359,10 @@ class _Scheduler:
     async def poll_one(self, invoice_id: int) -> None:
         self.requests += 1
         try:
+            # A success always carries the status (else the converter raised
+            # ResponseDecodeError, a FactPulseError handled below).
             response = await self.fetch(invoice_id)
-            status = response.current_status
-            if status is None:
-                raise ResponseDecodeError(
-                    f"factures.consulter({invoice_id}) returned no currentStatus",
-                    status_code=response.raw.status if response.raw is not None else 200,
-                )
+            status = response.status
         except RateLimitError as exc:
             self.errors += 1
             self.rate_limited += 1

@@ -14,7 +14,7 @@ credentials never pass through here.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -24,8 +24,10 @@ from ._exceptions import RequestValidationError
 
 __all__ = [
     "INVOICE_NUMBER_MAX_LENGTH",
+    "MAX_AMOUNT_DIGITS",
     "MAX_ATTACHMENT_BYTES",
     "MAX_COMMENT_LENGTH",
+    "MAX_ID",
     "MAX_LABEL_LENGTH",
     "MAX_PAGE_SIZE",
     "all_unset",
@@ -38,6 +40,7 @@ __all__ = [
     "check_id",
     "check_id_list",
     "check_invoice_number",
+    "check_json_value",
     "check_page",
     "check_page_size",
     "check_reason",
@@ -63,6 +66,10 @@ MAX_COMMENT_LENGTH = 2000
 MAX_LABEL_LENGTH = 100
 #: Largest ``nbResultatsParPage`` accepted (the native maximum of results).
 MAX_PAGE_SIZE = 200
+#: Largest id the API's 64-bit integers hold.
+MAX_ID = 2**63 - 1
+#: Amounts have at most this many digits before the decimal point (a 64-bit count of cents).
+MAX_AMOUNT_DIGITS = 16
 #: Native limit of an invoice number.
 INVOICE_NUMBER_MAX_LENGTH = 20
 
@@ -133,9 +140,12 @@ def check_siren(field: str, value: object) -> str:
 
 
 def check_id(field: str, value: object) -> int:
-    """A Chorus Pro technical id: a positive ``int`` (``bool`` refused)."""
+    """A Chorus Pro technical id: a positive ``int`` (``bool`` refused) that fits the
+    API's 64-bit integers."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise RequestValidationError(field, "must be a positive integer")
+    if value > MAX_ID:
+        raise RequestValidationError(field, f"must be at most {MAX_ID} (a 64-bit integer)")
     return value
 
 
@@ -221,6 +231,12 @@ def check_amount(field: str, value: object) -> Decimal:
         )
     if not value.is_finite():
         raise RequestValidationError(field, "must be a finite amount")
+    # Judge the size before the decimals: quantize() fails on huge values, which would
+    # otherwise be reported as having too many decimals.
+    if value != 0 and value.adjusted() >= MAX_AMOUNT_DIGITS:
+        raise RequestValidationError(
+            field, f"must have at most {MAX_AMOUNT_DIGITS} digits before the decimal point"
+        )
     try:
         exact = value.quantize(_CENT) == value
     except InvalidOperation:
@@ -297,6 +313,48 @@ def check_attachment_size(field: str, value: object, *, limit: int = MAX_ATTACHM
             field, f"the decoded file must be at most {limit} bytes ({limit // (1024 * 1024)} MiB)"
         )
     return text
+
+
+# --- pass-through JSON ----------------------------------------------------------------------
+
+# Dates are written ISO 8601 by the converter, like the declared fields.
+_JSON_SCALARS = (str, int, bool, type(None), date)
+
+
+def check_json_value(field: str, value: object, *, depth: int = 0) -> None:
+    """Plain JSON data (the ``extra`` pass-through): objects with string keys, arrays,
+    strings, finite numbers (``Decimal`` included), booleans, null, and dates (written
+    ISO 8601). NaN and infinities are not JSON: refused."""
+    if depth > 32:
+        raise RequestValidationError(field, "is nested too deeply (at most 32 levels)")
+    if isinstance(value, _JSON_SCALARS):
+        return
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise RequestValidationError(
+                field, "must be a finite number (NaN and Infinity are not JSON)"
+            )
+        return
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise RequestValidationError(
+                field, "must be a finite number (NaN and Infinity are not JSON)"
+            )
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise RequestValidationError(field, "keys must be strings (JSON object keys)")
+            check_json_value(f"{field}.{key}", item, depth=depth + 1)
+        return
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            check_json_value(f"{field}[{index}]", item, depth=depth + 1)
+        return
+    raise RequestValidationError(
+        field,
+        f"must be JSON data (str, int, float, bool, None, list, dict), not {type(value).__name__}",
+    )
 
 
 # --- attrs adapters ------------------------------------------------------------------------

@@ -11,20 +11,26 @@ server could not be reached) or 2 (bad arguments, refused before sending).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from .. import __version__
 from .._client import AsyncChorusClient
 from .._exceptions import FactPulseError, RequestValidationError
-from ..models.common import InvoiceStatusCode
+from ..models.common import FileFormat, InvoiceStatusCode
 from ._output import EXIT_API_ERROR, EXIT_USAGE, Output
+
+if TYPE_CHECKING:
+    from ..models.common import TargetStatusInput, ValidatorActionLiteral
+    from ..models.factures import FacturesRechercherFournisseurFilters
+    from ..models.valideur import ValideurRechercherFilters
 
 T = TypeVar("T")
 
@@ -125,9 +131,42 @@ AMOUNT: dict[str, Any] = {"metavar": "AMOUNT", "callback": _amount}
 DATE: dict[str, Any] = {"metavar": "YYYY-MM-DD", "callback": _date}
 
 
-def _status(invoice: Any) -> InvoiceStatusCode | None:
-    current = getattr(invoice, "current_status", None)
-    return current.code if current is not None else None
+@contextlib.contextmanager
+def _flags(**flags: str) -> Iterator[None]:
+    """Re-raise a RequestValidationError naming an SDK parameter with the command's flag
+    (``flags``: parameter -> flag), so that the message names what the user typed."""
+    try:
+        yield
+    except RequestValidationError as exc:
+        flag = flags.get(exc.field.partition(".")[0])
+        if flag is None:
+            raise
+        raise RequestValidationError(flag, exc.rule) from None
+
+
+_SUBMIT_FLAGS: dict[str, str] = {
+    "recipient_siret": "--recipient-siret",
+    "invoice_number": "--number",
+    "invoice_date": "--date",
+    "total_net_amount": "--net",
+    "vat_amount": "--vat",
+    "total_gross_amount": "--gross",
+    "service_code": "--service-code",
+    "engagement_number": "--engagement-number",
+    "payment_due_date": "--due-date",
+    "comment": "--comment",
+    "siret": "--recipient-siret",
+}
+_SEARCH_FLAGS: dict[str, str] = {
+    "invoice_number": "--number",
+    "status": "--status",
+    "statut_courant": "--status",
+    "invoice_date_from": "--from",
+    "invoice_date_to": "--to",
+    "page": "--page",
+    "page_size": "--page-size",
+    "pagination": "--page-size",
+}
 
 
 # --- the root ----------------------------------------------------------------------------------
@@ -306,19 +345,20 @@ async def invoices_submit(
     comment: str | None,
 ) -> None:
     """Deposit an invoice: resolve the SIRET, check the recipient's needs, upload, submit."""
-    result = await client.factures.deposer(
-        pdf,
-        recipient_siret=recipient_siret,
-        invoice_number=number,
-        invoice_date=invoice_date,
-        total_net_amount=net,
-        vat_amount=vat,
-        total_gross_amount=gross,
-        service_code=service_code,
-        engagement_number=engagement_number,
-        payment_due_date=due_date,
-        comment=comment,
-    )
+    with _flags(**_SUBMIT_FLAGS):
+        result = await client.factures.deposer(
+            pdf,
+            recipient_siret=recipient_siret,
+            invoice_number=number,
+            invoice_date=invoice_date,
+            total_net_amount=net,
+            vat_amount=vat,
+            total_gross_amount=gross,
+            service_code=service_code,
+            engagement_number=engagement_number,
+            payment_due_date=due_date,
+            comment=comment,
+        )
     if out.as_json:
         out.json(result)
         return
@@ -347,9 +387,9 @@ async def invoices_show(client: AsyncChorusClient, out: Output, invoice_id: int)
             ("number", found.invoice_number),
             ("date", found.invoice_date),
             ("total", found.total_gross_amount),
-            ("status", _status(found)),
-            ("status label", found.current_status.label if found.current_status else None),
-            ("recipient", f"{found.recipient_structure_id} {found.recipient_structure_name}"),
+            ("status", found.status.code),
+            ("status label", found.status.label),
+            ("recipient", f"{found.recipient_structure_id} {found.recipient_name}"),
         ),
     )
 
@@ -374,32 +414,34 @@ async def invoices_search(
     every_page: bool,
 ) -> None:
     """Search the invoices you issued, as a supplier."""
-    filters: dict[str, Any] = {
-        "numero_facture": number,
-        "statut_courant": statuses or None,
-        "periode_date_facture_du": date_from,
-        "periode_date_facture_au": date_to,
+    filters: FacturesRechercherFournisseurFilters = {
+        "invoice_number": number,
+        "status": [InvoiceStatusCode(s) for s in statuses] or None,
+        "invoice_date_from": date_from,
+        "invoice_date_to": date_to,
         "page_size": page_size,
     }
     columns = ("id", "number", "date", "status", "recipient", "total")
 
     def row(f: Any) -> tuple[Any, ...]:
         return (
-            f.invoice_id, f.numero_facture, f.date_facture, f.statut,
-            f.designation_destinataire, f.montant_ttc,
+            f.invoice_id, f.invoice_number, f.invoice_date, f.status,
+            f.recipient_name, f.total_gross_amount,
         )  # fmt: skip
 
     if every_page:
         rows = []
-        async for invoice in client.factures.iter_fournisseur(**filters):
-            if out.as_json:
-                out.json(invoice)
-            else:
-                rows.append(row(invoice))
+        with _flags(**_SEARCH_FLAGS):
+            async for invoice in client.factures.iter_fournisseur(**filters):
+                if out.as_json:
+                    out.json(invoice)
+                else:
+                    rows.append(row(invoice))
         if not out.as_json:
             out.table(f"{len(rows)} invoices", columns, rows)
         return
-    found = await client.factures.rechercher_fournisseur(page=page, **filters)
+    with _flags(**_SEARCH_FLAGS):
+        found = await client.factures.rechercher_fournisseur(page=page, **filters)
     if out.as_json:
         out.json(found)
         return
@@ -432,12 +474,13 @@ async def invoices_download(
     with_attachments: bool,
 ) -> None:
     """Download at most 10 invoices as one file."""
-    found = await client.factures.telecharger_groupe(
-        invoice_ids,
-        format_fichier=file_format.upper(),
-        inclure_pieces_jointes=with_attachments or None,
-        dest=output,
-    )
+    with _flags(invoice_ids="INVOICE_IDS", file_format="--format"):
+        found = await client.factures.telecharger_groupe(
+            invoice_ids,
+            file_format=FileFormat(file_format),
+            include_attachments=with_attachments or None,
+            dest=output,
+        )
     size = len(found.content())
     members = found.zip_members() if found.content_kind == "zip" else []
     if out.as_json:
@@ -494,8 +537,7 @@ async def invoices_poll(
     """Follow invoices (ids one per line, from FILE or stdin) to a final status."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from .._polling import InvoicePoller
-    from ..models.factures import FinalStatus, PollError
+    from .._polling import FinalStatus, InvoicePoller, PollError
 
     ids = list(_read_ids(source))
     if not ids:
@@ -553,7 +595,7 @@ async def attachments_upload(
     client: AsyncChorusClient, out: Output, path: Path, name: str | None
 ) -> None:
     """Upload a file (at most 10 MiB); prints its attachment id."""
-    found = await client.transverses.ajouter_fichier(path, nom=name)
+    found = await client.transverses.ajouter_fichier(path, name=name)
     if out.as_json:
         out.json(found)
         return
@@ -580,7 +622,10 @@ async def validator_search(
     every_page: bool,
 ) -> None:
     """Invoices awaiting your validation."""
-    filters: dict[str, Any] = {"statut_courant": statuses or None, "numero_facture": number}
+    filters: ValideurRechercherFilters = {
+        "status": [InvoiceStatusCode(s) for s in statuses] or None,
+        "invoice_number": number,
+    }
     if every_page:
         items = [item async for item in client.valideur.iter_rechercher(**filters)]
         if out.as_json:
@@ -596,7 +641,7 @@ async def validator_search(
     out.table(
         f"{len(items)} invoices",
         ("id", "number", "status", "supplier", "total"),
-        ((f.invoice_id, f.numero_facture, f.statut, f.designation_fournisseur, f.montant_ttc)
+        ((f.invoice_id, f.invoice_number, f.status, f.supplier_name, f.total_gross_amount)
          for f in items),
     )  # fmt: skip
 
@@ -609,27 +654,32 @@ async def validator_show(client: AsyncChorusClient, out: Output, invoice_id: int
     if out.as_json:
         out.json(found)
         return
-    detail = found.facture
-    total = detail.montant_total if detail else None
+    detail = found.invoice
     out.fields(
         f"Invoice {invoice_id}",
         (
-            ("number", detail and detail.numero_facture),
-            ("status", detail and detail.statut_facture),
-            ("total", total and total.montant_ttc_total),
-            ("comment", detail and detail.commentaire),
+            ("number", detail.invoice_number),
+            ("status", detail.status),
+            ("total", detail.totals and detail.totals.total_gross_amount),
+            ("comment", detail.comment),
         ),
     )
 
 
 async def _validate(
-    client: AsyncChorusClient, out: Output, invoice_id: int, action: str, **more: Any
+    client: AsyncChorusClient,
+    out: Output,
+    invoice_id: int,
+    action: ValidatorActionLiteral,
+    *,
+    reason: str | None = None,
+    comment: str | None = None,
 ) -> None:
-    result = await client.valideur.traiter(invoice_id, action=action, **more)
+    result = await client.valideur.traiter(invoice_id, action, reason=reason, comment=comment)
     if out.as_json:
         out.json(result)
         return
-    out.line(f"{invoice_id}: {result.statut_facture}")
+    out.line(f"{invoice_id}: {result.status}")
 
 
 @click.argument("invoice_id", type=int)
@@ -639,7 +689,7 @@ async def validator_approve(
     client: AsyncChorusClient, out: Output, invoice_id: int, comment: str | None
 ) -> None:
     """Approve an invoice (VALIDATION)."""
-    await _validate(client, out, invoice_id, "VALIDATION", complement_info=comment)
+    await _validate(client, out, invoice_id, "VALIDATION", comment=comment)
 
 
 @click.argument("invoice_id", type=int)
@@ -649,7 +699,7 @@ async def validator_refuse(
     client: AsyncChorusClient, out: Output, invoice_id: int, reason: str
 ) -> None:
     """Refuse an invoice (REFUS)."""
-    await _validate(client, out, invoice_id, "REFUS", motif_refus=reason)
+    await _validate(client, out, invoice_id, "REFUS", reason=reason)
 
 
 # --- recipient ---------------------------------------------------------------------------------
@@ -679,10 +729,12 @@ async def recipient_process(
     comment: str | None,
 ) -> None:
     """Move a received invoice to a new status."""
-    result = await client.factures.traiter_facture_recue(
-        invoice_id, nouveau_statut=status, motif_rejet=reason, commentaire=comment
-    )
+    new_status = cast("TargetStatusInput", status)  # the SDK checks it: shown as --status
+    with _flags(new_status="--status", reason="--reason", comment="--comment"):
+        result = await client.factures.traiter_facture_recue(
+            invoice_id, new_status, reason=reason, comment=comment
+        )
     if out.as_json:
         out.json(result)
         return
-    out.line(f"{invoice_id}: {result.nouveau_statut}")
+    out.line(f"{invoice_id}: {result.new_status}")

@@ -25,10 +25,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .._client import AsyncChorusClient
 from .._config import RetryPolicy
-from .._polling import InvoicePoller
+from .._polling import FinalStatus, InvoicePoller, PollError, PollSummary, StatusChanged
 from .._types import RequestInfo
-from ..models.common import RawResponse
-from ..models.factures import FinalStatus, PollError, PollSummary, StatusChanged
+from ..models.common import RawResponse, TargetStatusLiteral
 from ..sandbox import Fault, Sandbox
 from ._output import Output
 
@@ -131,7 +130,7 @@ async def _story(client: AsyncChorusClient, sb: Sandbox, story: _Story) -> None:
     for number, net in enumerate((Decimal("1042.08"), Decimal("500.00"), Decimal("99.90")), 1):
         invoice_number = f"DEMO-{number:04d}"
         upload = await client.transverses.ajouter_fichier(
-            tiny_pdf(invoice_number), nom=f"{invoice_number}.pdf"
+            tiny_pdf(invoice_number), name=f"{invoice_number}.pdf"
         )
         vat = (net * Decimal("0.20")).quantize(Decimal("0.01"))
         sent = await factures.soumettre(
@@ -143,23 +142,22 @@ async def _story(client: AsyncChorusClient, sb: Sandbox, story: _Story) -> None:
             total_net_amount=net,
             vat_amount=vat,
             total_gross_amount=net + vat,
-            main_attachment_id=upload.attachment_id,
+            attachment_id=upload.attachment_id,
         )
-        assert sent.chorus_invoice_id is not None
-        invoice_ids.append(sent.chorus_invoice_id)
+        invoice_ids.append(sent.invoice_id)
         story.step(
             "submitted",
             f"Supplier: uploaded {invoice_number}.pdf (attachment {upload.attachment_id}) and "
-            f"submitted invoice {invoice_number} for {net + vat} EUR: id {sent.chorus_invoice_id}",
+            f"submitted invoice {invoice_number} for {net + vat} EUR: id {sent.invoice_id}",
             invoice_number=invoice_number,
-            invoice_id=sent.chorus_invoice_id,
+            invoice_id=sent.invoice_id,
             attachment_id=upload.attachment_id,
             total_gross_amount=net + vat,
         )
 
     sb.clock.advance(ROUTING_SECONDS)
     routed = [await factures.consulter(invoice_id) for invoice_id in invoice_ids]
-    codes = [r.current_status.code if r.current_status else None for r in routed]
+    codes = [r.status.code for r in routed]
     story.step(
         "routed",
         f"Chorus Pro routed them to the recipient: {', '.join(map(str, codes))}",
@@ -169,7 +167,7 @@ async def _story(client: AsyncChorusClient, sb: Sandbox, story: _Story) -> None:
     # factures.soumettre has no validator field, so a submitted invoice never enters the
     # validation branch: the sandbox seeds two invoices awaiting validation instead.
     pending = [sb.domain.seed_invoice(status="A_VALIDER_1") for _ in range(2)]
-    to_validate = await client.valideur.rechercher(statut_courant=["A_VALIDER_1"])
+    to_validate = await client.valideur.rechercher(status=["A_VALIDER_1"])
     story.step(
         "validation_seeded",
         f"Sandbox: seeded invoices {pending[0]} and {pending[1]} awaiting validation "
@@ -178,49 +176,49 @@ async def _story(client: AsyncChorusClient, sb: Sandbox, story: _Story) -> None:
         invoice_ids=pending,
         found=len(to_validate.invoices),
     )
-    approved = await client.valideur.traiter(pending[0], action="VALIDATION")
+    approved = await client.valideur.traiter(pending[0], "VALIDATION")
     refused = await client.valideur.traiter(
-        pending[1], action="REFUS", motif_refus="Montant non conforme au devis"
+        pending[1], "REFUS", reason="Montant non conforme au devis"
     )
     story.step(
         "validated",
-        f"Validator: approved {pending[0]} ({approved.statut_facture}), "
-        f"refused {pending[1]} ({refused.statut_facture})",
-        approved={"invoice_id": pending[0], "status": approved.statut_facture},
-        refused={"invoice_id": pending[1], "status": refused.statut_facture},
+        f"Validator: approved {pending[0]} ({approved.status}), "
+        f"refused {pending[1]} ({refused.status})",
+        approved={"invoice_id": pending[0], "status": approved.status},
+        refused={"invoice_id": pending[1], "status": refused.status},
     )
 
     first = invoice_ids[0]
     suspended = await factures.traiter_facture_recue(
-        first, nouveau_statut="SUSPENDUE", motif_rejet="Bon de commande manquant"
+        first, "SUSPENDUE", reason="Bon de commande manquant"
     )
     story.step(
         "suspended",
-        f"Recipient: suspended {first} ({suspended.nouveau_statut}): purchase order missing",
+        f"Recipient: suspended {first} ({suspended.new_status}): purchase order missing",
         invoice_id=first,
-        status=suspended.nouveau_statut,
+        status=suspended.new_status,
     )
-    await factures.completer(first, commentaire="Bon de commande joint")
+    await factures.completer(first, comment="Bon de commande joint")
     completed = await factures.consulter(first)
     story.step(
         "completed",
-        f"Supplier: completed {first} with the purchase order "
-        f"({completed.current_status.code if completed.current_status else '?'})",
+        f"Supplier: completed {first} with the purchase order ({completed.status.code})",
         invoice_id=first,
-        status=completed.current_status.code if completed.current_status else None,
+        status=completed.status.code,
     )
-    for status in ("SERVICE-FAIT", "MANDATEE", "MISE_EN_PAIEMENT"):
+    steps: tuple[TargetStatusLiteral, ...] = ("SERVICE-FAIT", "MANDATEE", "MISE_EN_PAIEMENT")
+    for status in steps:
         for invoice_id in invoice_ids:
-            await factures.traiter_facture_recue(invoice_id, nouveau_statut=status)
+            await factures.traiter_facture_recue(invoice_id, status)
     final = [await factures.consulter(invoice_id) for invoice_id in invoice_ids]
-    codes = [r.current_status.code if r.current_status else None for r in final]
+    codes = [r.status.code for r in final]
     story.step(
         "paid",
         "Recipient: SERVICE-FAIT, MANDATEE, MISE_EN_PAIEMENT: "
         f"{', '.join(f'{i} {c}' for i, c in zip(invoice_ids, codes, strict=True))}",
         statuses=dict(zip(invoice_ids, codes, strict=True)),
     )
-    download = await factures.telecharger_groupe(invoice_ids, format_fichier="ZIP")
+    download = await factures.telecharger_groupe(invoice_ids, file_format="ZIP")
     members = download.zip_members()
     story.step(
         "downloaded",
@@ -260,7 +258,7 @@ async def _batch(
             async for event in poller:
                 if isinstance(event, StatusChanged) and event.current == "SUSPENDUE":
                     # The recipient wants more: the supplier completes the invoice.
-                    await client.factures.completer(event.invoice_id, commentaire="Piece jointe")
+                    await client.factures.completer(event.invoice_id, comment="Piece jointe")
                     completed += 1
                     progress.update(task, suspended=completed)
                 elif isinstance(event, FinalStatus) or (

@@ -1,51 +1,28 @@
 """How the command line prints: rich tables for people, JSON for scripts, short errors.
 
-Results are SDK models (attrs classes); :func:`jsonable` turns them into plain JSON data
-(``Decimal`` as a string, dates in ISO form, status codes as their wire value) and leaves
-out ``raw``, the untouched HTTP response.
+Results are SDK models (attrs classes), printed as their ``to_dict()`` form (``Decimal`` as
+a string, dates in ISO form, status codes as their wire value, no ``raw``).
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
-from decimal import Decimal
+from collections.abc import Iterable, Sequence
 from enum import Enum
 from typing import Any, NoReturn
 
-import attrs
 import click
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..models.common import jsonable
+
 EXIT_API_ERROR = 1
 """The API or Chorus Pro refused the request, or it could not be sent."""
 EXIT_USAGE = 2
 """Bad arguments: refused before anything was sent (click uses 2 for usage errors too)."""
-
-
-def jsonable(value: Any) -> Any:
-    """``value`` as plain JSON data (attrs models become objects, without ``raw``)."""
-    if attrs.has(type(value)):
-        return {
-            field.name: jsonable(getattr(value, field.name))
-            for field in attrs.fields(type(value))
-            if field.name != "raw"
-        }
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [jsonable(item) for item in value]
-    return value
 
 
 def text(value: Any) -> str:

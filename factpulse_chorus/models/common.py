@@ -10,8 +10,11 @@ that metadata; nothing else knows about wire names.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import json
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from enum import Enum
 from types import MappingProxyType
 from typing import Any, Literal
@@ -19,8 +22,9 @@ from typing import Any, Literal
 import attrs
 
 from .._exceptions import RequestValidationError
+from .._response import RawResponse
 from .._validation import check_bool as _check_bool
-from .._validation import check_enum, check_text, optional, required
+from .._validation import check_enum, check_json_value, check_text, optional, required
 from .._validation import check_page as _check_page
 from .._validation import check_page_size as _check_page_size
 
@@ -134,6 +138,7 @@ def check_extra(instance: object, extra: Mapping[str, Any]) -> None:
             raise RequestValidationError(
                 "extra", f"key {key!r} is a declared field: pass it as a keyword argument"
             )
+    check_json_value("extra", extra)
 
 
 def freeze_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -400,24 +405,50 @@ SortDirectionInput = SortDirection | SortDirectionLiteral
 # --- raw responses and base classes ----------------------------------------------------------
 
 
-@attrs.frozen
-class RawResponse:
-    """What the server sent: status, headers, decoded JSON, request id, timing.
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON data under the SDK's names.
 
-    Its repr shows only the status, URL and request id.
+    attrs models become objects (without ``raw``), enums their wire value, Decimals
+    strings (exact), dates and date-times ISO 8601 strings, tuples lists.
     """
+    if attrs.has(type(value)):
+        return {
+            field.name: jsonable(getattr(value, field.name))
+            for field in attrs.fields(type(value))
+            if field.name != "raw"
+        }
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(item) for item in value]
+    return value
 
-    status: int
-    headers: Mapping[str, str] = attrs.field(repr=False, hash=False)
-    json: Any = attrs.field(repr=False, hash=False)
-    request_id: str | None
-    method: str = attrs.field(repr=False)
-    url: str
-    elapsed: float = attrs.field(repr=False)
+
+class ResultData:
+    """``to_dict()`` / ``to_json()`` for the SDK's result models."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as JSON-safe data under the SDK's field names (not the wire names):
+        Decimals as strings, dates ISO 8601, enums as their codes; ``raw`` left out."""
+        data = jsonable(self)
+        assert isinstance(data, dict)
+        return data
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """:meth:`to_dict` as a JSON string."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
 
 @attrs.frozen(kw_only=True)
-class APIResponse:
+class APIResponse(ResultData):
     """Base of every response model.
 
     ``raw`` is the :class:`RawResponse` the model was decoded from (set by
@@ -576,7 +607,7 @@ def status_tuple(
 
 def _status_item(item: object) -> InvoiceStatusCode:
     if not isinstance(item, str) or not item.strip():
-        raise RequestValidationError("statut_courant", "must be status codes (non-blank strings)")
+        raise RequestValidationError("status", "must be status codes (non-blank strings)")
     return InvoiceStatusCode(item)
 
 
@@ -600,3 +631,19 @@ def str_tuple_or_none(value: Iterable[str] | str | None) -> tuple[str, ...] | No
 def mapping_or_none(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     """Converter: a read-only copy of a mapping, keeping None (unset)."""
     return None if value is None else MappingProxyType(dict(value))
+
+
+def check_filter_names(filters: Mapping[str, object], declared: type, method: str) -> None:
+    """Refuse a keyword that is not one of the filters ``declared`` (a ``TypedDict``).
+
+    The search methods take their filters as ``**filters``, declared once per search as a
+    TypedDict; type checkers catch a misspelt keyword, and this catches it at run time.
+    """
+    allowed: frozenset[str] = getattr(declared, "__optional_keys__", frozenset()) | getattr(
+        declared, "__required_keys__", frozenset()
+    )
+    for name in filters:
+        if name not in allowed:
+            raise RequestValidationError(
+                name, f"is not a filter of {method} (known: {', '.join(sorted(allowed))})"
+            )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import attrs
 
 from .._exceptions import RequestValidationError
@@ -10,19 +12,22 @@ from .._validation import required as _required
 from .common import APIResponse, ChorusProCredentials, StructureStatus, TypedResponse, wire
 
 __all__ = [
-    "ConsulterStructureRequest",
-    "ConsulterStructureResponse",
-    "ListerServicesRequest",
-    "ListerServicesResponse",
-    "ObtenirIdDepuisSiretRequest",
-    "ObtenirIdDepuisSiretResponse",
-    "RechercherStructuresRequest",
-    "RechercherStructuresResponse",
+    "LanguageCode",
     "StructureInfo",
     "StructureParameters",
     "StructureService",
+    "StructuresConsulterRequest",
+    "StructuresConsulterResponse",
+    "StructuresListerServicesRequest",
+    "StructuresListerServicesResponse",
+    "StructuresObtenirIdDepuisSiretRequest",
+    "StructuresObtenirIdDepuisSiretResponse",
+    "StructuresRechercherRequest",
+    "StructuresRechercherResponse",
 ]
 
+LanguageCode = Literal["fr", "en"]
+"""``languageCode`` of ``structures.consulter``: the language of the labels."""
 _LANGUAGES = ("fr", "en")
 
 
@@ -40,7 +45,7 @@ def _check_identifier(field: str, identifier: str, identifier_type: str | None) 
 
 
 @attrs.frozen(kw_only=True)
-class RechercherStructuresRequest:
+class StructuresRechercherRequest:
     """Body of ``structures/rechercher`` (``SearchStructureRequest``).
 
     A SIRET (or SIREN) identifier is checked when ``structure_identifier_type`` says so.
@@ -75,7 +80,7 @@ class StructureInfo:
 
 
 @attrs.frozen(kw_only=True)
-class RechercherStructuresResponse(TypedResponse):
+class StructuresRechercherResponse(TypedResponse):
     """200 body of ``structures/rechercher`` (``SearchStructureResponse``)."""
 
     structures: tuple[StructureInfo, ...] = ()
@@ -93,11 +98,13 @@ def _check_language(field: str, value: object) -> str:
 
 
 @attrs.frozen(kw_only=True)
-class ConsulterStructureRequest:
+class StructuresConsulterRequest:
     """Body of ``structures/consulter`` (``GetStructureRequest``)."""
 
     structure_id: int = attrs.field(validator=_required(check_id))
-    language_code: str | None = attrs.field(default=None, validator=optional(_check_language))
+    language_code: LanguageCode | None = attrs.field(
+        default=None, validator=optional(_check_language)
+    )
     credentials: ChorusProCredentials | None = None
 
 
@@ -111,7 +118,7 @@ class StructureParameters:
 
 
 @attrs.frozen(kw_only=True)
-class ConsulterStructureResponse(TypedResponse):
+class StructuresConsulterResponse(TypedResponse):
     """200 body of ``structures/consulter`` (``GetStructureResponse``)."""
 
     structure_id: int | None = None
@@ -127,12 +134,10 @@ class ConsulterStructureResponse(TypedResponse):
 
 
 @attrs.frozen(kw_only=True)
-class ListerServicesRequest:
+class StructuresListerServicesRequest:
     """Path parameter of ``GET structures/{id_structure_cpp}/services`` (no body is sent)."""
 
-    id_structure_cpp: int = attrs.field(
-        validator=_required(check_id), metadata=wire("idStructureCPP")
-    )
+    structure_id: int = attrs.field(validator=_required(check_id), metadata=wire("idStructureCPP"))
 
 
 @attrs.frozen(kw_only=True)
@@ -146,7 +151,7 @@ class StructureService:
 
 
 @attrs.frozen(kw_only=True)
-class ListerServicesResponse(TypedResponse):
+class StructuresListerServicesResponse(TypedResponse):
     """200 body of ``structures/{id}/services`` (``SearchServicesResponse``)."""
 
     services: tuple[StructureService, ...] = ()
@@ -162,7 +167,7 @@ class ListerServicesResponse(TypedResponse):
 
 
 @attrs.frozen(kw_only=True)
-class ObtenirIdDepuisSiretRequest:
+class StructuresObtenirIdDepuisSiretRequest:
     """Body of ``structures/obtenir-id-depuis-siret`` (``GetChorusProIdRequest``).
 
     ``siret`` is checked as a SIRET (or a SIREN when ``identifier_type="SIREN"``).
@@ -177,7 +182,7 @@ class ObtenirIdDepuisSiretRequest:
 
 
 @attrs.frozen(kw_only=True)
-class ObtenirIdDepuisSiretResponse(APIResponse):
+class StructuresObtenirIdDepuisSiretResponse(APIResponse):
     """200 body of ``structures/obtenir-id-depuis-siret`` (``GetChorusProIdResponse``).
 
     No return code here: ``structure_id == 0`` means "not found, or several".

@@ -12,7 +12,7 @@ from .._exceptions import RequestValidationError
 from .._validation import MAX_ATTACHMENT_BYTES, check_attachment_size, check_text, required
 from .common import ChorusProCredentials, NativeResponse, extra_field, wire
 
-__all__ = ["AjouterFichierRequest", "AjouterFichierResponse"]
+__all__ = ["TransversesAjouterFichierRequest", "TransversesAjouterFichierResponse"]
 
 
 def _check_extension(field: str, value: object) -> str:
@@ -23,17 +23,25 @@ def _check_extension(field: str, value: object) -> str:
 
 
 @attrs.frozen(kw_only=True)
-class AjouterFichierRequest:
+class TransversesAjouterFichierRequest:
     """Body of ``transverses/ajouter-fichier`` (§6.7).
 
-    ``piece_jointe_fichier`` is the base64 content (at most 10 MiB once decoded);
-    :meth:`from_bytes` builds the request from raw bytes.
+    ``file_base64`` (wire ``pieceJointeFichier``) is the base64 content, at most 10 MiB
+    once decoded; :meth:`from_bytes` builds the request from raw bytes. ``name``,
+    ``mime_type`` and ``extension`` are ``pieceJointeNom``, ``pieceJointeTypeMime`` and
+    ``pieceJointeExtension``.
     """
 
-    piece_jointe_fichier: str = attrs.field(repr=False, validator=required(check_attachment_size))
-    piece_jointe_nom: str = attrs.field(validator=required(check_text))
-    piece_jointe_type_mime: str = attrs.field(validator=required(check_text))
-    piece_jointe_extension: str = attrs.field(validator=required(_check_extension))
+    file_base64: str = attrs.field(
+        repr=False, validator=required(check_attachment_size), metadata=wire("pieceJointeFichier")
+    )
+    name: str = attrs.field(validator=required(check_text), metadata=wire("pieceJointeNom"))
+    mime_type: str = attrs.field(
+        validator=required(check_text), metadata=wire("pieceJointeTypeMime")
+    )
+    extension: str = attrs.field(
+        validator=required(_check_extension), metadata=wire("pieceJointeExtension")
+    )
     extra: Mapping[str, Any] = extra_field()
     credentials: ChorusProCredentials | None = None
 
@@ -42,49 +50,51 @@ class AjouterFichierRequest:
         cls,
         content: bytes,
         *,
-        piece_jointe_nom: str,
-        piece_jointe_type_mime: str | None = None,
-        piece_jointe_extension: str | None = None,
+        name: str,
+        mime_type: str | None = None,
+        extension: str | None = None,
+        extra: Mapping[str, Any] | None = None,
         credentials: ChorusProCredentials | None = None,
-    ) -> AjouterFichierRequest:
+    ) -> TransversesAjouterFichierRequest:
         """Encode ``content``; the MIME type and extension default to the file name's."""
         if not isinstance(content, (bytes, bytearray, memoryview)):
-            raise RequestValidationError("piece_jointe_fichier", "must be bytes")
+            raise RequestValidationError("file", "must be bytes")
         if len(content) > MAX_ATTACHMENT_BYTES:
             raise RequestValidationError(
-                "piece_jointe_fichier",
-                f"the decoded file must be at most {MAX_ATTACHMENT_BYTES} bytes (10 MiB)",
+                "file", f"the decoded file must be at most {MAX_ATTACHMENT_BYTES} bytes (10 MiB)"
             )
-        check_text("piece_jointe_nom", piece_jointe_nom)
-        suffix = piece_jointe_nom.rpartition(".")[2] if "." in piece_jointe_nom else ""
-        if piece_jointe_type_mime is None:
+        check_text("name", name)
+        suffix = name.rpartition(".")[2] if "." in name else ""
+        if mime_type is None:
             import mimetypes  # only here: it reads system tables on first use
 
-            guessed, _ = mimetypes.guess_type(piece_jointe_nom, strict=False)
-            piece_jointe_type_mime = guessed or "application/octet-stream"
-        if piece_jointe_extension is None:
+            guessed, _ = mimetypes.guess_type(name, strict=False)
+            mime_type = guessed or "application/octet-stream"
+        if extension is None:
             if not suffix:
                 raise RequestValidationError(
-                    "piece_jointe_extension", "is required when the file name has no extension"
+                    "extension", "is required when the file name has no extension"
                 )
-            piece_jointe_extension = suffix.upper()
+            extension = suffix.upper()
         return cls(
-            piece_jointe_fichier=base64.b64encode(content).decode("ascii"),
-            piece_jointe_nom=piece_jointe_nom,
-            piece_jointe_type_mime=piece_jointe_type_mime,
-            piece_jointe_extension=piece_jointe_extension,
+            file_base64=base64.b64encode(content).decode("ascii"),
+            name=name,
+            mime_type=mime_type,
+            extension=extension,
+            extra=extra or {},
             credentials=credentials,
         )
 
 
 @attrs.frozen(kw_only=True)
-class AjouterFichierResponse(NativeResponse):
+class TransversesAjouterFichierResponse(NativeResponse):
     """200 body of ``transverses/ajouter-fichier``.
 
     ``attachment_id`` is ``pieceJointeIdFichier``, or the native ``pieceJointeId``: the
-    value for ``main_attachment_id`` (soumettre) and ``piece_jointe_id_fichier`` (completer).
+    value ``factures.soumettre`` and ``factures.completer`` take as ``attachment_id``.
+    A success always carries it: a body without it is a :class:`ResponseDecodeError`.
     """
 
-    attachment_id: int | None = attrs.field(
-        default=None, metadata=wire("pieceJointeIdFichier", fallback=("pieceJointeId",))
+    attachment_id: int = attrs.field(
+        metadata=wire("pieceJointeIdFichier", fallback=("pieceJointeId",))
     )

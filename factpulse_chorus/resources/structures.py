@@ -7,19 +7,20 @@ from typing import TYPE_CHECKING
 from .._exceptions import RequestValidationError, StructureNotFoundError
 from .._types import NOT_GIVEN, Headers, NotGivenOr, TimeoutTypes
 from ..models.structures import (
-    ConsulterStructureRequest,
-    ConsulterStructureResponse,
-    ListerServicesRequest,
-    ListerServicesResponse,
-    ObtenirIdDepuisSiretRequest,
-    ObtenirIdDepuisSiretResponse,
-    RechercherStructuresRequest,
-    RechercherStructuresResponse,
+    StructuresConsulterRequest,
+    StructuresConsulterResponse,
+    StructuresListerServicesRequest,
+    StructuresListerServicesResponse,
+    StructuresObtenirIdDepuisSiretRequest,
+    StructuresObtenirIdDepuisSiretResponse,
+    StructuresRechercherRequest,
+    StructuresRechercherResponse,
 )
 from ._base import AsyncResource
 
 if TYPE_CHECKING:
     from ..models.common import ChorusProCredentials
+    from ..models.structures import LanguageCode
 
 
 class AsyncStructures(AsyncResource):
@@ -38,13 +39,13 @@ class AsyncStructures(AsyncResource):
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Headers | None = None,
-    ) -> RechercherStructuresResponse:
+    ) -> StructuresRechercherResponse:
         """Search structures by identifier (SIRET, SIREN, ...), type or company name.
 
         ``POST /structures/rechercher``. FactPulse returns only the first page of matches
         (at most 10 structures); ``total`` says how many there are in all.
         """
-        request = RechercherStructuresRequest(
+        request = StructuresRechercherRequest(
             structure_identifier=structure_identifier,
             structure_identifier_type=structure_identifier_type,
             company_name=company_name,
@@ -54,7 +55,7 @@ class AsyncStructures(AsyncResource):
         return await self._post(
             "/structures/rechercher",
             request,
-            RechercherStructuresResponse,
+            StructuresRechercherResponse,
             operation="structures.rechercher",
             idempotent=True,
             timeout=timeout,
@@ -66,15 +67,15 @@ class AsyncStructures(AsyncResource):
         self,
         structure_id: int,
         *,
-        language_code: str | None = None,
+        language_code: LanguageCode | None = None,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Headers | None = None,
-    ) -> ConsulterStructureResponse:
+    ) -> StructuresConsulterResponse:
         """Details of a structure and whether invoices to it need a service code or an
         engagement number (``parameters``). ``POST /structures/consulter``."""
-        request = ConsulterStructureRequest(
+        request = StructuresConsulterRequest(
             structure_id=structure_id,
             language_code=language_code,
             credentials=self._credentials(credentials),
@@ -82,7 +83,7 @@ class AsyncStructures(AsyncResource):
         return await self._post(
             "/structures/consulter",
             request,
-            ConsulterStructureResponse,
+            StructuresConsulterResponse,
             operation="structures.consulter",
             idempotent=True,
             timeout=timeout,
@@ -98,7 +99,7 @@ class AsyncStructures(AsyncResource):
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Headers | None = None,
-    ) -> ListerServicesResponse:
+    ) -> StructuresListerServicesResponse:
         """The services of a structure, active or not (filter on ``is_active``).
 
         ``GET /structures/{id_structure_cpp}/services``. A GET carries no body, so this
@@ -112,10 +113,10 @@ class AsyncStructures(AsyncResource):
                 "structures.lister_services is a GET endpoint and cannot carry zero-trust "
                 "credentials; FactPulse uses the stored ones: pass credentials=None",
             )
-        request = ListerServicesRequest(id_structure_cpp=structure_id)
+        request = StructuresListerServicesRequest(structure_id=structure_id)
         return await self._get(
-            f"/structures/{request.id_structure_cpp}/services",
-            ListerServicesResponse,
+            f"/structures/{request.structure_id}/services",
+            StructuresListerServicesResponse,
             operation="structures.lister_services",
             timeout=timeout,
             max_retries=max_retries,
@@ -131,14 +132,14 @@ class AsyncStructures(AsyncResource):
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Headers | None = None,
-    ) -> ObtenirIdDepuisSiretResponse:
+    ) -> StructuresObtenirIdDepuisSiretResponse:
         """The Chorus Pro structure id of a SIRET (or of another identifier with
         ``identifier_type``). ``POST /structures/obtenir-id-depuis-siret``.
 
         Raises :class:`StructureNotFoundError` when no structure, or more than one,
         matches (the API's ``structureId == 0``): a 0 is never returned as an id.
         """
-        request = ObtenirIdDepuisSiretRequest(
+        request = StructuresObtenirIdDepuisSiretRequest(
             siret=siret,
             identifier_type=identifier_type,
             credentials=self._credentials(credentials),
@@ -146,7 +147,7 @@ class AsyncStructures(AsyncResource):
         response = await self._post(
             "/structures/obtenir-id-depuis-siret",
             request,
-            ObtenirIdDepuisSiretResponse,
+            StructuresObtenirIdDepuisSiretResponse,
             operation="structures.obtenir_id_depuis_siret",
             idempotent=True,
             timeout=timeout,

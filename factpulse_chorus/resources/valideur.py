@@ -2,28 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import aclosing
-from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .._pagination import iterate_pages
 from .._types import NOT_GIVEN, Headers, NotGivenOr, TimeoutTypes
-from ..models.common import InvoiceStatusCode, SearchPagination, SortDirection, ValidatorAction
+from ..models.common import SearchPagination, check_filter_names
 from ..models.valideur import (
-    FactureValideur,
+    ValidatorInvoice,
     ValideurConsulterRequest,
     ValideurConsulterResponse,
+    ValideurRechercherFilters,
     ValideurRechercherRequest,
     ValideurRechercherResponse,
     ValideurTraiterRequest,
     ValideurTraiterResponse,
 )
-from ._base import AsyncResource, build_request, forward_arguments
+from ._base import AsyncResource, build_request
 
 if TYPE_CHECKING:
-    from ..models.common import ChorusProCredentials
+    from typing_extensions import Unpack
+
+    from ..models.common import ChorusProCredentials, ValidatorActionInput
+    from ..models.valideur import LanguageCodeLiteral
+
+_SEARCH = "valideur.rechercher"
+
+
+def _call_options(
+    credentials: NotGivenOr[ChorusProCredentials | None],
+    timeout: NotGivenOr[TimeoutTypes],
+    max_retries: NotGivenOr[int],
+    extra_headers: Headers | None,
+) -> dict[str, Any]:
+    """The per-call options a page walk passes on to every page's request."""
+    return {
+        "credentials": credentials,
+        "timeout": timeout,
+        "max_retries": max_retries,
+        "extra_headers": extra_headers,
+    }
 
 
 class AsyncValideur(AsyncResource):
@@ -34,107 +53,59 @@ class AsyncValideur(AsyncResource):
     async def rechercher(
         self,
         *,
-        id_structure_valideur: int | None = None,
-        statut_courant: Iterable[InvoiceStatusCode | str] | None = None,
-        id_destinataire: int | None = None,
-        id_service_executant: int | None = None,
-        id_fournisseur: int | None = None,
-        id_service_fournisseur: int | None = None,
-        id_structure_moa: int | None = None,
-        id_structure_moe: int | None = None,
-        periode_date_depot_du: date | None = None,
-        periode_date_depot_au: date | None = None,
-        periode_date_facture_du: date | None = None,
-        periode_date_facture_au: date | None = None,
-        numero_facture: str | None = None,
-        numero_engagement: str | None = None,
-        numero_marche: str | None = None,
-        liste_type_facture: Iterable[str] | None = None,
-        liste_type_facture_travaux: Iterable[str] | None = None,
-        montant_ht_min: Decimal | None = None,
-        montant_ht_max: Decimal | None = None,
-        montant_ttc_min: Decimal | None = None,
-        montant_ttc_max: Decimal | None = None,
-        montant_a_payer_min: Decimal | None = None,
-        montant_a_payer_max: Decimal | None = None,
-        recherche_siren_destinataire: bool | None = None,
-        recherche_siren_fournisseur: bool | None = None,
-        type_demande_paiement: str | None = None,
         page: int = 1,
-        page_size: int | None = None,
-        sort_column: str | None = None,
-        sort_direction: SortDirection | str | None = None,
-        extra: Mapping[str, Any] | None = None,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Headers | None = None,
+        **filters: Unpack[ValideurRechercherFilters],
     ) -> ValideurRechercherResponse:
         """One page of the invoices awaiting the caller's validation.
 
-        ``POST /factures/valideur/rechercher``; pagination goes in ``pagination``.
-        Note the amount filters' wire casing here: ``montantAPayerMin``/``Max``.
+        ``POST /factures/valideur/rechercher``. The filters are those of
+        :class:`ValideurRechercherFilters` (an unknown one is a
+        :class:`RequestValidationError`); ``page``, ``page_size``, ``sort_column`` and
+        ``sort_direction`` go in the body's ``pagination``.
         """
+        check_filter_names(filters, ValideurRechercherFilters, _SEARCH)
         request = build_request(
             ValideurRechercherRequest,
-            locals(),
+            filters,
             pagination=SearchPagination(
                 page=page,
-                page_size=page_size,
-                sort_column=sort_column,
-                sort_direction=sort_direction,
+                page_size=filters.get("page_size"),
+                sort_column=filters.get("sort_column"),
+                sort_direction=filters.get("sort_direction"),
             ),
-            extra=extra or {},
+            extra=filters.get("extra") or {},
             credentials=self._credentials(credentials),
         )
         return await self._post(
             "/factures/valideur/rechercher",
             request,
             ValideurRechercherResponse,
-            operation="valideur.rechercher",
+            operation=_SEARCH,
             idempotent=True,
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
         )
 
+    def _walk(
+        self, options: Mapping[str, Any], filters: ValideurRechercherFilters
+    ) -> AsyncGenerator[ValideurRechercherResponse, None]:
+        # Checked here too, so a misspelt filter fails on the first page, whoever iterates.
+        check_filter_names(filters, ValideurRechercherFilters, _SEARCH)
+        return iterate_pages(lambda page: self.rechercher(page=page, **options, **filters), _SEARCH)
+
     async def pages_rechercher(
         self,
         *,
-        id_structure_valideur: int | None = None,
-        statut_courant: Iterable[InvoiceStatusCode | str] | None = None,
-        id_destinataire: int | None = None,
-        id_service_executant: int | None = None,
-        id_fournisseur: int | None = None,
-        id_service_fournisseur: int | None = None,
-        id_structure_moa: int | None = None,
-        id_structure_moe: int | None = None,
-        periode_date_depot_du: date | None = None,
-        periode_date_depot_au: date | None = None,
-        periode_date_facture_du: date | None = None,
-        periode_date_facture_au: date | None = None,
-        numero_facture: str | None = None,
-        numero_engagement: str | None = None,
-        numero_marche: str | None = None,
-        liste_type_facture: Iterable[str] | None = None,
-        liste_type_facture_travaux: Iterable[str] | None = None,
-        montant_ht_min: Decimal | None = None,
-        montant_ht_max: Decimal | None = None,
-        montant_ttc_min: Decimal | None = None,
-        montant_ttc_max: Decimal | None = None,
-        montant_a_payer_min: Decimal | None = None,
-        montant_a_payer_max: Decimal | None = None,
-        recherche_siren_destinataire: bool | None = None,
-        recherche_siren_fournisseur: bool | None = None,
-        type_demande_paiement: str | None = None,
-        page_size: int | None = None,
-        sort_column: str | None = None,
-        sort_direction: SortDirection | str | None = None,
-        extra: Mapping[str, Any] | None = None,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Headers | None = None,
+        **filters: Unpack[ValideurRechercherFilters],
     ) -> AsyncIterator[ValideurRechercherResponse]:
         """Every page of :meth:`rechercher`, fetched one at a time as you iterate.
 
@@ -143,10 +114,8 @@ class AsyncValideur(AsyncResource):
         ``pageCourante < pages`` (REFERENCE §6.1); raises :class:`ResponseDecodeError` if the
         server does not advance.
         """
-        arguments = forward_arguments(locals())
-        pages = iterate_pages(
-            lambda page: self.rechercher(**arguments, page=page), "valideur.rechercher"
-        )
+        options = _call_options(credentials, timeout, max_retries, extra_headers)
+        pages = self._walk(options, filters)
         async with aclosing(pages):
             async for result in pages:
                 yield result
@@ -154,47 +123,16 @@ class AsyncValideur(AsyncResource):
     async def iter_rechercher(
         self,
         *,
-        id_structure_valideur: int | None = None,
-        statut_courant: Iterable[InvoiceStatusCode | str] | None = None,
-        id_destinataire: int | None = None,
-        id_service_executant: int | None = None,
-        id_fournisseur: int | None = None,
-        id_service_fournisseur: int | None = None,
-        id_structure_moa: int | None = None,
-        id_structure_moe: int | None = None,
-        periode_date_depot_du: date | None = None,
-        periode_date_depot_au: date | None = None,
-        periode_date_facture_du: date | None = None,
-        periode_date_facture_au: date | None = None,
-        numero_facture: str | None = None,
-        numero_engagement: str | None = None,
-        numero_marche: str | None = None,
-        liste_type_facture: Iterable[str] | None = None,
-        liste_type_facture_travaux: Iterable[str] | None = None,
-        montant_ht_min: Decimal | None = None,
-        montant_ht_max: Decimal | None = None,
-        montant_ttc_min: Decimal | None = None,
-        montant_ttc_max: Decimal | None = None,
-        montant_a_payer_min: Decimal | None = None,
-        montant_a_payer_max: Decimal | None = None,
-        recherche_siren_destinataire: bool | None = None,
-        recherche_siren_fournisseur: bool | None = None,
-        type_demande_paiement: str | None = None,
-        page_size: int | None = None,
-        sort_column: str | None = None,
-        sort_direction: SortDirection | str | None = None,
-        extra: Mapping[str, Any] | None = None,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Headers | None = None,
-    ) -> AsyncIterator[FactureValideur]:
+        **filters: Unpack[ValideurRechercherFilters],
+    ) -> AsyncIterator[ValidatorInvoice]:
         """Every invoice awaiting validation that matches the filters of :meth:`rechercher`,
         across all pages (fetched as needed; see :meth:`pages_rechercher`)."""
-        arguments = forward_arguments(locals())
-        pages = iterate_pages(
-            lambda page: self.rechercher(**arguments, page=page), "valideur.rechercher"
-        )
+        options = _call_options(credentials, timeout, max_retries, extra_headers)
+        pages = self._walk(options, filters)
         async with aclosing(pages):
             async for result in pages:
                 for invoice in result.invoices:
@@ -204,20 +142,21 @@ class AsyncValideur(AsyncResource):
         self,
         invoice_id: int,
         *,
-        code_langue: str | None = None,
+        language_code: LanguageCodeLiteral | None = None,
         extra: Mapping[str, Any] | None = None,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Headers | None = None,
     ) -> ValideurConsulterResponse:
-        """The full native detail of an invoice, for its validator (``facture``).
+        """The full native detail of an invoice, for its validator (``.invoice``).
 
-        ``POST /factures/valideur/consulter`` (``idFacture``, ``codeLangue``).
+        ``POST /factures/valideur/consulter`` (``idFacture``; ``language_code`` is
+        ``codeLangue``, ``"FR"`` or ``"EN"``).
         """
         request = ValideurConsulterRequest(
-            id_facture=invoice_id,
-            code_langue=code_langue,
+            invoice_id=invoice_id,
+            language_code=language_code,
             extra=extra or {},
             credentials=self._credentials(credentials),
         )
@@ -235,29 +174,30 @@ class AsyncValideur(AsyncResource):
     async def traiter(
         self,
         invoice_id: int,
+        action: ValidatorActionInput,
         *,
-        action: ValidatorAction | str,
-        motif_refus: str | None = None,
-        complement_info: str | None = None,
-        id_piece_jointe: int | None = None,
-        id_valideur: int | None = None,
-        type_valideur: str | None = None,
+        reason: str | None = None,
+        comment: str | None = None,
+        attachment_id: int | None = None,
+        validator_id: int | None = None,
+        validator_type: str | None = None,
         extra: Mapping[str, Any] | None = None,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Headers | None = None,
     ) -> ValideurTraiterResponse:
-        """Approve (``VALIDATION``) or refuse (``REFUS``, ``motif_refus`` required) an
-        invoice. ``POST /factures/valideur/traiter``."""
+        """Approve (``"VALIDATION"``) or refuse (``"REFUS"``, ``reason`` required) an
+        invoice. ``POST /factures/valideur/traiter``; ``reason`` is ``motifRefus``,
+        ``comment`` ``complementInfo``, ``attachment_id`` ``idPieceJointe``."""
         request = ValideurTraiterRequest(
-            id_facture=invoice_id,
+            invoice_id=invoice_id,
             action=action,
-            motif_refus=motif_refus,
-            complement_info=complement_info,
-            id_piece_jointe=id_piece_jointe,
-            id_valideur=id_valideur,
-            type_valideur=type_valideur,
+            reason=reason,
+            comment=comment,
+            attachment_id=attachment_id,
+            validator_id=validator_id,
+            validator_type=validator_type,
             extra=extra or {},
             credentials=self._credentials(credentials),
         )

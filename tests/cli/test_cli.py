@@ -124,7 +124,7 @@ def test_submit_then_show(sandbox: ThreadedSandbox, tmp_path: Path) -> None:
     shown = ok_json(sandbox, "invoices", "show", str(deposit["invoice_id"]))
     assert shown["invoice_number"] == "CLI-0001"
     assert shown["total_gross_amount"] == "1250.50"
-    assert shown["current_status"]["code"] in {
+    assert shown["status"]["code"] in {
         "DEPOSEE",
         "EN_COURS_ACHEMINEMENT",
         "MISE_A_DISPOSITION",
@@ -144,7 +144,7 @@ def test_submit_checks_the_amounts_before_sending(sandbox: ThreadedSandbox, tmp_
         "--service-code", "FIN-001", "--number", "CLI-BAD", "--date", "2025-03-10",
         "--net", "100", "--vat", "20", "--gross", "121",
     )  # fmt: skip
-    assert_one_line_error(done, 2, "total_gross_amount")
+    assert_one_line_error(done, 2, "--gross")
 
 
 def test_search_all_follows_every_page(sandbox: ThreadedSandbox) -> None:
@@ -213,26 +213,26 @@ def test_validator_search_show_approve_refuse(sandbox: ThreadedSandbox) -> None:
     found = ok_json(sandbox, "validator", "search", "--status", "A_VALIDER_1")
     assert {first, second} <= {item["invoice_id"] for item in found["invoices"]}
     shown = ok_json(sandbox, "validator", "show", str(first))
-    assert shown["facture"]["statut_facture"] == "A_VALIDER_1"
+    assert shown["invoice"]["status"] == "A_VALIDER_1"
     approved = ok_json(sandbox, "validator", "approve", str(first))
-    assert approved["statut_facture"] == "VALIDEE_1"
+    assert approved["status"] == "VALIDEE_1"
     missing = cli(sandbox, "validator", "refuse", str(second))
     assert missing.returncode == 2
     assert "--reason" in missing.stderr
     refused = ok_json(sandbox, "validator", "refuse", str(second), "--reason", "Montant faux")
-    assert refused["statut_facture"] == "REFUSEE_1"
+    assert refused["status"] == "REFUSEE_1"
 
 
 def test_recipient_process(sandbox: ThreadedSandbox) -> None:
     invoice = sandbox.domain.seed_invoice(status="MISE_A_DISPOSITION")
     assert_one_line_error(
-        cli(sandbox, "recipient", "process", str(invoice), "--status", "SUSPENDUE"), 2, "motif"
+        cli(sandbox, "recipient", "process", str(invoice), "--status", "SUSPENDUE"), 2, "--reason"
     )
     suspended = ok_json(
         sandbox, "recipient", "process", str(invoice), "--status", "SUSPENDUE",
         "--reason", "Bon de commande manquant",
     )  # fmt: skip
-    assert suspended["nouveau_statut"] == "SUSPENDUE"
+    assert suspended["new_status"] == "SUSPENDUE"
     human = cli(sandbox, "recipient", "process", str(invoice), "--status", "REJETEE",
                 "--reason", "Doublon")  # fmt: skip
     assert human.returncode == 0

@@ -113,8 +113,8 @@ async def submit(api: _Api, number: str, **overrides: Any) -> int:
     arguments.update(overrides)
     response = await api.factures.soumettre(**arguments)
     assert response.return_code == 0
-    assert isinstance(response.chorus_invoice_id, int)
-    return response.chorus_invoice_id
+    assert isinstance(response.invoice_id, int)
+    return response.invoice_id
 
 
 # -- structures ---------------------------------------------------------------------------
@@ -154,8 +154,8 @@ async def test_structures_consulter(api: _Api, sandbox: Sandbox) -> None:
 async def test_structures_consulter_unknown_is_a_business_error(api: _Api) -> None:
     with pytest.raises(ChorusProBusinessError) as info:
         await api.structures.consulter(99_999_999)
-    assert info.value.code != 0
-    assert info.value.body["returnCode"] == info.value.code
+    assert info.value.return_code != 0
+    assert info.value.body["returnCode"] == info.value.return_code
 
 
 async def test_structures_lister_services(api: _Api, sandbox: Sandbox) -> None:
@@ -211,7 +211,7 @@ async def test_invalid_siret_is_refused_before_sending(api: _Api, sandbox: Sandb
 
 
 async def test_soumettre_sends_the_documented_body(api: _Api, sandbox: Sandbox) -> None:
-    upload = await api.transverses.ajouter_fichier(PDF, nom="F2025-0042_facturx.pdf")
+    upload = await api.transverses.ajouter_fichier(PDF, name="F2025-0042_facturx.pdf")
     response = await api.factures.soumettre(
         invoice_number="F2025-0042",
         invoice_date=dt.date(2025, 3, 10),
@@ -221,8 +221,8 @@ async def test_soumettre_sends_the_documented_body(api: _Api, sandbox: Sandbox) 
         total_net_amount=Decimal("1042.08"),
         vat_amount=Decimal("208.42"),
         total_gross_amount=Decimal("1250.5"),
-        main_attachment_id=upload.attachment_id,
-        main_attachment_label="Facture F2025-0042 (Factur-X)",
+        attachment_id=upload.attachment_id,
+        attachment_label="Facture F2025-0042 (Factur-X)",
         comment="Maintenance du site web - fevrier 2025",
         purchase_order_reference="BC-2025-117",
         contract_reference="MAPA-2024-031",
@@ -263,7 +263,7 @@ async def test_soumettre_amounts_must_add_up_before_sending(api: _Api, sandbox: 
 async def test_soumettre_business_error_for_a_missing_service_code(api: _Api) -> None:
     with pytest.raises(ChorusProBusinessError) as info:
         await submit(api, "F-NOSVC-1", service_code=None)
-    assert info.value.code != 0
+    assert info.value.return_code != 0
 
 
 async def test_consulter(api: _Api, sandbox: Sandbox) -> None:
@@ -273,23 +273,23 @@ async def test_consulter(api: _Api, sandbox: Sandbox) -> None:
     assert result.invoice_number == "F-CONS-1"
     assert result.invoice_date == dt.date(2025, 3, 10)
     assert result.total_gross_amount == Decimal("120.00")
-    assert result.current_status is not None
-    assert result.current_status.code is InvoiceStatusCode.MISE_A_DISPOSITION
+    assert result.status is not None
+    assert result.status.code is InvoiceStatusCode.MISE_A_DISPOSITION
     assert result.recipient_structure_id == RECIPIENT_ID
 
 
 async def test_consulter_unknown_invoice(api: _Api) -> None:
     with pytest.raises(ChorusProBusinessError) as info:
         await api.factures.consulter(1_234_567)
-    assert info.value.code == 20000
+    assert info.value.return_code == 20000
 
 
 async def test_rechercher_fournisseur(api: _Api, sandbox: Sandbox) -> None:
     ids = [await submit(api, f"F-SUP-{n}") for n in range(3)]
     result = await api.factures.rechercher_fournisseur(
-        statut_courant=["MISE_A_DISPOSITION"],
-        periode_date_facture_du=dt.date(2025, 3, 1),
-        periode_date_facture_au=dt.date(2025, 3, 31),
+        status=["MISE_A_DISPOSITION"],
+        invoice_date_from=dt.date(2025, 3, 1),
+        invoice_date_to=dt.date(2025, 3, 31),
         page_size=2,
         sort_column="numeroFacture",
         sort_direction="Ascendant",
@@ -305,9 +305,9 @@ async def test_rechercher_fournisseur(api: _Api, sandbox: Sandbox) -> None:
             "triSens": "Ascendant",
         },
     }
-    assert [f.numero_facture for f in result.invoices] == ["F-SUP-0", "F-SUP-1"]
+    assert [f.invoice_number for f in result.invoices] == ["F-SUP-0", "F-SUP-1"]
     assert result.invoices[0].invoice_id == ids[0]
-    assert result.invoices[0].montant_ttc == Decimal("120")
+    assert result.invoices[0].total_gross_amount == Decimal("120")
     assert result.page_info is not None
     assert (result.page_info.total, result.page_info.page_count) == (3, 2)
 
@@ -315,7 +315,7 @@ async def test_rechercher_fournisseur(api: _Api, sandbox: Sandbox) -> None:
 async def test_rechercher_destinataire(api: _Api, sandbox: Sandbox) -> None:
     invoice_id = await submit(api, "F-DEST-1")
     result = await api.factures.rechercher_destinataire(
-        facture_telechargee_par_destinataire=False, numero_facture="F-DEST-1"
+        downloaded_by_recipient=False, invoice_number="F-DEST-1"
     )
     assert sent(sandbox, "factures/rechercher-destinataire") == {
         "factureTelechargeeParDestinataire": False,
@@ -324,17 +324,17 @@ async def test_rechercher_destinataire(api: _Api, sandbox: Sandbox) -> None:
     }
     [item] = result.invoices
     assert item.invoice_id == invoice_id
-    assert item.facture_telechargee_par_destinataire is False
+    assert item.downloaded_by_recipient is False
     assert result.page_info is not None
     assert result.page_info.total == 1  # read from the top level for this endpoint
 
 
 async def test_telecharger_groupe_zip(api: _Api, sandbox: Sandbox) -> None:
-    upload = await api.transverses.ajouter_fichier(PDF, nom="piece.pdf")
-    first = await submit(api, "F-DL-1", main_attachment_id=upload.attachment_id)
+    upload = await api.transverses.ajouter_fichier(PDF, name="piece.pdf")
+    first = await submit(api, "F-DL-1", attachment_id=upload.attachment_id)
     second = await submit(api, "F-DL-2")
     result = await api.factures.telecharger_groupe(
-        [first, second], format_fichier="ZIP", inclure_pieces_jointes=True
+        [first, second], file_format="ZIP", include_attachments=True
     )
     assert sent(sandbox, "factures/telecharger-groupe") == {
         "listeIdentifiantsFactureCPP": [first, second],
@@ -350,7 +350,7 @@ async def test_telecharger_groupe_zip(api: _Api, sandbox: Sandbox) -> None:
 
 async def test_telecharger_groupe_pdf(api: _Api) -> None:
     invoice_id = await submit(api, "F-DL-PDF")
-    result = await api.factures.telecharger_groupe([invoice_id], format_fichier="PDF")
+    result = await api.factures.telecharger_groupe([invoice_id], file_format="PDF")
     assert result.content_kind == "pdf"
     assert result.content().startswith(b"%PDF")
 
@@ -358,14 +358,14 @@ async def test_telecharger_groupe_pdf(api: _Api) -> None:
 async def test_recipient_suspends_and_supplier_completes(api: _Api, sandbox: Sandbox) -> None:
     invoice_id = await submit(api, "F-SUSP-1")
     with pytest.raises(RequestValidationError) as info:
-        await api.factures.traiter_facture_recue(invoice_id, nouveau_statut="SUSPENDUE")
-    assert info.value.field == "motif_rejet"
+        await api.factures.traiter_facture_recue(invoice_id, new_status="SUSPENDUE")
+    assert info.value.field == "reason"
 
     suspended = await api.factures.traiter_facture_recue(
         invoice_id,
-        nouveau_statut="SUSPENDUE",
-        motif_rejet="Bon de commande manquant",
-        commentaire="Merci de joindre le bon de commande.",
+        new_status="SUSPENDUE",
+        reason="Bon de commande manquant",
+        comment="Merci de joindre le bon de commande.",
     )
     assert sent(sandbox, "factures/traiter-facture-recue") == {
         "identifiantFactureCPP": invoice_id,
@@ -373,18 +373,18 @@ async def test_recipient_suspends_and_supplier_completes(api: _Api, sandbox: San
         "motifRejet": "Bon de commande manquant",
         "commentaire": "Merci de joindre le bon de commande.",
     }
-    assert suspended.nouveau_statut is InvoiceStatusCode.SUSPENDUE
+    assert suspended.new_status is InvoiceStatusCode.SUSPENDUE
 
-    attachment = await api.transverses.ajouter_fichier(PDF, nom="bon_de_commande.pdf")
-    from factpulse_chorus.models import PieceJointeComplementaire
+    attachment = await api.transverses.ajouter_fichier(PDF, name="bon_de_commande.pdf")
+    from factpulse_chorus.models import AdditionalAttachment
 
     completed = await api.factures.completer(
         invoice_id,
-        commentaire="Bon de commande joint.",
-        liste_pieces_jointes=[
-            PieceJointeComplementaire(
-                piece_jointe_id_fichier=attachment.attachment_id or 0,
-                piece_jointe_nom="bon_de_commande.pdf",
+        comment="Bon de commande joint.",
+        attachments=[
+            AdditionalAttachment(
+                attachment_id=attachment.attachment_id or 0,
+                name="bon_de_commande.pdf",
             )
         ],
     )
@@ -400,28 +400,28 @@ async def test_recipient_suspends_and_supplier_completes(api: _Api, sandbox: San
     }
     assert completed.invoice_id == invoice_id
     status = await api.factures.consulter(invoice_id)
-    assert status.current_status is not None
-    assert status.current_status.code is InvoiceStatusCode.MISE_A_DISPOSITION
+    assert status.status is not None
+    assert status.status.code is InvoiceStatusCode.MISE_A_DISPOSITION
 
 
 async def test_completer_on_a_wrong_status_is_20002(api: _Api) -> None:
     invoice_id = await submit(api, "F-COMP-X")
     with pytest.raises(ChorusProBusinessError) as info:
-        await api.factures.completer(invoice_id, commentaire="rien")
-    assert info.value.code == 20002
-    assert info.value.message == "GDP_MSG_11.033"
+        await api.factures.completer(invoice_id, comment="rien")
+    assert info.value.return_code == 20002
+    assert info.value.server_message == "GDP_MSG_11.033"
 
 
 async def test_recycler(api: _Api, sandbox: Sandbox) -> None:
     invoice_id = await submit(api, "F-RECY-1")
-    await api.factures.traiter_facture_recue(invoice_id, nouveau_statut="A_RECYCLER")
-    result = await api.factures.recycler(invoice_id, code_service="TECH-002")
+    await api.factures.traiter_facture_recue(invoice_id, new_status="A_RECYCLER")
+    result = await api.factures.recycler(invoice_id, service_code="TECH-002")
     assert sent(sandbox, "factures/recycler") == {
         "identifiantFactureCPP": invoice_id,
         "codeService": "TECH-002",
     }
     assert result.invoice_id == invoice_id
-    assert result.statut_facture in {
+    assert result.status in {
         InvoiceStatusCode.DEPOSEE,
         InvoiceStatusCode.MISE_A_DISPOSITION,
     }
@@ -429,17 +429,17 @@ async def test_recycler(api: _Api, sandbox: Sandbox) -> None:
 
 async def test_service_fait_is_sent_with_its_hyphen(api: _Api, sandbox: Sandbox) -> None:
     invoice_id = await submit(api, "F-SF-1")
-    result = await api.factures.traiter_facture_recue(invoice_id, nouveau_statut="SERVICE_FAIT")
+    result = await api.factures.traiter_facture_recue(invoice_id, new_status="SERVICE_FAIT")
     assert sent(sandbox, "factures/traiter-facture-recue")["nouveauStatut"] == "SERVICE-FAIT"
-    assert result.nouveau_statut is InvoiceStatusCode.SERVICE_FAIT
+    assert result.new_status is InvoiceStatusCode.SERVICE_FAIT
 
 
 async def test_forbidden_transition_is_a_business_error(api: _Api) -> None:
     invoice_id = await submit(api, "F-FORB-1")
-    await api.factures.traiter_facture_recue(invoice_id, nouveau_statut="MANDATEE")
+    await api.factures.traiter_facture_recue(invoice_id, new_status="MANDATEE")
     with pytest.raises(ChorusProBusinessError):
         await api.factures.traiter_facture_recue(
-            invoice_id, nouveau_statut="REJETEE", motif_rejet="trop tard"
+            invoice_id, new_status="REJETEE", reason="trop tard"
         )
 
 
@@ -447,7 +447,7 @@ async def test_forbidden_transition_is_a_business_error(api: _Api) -> None:
 
 
 async def test_ajouter_fichier(api: _Api, sandbox: Sandbox) -> None:
-    result = await api.transverses.ajouter_fichier(PDF, nom="F2025-0042_facturx.pdf")
+    result = await api.transverses.ajouter_fichier(PDF, name="F2025-0042_facturx.pdf")
     body = sent(sandbox, "transverses/ajouter-fichier")
     assert body == {
         "pieceJointeFichier": base64.b64encode(PDF).decode("ascii"),
@@ -463,7 +463,7 @@ async def test_ajouter_fichier_over_10_mib_is_refused_before_sending(
     api: _Api, sandbox: Sandbox
 ) -> None:
     with pytest.raises(RequestValidationError) as info:
-        await api.transverses.ajouter_fichier(b"\0" * (10 * 1024 * 1024 + 1), nom="big.pdf")
+        await api.transverses.ajouter_fichier(b"\0" * (10 * 1024 * 1024 + 1), name="big.pdf")
     assert "10 MiB" in info.value.rule
     assert sandbox.received() == []
 
@@ -476,7 +476,7 @@ async def test_validator_approves_and_refuses(api: _Api, sandbox: Sandbox) -> No
     refused = sandbox.domain.seed_invoice(invoice_number="ST-2025-010")
 
     found = await api.valideur.rechercher(
-        id_structure_valideur=31207718, statut_courant=["A_VALIDER_1"], page_size=10
+        validator_structure_id=31207718, status=["A_VALIDER_1"], page_size=10
     )
     assert sent(sandbox, "factures/valideur/rechercher") == {
         "idStructureValideur": 31207718,
@@ -485,29 +485,45 @@ async def test_validator_approves_and_refuses(api: _Api, sandbox: Sandbox) -> No
     }
     assert {item.invoice_id for item in found.invoices} == {approved, refused}
 
-    detail = await api.valideur.consulter(approved, code_langue="FR")
+    detail = await api.valideur.consulter(approved, language_code="FR")
     assert sent(sandbox, "factures/valideur/consulter") == {
         "idFacture": approved,
         "codeLangue": "FR",
     }
-    assert detail.facture is not None
-    assert detail.facture.numero_facture == "ST-2025-009"
-    assert detail.facture.statut_facture is InvoiceStatusCode.A_VALIDER_1
+    assert detail.invoice.invoice_id == approved
+    assert detail.invoice.invoice_number == "ST-2025-009"
+    assert detail.invoice.status is InvoiceStatusCode.A_VALIDER_1
 
-    ok = await api.valideur.traiter(approved, action="VALIDATION", complement_info="Conforme")
+    ok = await api.valideur.traiter(approved, "VALIDATION", comment="Conforme")
     assert sent(sandbox, "factures/valideur/traiter") == {
         "idFacture": approved,
         "action": "VALIDATION",
         "complementInfo": "Conforme",
     }
-    assert ok.statut_facture is InvoiceStatusCode.VALIDEE_1
+    assert ok.invoice_id == approved
+    assert ok.status is InvoiceStatusCode.VALIDEE_1
 
     with pytest.raises(RequestValidationError) as info:
         await api.valideur.traiter(refused, action="REFUS")
-    assert info.value.field == "motif_refus"
-    no = await api.valideur.traiter(refused, action="REFUS", motif_refus="Travaux non conformes")
-    assert no.statut_facture is InvoiceStatusCode.REFUSEE_1
-    assert no.statut_facture.is_final
+    assert info.value.field == "reason"
+    no = await api.valideur.traiter(refused, action="REFUS", reason="Travaux non conformes")
+    assert no.status is InvoiceStatusCode.REFUSEE_1
+    assert no.status.is_final
+
+
+async def test_validator_search_takes_every_declared_filter_and_refuses_others(
+    api: _Api, sandbox: Sandbox
+) -> None:
+    await api.valideur.rechercher(billing_framework={"codeCadreFacturation": "A9"})
+    assert sent(sandbox, "factures/valideur/rechercher") == {
+        "cadreFacturation": {"codeCadreFacturation": "A9"},
+        "pagination": {"pageResultatDemandee": 1},
+    }
+    with pytest.raises(RequestValidationError) as info:
+        await api.valideur.rechercher(statut_courant=["A_VALIDER_1"])  # type: ignore[call-arg]
+    assert info.value.field == "statut_courant"
+    assert "valideur.rechercher" in info.value.rule
+    assert len(sandbox.received("factures/valideur/rechercher")) == 1  # nothing more sent
 
 
 # -- cross-cutting ------------------------------------------------------------------------
@@ -550,9 +566,9 @@ async def test_actor_checks_with_zero_trust_logins(api: _Api) -> None:
     )
     with pytest.raises(ChorusProBusinessError) as info:
         await api.factures.traiter_facture_recue(
-            invoice_id, nouveau_statut="MANDATEE", credentials=validator
+            invoice_id, new_status="MANDATEE", credentials=validator
         )
-    assert info.value.code == 20001
+    assert info.value.return_code == 20001
 
 
 async def test_strict_sandbox_rejects_an_unknown_extra_key(api: _Api) -> None:
@@ -587,13 +603,13 @@ def test_both_clients_expose_the_same_methods() -> None:
 async def test_payment_path_to_a_final_status(api: _Api) -> None:
     invoice_id = await submit(api, "F-PAY-1")
     for status in ("PRISE_EN_COMPTE_DESTINATAIRE", "SERVICE-FAIT", "MANDATEE", "MISE_EN_PAIEMENT"):
-        result = await api.factures.traiter_facture_recue(invoice_id, nouveau_statut=status)
-        assert result.nouveau_statut is not None
-        assert result.nouveau_statut.value == status
+        result = await api.factures.traiter_facture_recue(invoice_id, new_status=status)
+        assert result.new_status is not None
+        assert result.new_status.value == status
     final = await api.factures.consulter(invoice_id)
-    assert final.current_status is not None
-    assert final.current_status.code is InvoiceStatusCode.MISE_EN_PAIEMENT
-    assert final.current_status.code.is_final
+    assert final.status is not None
+    assert final.status.code is InvoiceStatusCode.MISE_EN_PAIEMENT
+    assert final.status.code.is_final
 
 
 async def test_a_submission_without_its_pdf_is_logged(
@@ -601,4 +617,4 @@ async def test_a_submission_without_its_pdf_is_logged(
 ) -> None:
     with caplog.at_level("WARNING", logger="factpulse_chorus"):
         await submit(api, "F-NOPDF-1")
-    assert any("no main_attachment_id" in r.getMessage() for r in caplog.records)
+    assert any("no attachment_id" in r.getMessage() for r in caplog.records)

@@ -67,27 +67,27 @@ CREDENTIALS = ChorusProCredentials(
 # --- every endpoint: request class, response class, example name ------------------------------
 
 ENDPOINTS: list[tuple[str, type | None, type]] = [
-    ("structures-rechercher", structures.RechercherStructuresRequest,
-     structures.RechercherStructuresResponse),
-    ("structures-consulter", structures.ConsulterStructureRequest,
-     structures.ConsulterStructureResponse),
-    ("structures-services", None, structures.ListerServicesResponse),
-    ("structures-obtenir-id-depuis-siret", structures.ObtenirIdDepuisSiretRequest,
-     structures.ObtenirIdDepuisSiretResponse),
-    ("factures-soumettre", factures.SoumettreFactureRequest, factures.SoumettreFactureResponse),
-    ("factures-consulter", factures.ConsulterFactureRequest, factures.ConsulterFactureResponse),
-    ("factures-rechercher-fournisseur", factures.RechercherFournisseurRequest,
-     factures.RechercherFournisseurResponse),
-    ("factures-rechercher-destinataire", factures.RechercherDestinataireRequest,
-     factures.RechercherDestinataireResponse),
-    ("factures-telecharger-groupe", factures.TelechargerGroupeRequest,
-     factures.TelechargerGroupeResponse),
-    ("factures-traiter-facture-recue", factures.TraiterFactureRecueRequest,
-     factures.TraiterFactureRecueResponse),
-    ("factures-completer", factures.CompleterFactureRequest, factures.CompleterFactureResponse),
-    ("factures-recycler", factures.RecyclerFactureRequest, factures.RecyclerFactureResponse),
-    ("transverses-ajouter-fichier", transverses.AjouterFichierRequest,
-     transverses.AjouterFichierResponse),
+    ("structures-rechercher", structures.StructuresRechercherRequest,
+     structures.StructuresRechercherResponse),
+    ("structures-consulter", structures.StructuresConsulterRequest,
+     structures.StructuresConsulterResponse),
+    ("structures-services", None, structures.StructuresListerServicesResponse),
+    ("structures-obtenir-id-depuis-siret", structures.StructuresObtenirIdDepuisSiretRequest,
+     structures.StructuresObtenirIdDepuisSiretResponse),
+    ("factures-soumettre", factures.FacturesSoumettreRequest, factures.FacturesSoumettreResponse),
+    ("factures-consulter", factures.FacturesConsulterRequest, factures.FacturesConsulterResponse),
+    ("factures-rechercher-fournisseur", factures.FacturesRechercherFournisseurRequest,
+     factures.FacturesRechercherFournisseurResponse),
+    ("factures-rechercher-destinataire", factures.FacturesRechercherDestinataireRequest,
+     factures.FacturesRechercherDestinataireResponse),
+    ("factures-telecharger-groupe", factures.FacturesTelechargerGroupeRequest,
+     factures.FacturesTelechargerGroupeResponse),
+    ("factures-traiter-facture-recue", factures.FacturesTraiterFactureRecueRequest,
+     factures.FacturesTraiterFactureRecueResponse),
+    ("factures-completer", factures.FacturesCompleterRequest, factures.FacturesCompleterResponse),
+    ("factures-recycler", factures.FacturesRecyclerRequest, factures.FacturesRecyclerResponse),
+    ("transverses-ajouter-fichier", transverses.TransversesAjouterFichierRequest,
+     transverses.TransversesAjouterFichierResponse),
     ("valideur-rechercher", valideur.ValideurRechercherRequest,
      valideur.ValideurRechercherResponse),
     ("valideur-consulter", valideur.ValideurConsulterRequest, valideur.ValideurConsulterResponse),
@@ -100,21 +100,21 @@ REQUEST_WIRE_NAMES: dict[type, str] = {
         "pisteClientId pisteClientSecret chorusProLogin chorusProPassword sandbox"
     ),
     SearchPagination: "pageResultatDemandee nbResultatsParPage triColonne triSens",
-    structures.RechercherStructuresRequest: (
+    structures.StructuresRechercherRequest: (
         "structureIdentifier structureIdentifierType companyName restrictPrivateStructures "
         "credentials"
     ),
-    structures.ConsulterStructureRequest: "structureId languageCode credentials",
-    structures.ListerServicesRequest: "idStructureCPP",
-    structures.ObtenirIdDepuisSiretRequest: "siret identifierType credentials",
-    factures.SoumettreFactureRequest: (
+    structures.StructuresConsulterRequest: "structureId languageCode credentials",
+    structures.StructuresListerServicesRequest: "idStructureCPP",
+    structures.StructuresObtenirIdDepuisSiretRequest: "siret identifierType credentials",
+    factures.FacturesSoumettreRequest: (
         "invoiceNumber invoiceDate paymentDueDate structureId serviceCode engagementNumber "
         "totalNetAmount vatAmount totalGrossAmount mainAttachmentId mainAttachmentLabel comment "
         "purchaseOrderReference contractReference credentials"
     ),
-    factures.ConsulterFactureRequest: "chorusInvoiceId credentials",
-    factures.FiltreDestinataire: "idDestinataire listeIdServiceExecutant raisonSocialeStuctDmd",
-    factures.RechercherFournisseurRequest: (
+    factures.FacturesConsulterRequest: "chorusInvoiceId credentials",
+    factures.RecipientFilter: "idDestinataire listeIdServiceExecutant raisonSocialeStuctDmd",
+    factures.FacturesRechercherFournisseurRequest: (
         "numeroFacture periodeDateFactureDu periodeDateFactureAu periodeDateDepotDu "
         "periodeDateDepotAu periodeDateHeureEtatCourantDu periodeDateHeureEtatCourantAu "
         "statutCourant listeDestinataire montantHTMin montantHTMax montantTTCMin montantTTCMax "
@@ -124,8 +124,8 @@ REQUEST_WIRE_NAMES: dict[type, str] = {
         "idUtilisateurCreateur cadreFacturation coordonneeBancaire "
         "rechercheFactureParFournisseur credentials"
     ),
-    factures.FiltreFournisseur: "idFournisseur listeIdService",
-    factures.RechercherDestinataireRequest: (
+    factures.SupplierFilter: "idFournisseur listeIdService",
+    factures.FacturesRechercherDestinataireRequest: (
         "factureTelechargeeParDestinataire periodeDateDepotDu periodeDateDepotAu "
         "periodeDateFactureDu periodeDateFactureAu periodeDateHeureEtatCourantDu "
         "periodeDateHeureEtatCourantAu statutCourant listeFournisseurs rechercheSirenFournisseur "
@@ -134,20 +134,20 @@ REQUEST_WIRE_NAMES: dict[type, str] = {
         "montantTTCMax montantApayerMin montantApayerMax numeroFacture numeroBonCommande "
         "numeroMarche recupererTaille paramRecherche credentials"
     ),
-    factures.TelechargerGroupeRequest: (
+    factures.FacturesTelechargerGroupeRequest: (
         "listeIdentifiantsFactureCPP inclurePiecesJointes formatFichier credentials"
     ),
-    factures.TraiterFactureRecueRequest: (
+    factures.FacturesTraiterFactureRecueRequest: (
         "identifiantFactureCPP nouveauStatut motifRejet commentaire numeroDPMandat credentials"
     ),
-    factures.PieceJointeComplementaire: "pieceJointeIdFichier pieceJointeNom",
-    factures.CompleterFactureRequest: (
+    factures.AdditionalAttachment: "pieceJointeIdFichier pieceJointeNom",
+    factures.FacturesCompleterRequest: (
         "identifiantFactureCPP commentaire listePiecesJointes credentials"
     ),
-    factures.RecyclerFactureRequest: (
+    factures.FacturesRecyclerRequest: (
         "identifiantFactureCPP idStructureCPP codeService numeroEngagement credentials"
     ),
-    transverses.AjouterFichierRequest: (
+    transverses.TransversesAjouterFichierRequest: (
         "pieceJointeFichier pieceJointeNom pieceJointeTypeMime pieceJointeExtension credentials"
     ),
     valideur.ValideurRechercherRequest: (
@@ -167,7 +167,7 @@ REQUEST_WIRE_NAMES: dict[type, str] = {
 }
 
 REQUEST_CLASSES = [cls for _, cls, _ in ENDPOINTS if cls is not None] + [
-    structures.ListerServicesRequest
+    structures.StructuresListerServicesRequest
 ]
 RESPONSE_CLASSES = [cls for _, _, cls in ENDPOINTS]
 NESTED_RESPONSE_CLASSES = [
@@ -176,10 +176,10 @@ NESTED_RESPONSE_CLASSES = [
     structures.StructureParameters,
     structures.StructureService,
     factures.InvoiceStatus,
-    factures.FactureFournisseur,
-    factures.FactureDestinataire,
-    valideur.FactureValideur,
-    valideur.FactureDetail,
+    factures.SupplierInvoice,
+    factures.RecipientInvoice,
+    valideur.ValidatorInvoice,
+    valideur.InvoiceDetail,
 ]
 
 
@@ -275,8 +275,8 @@ REQUEST_OVERRIDES: dict[str, st.SearchStrategy[Any]] = {
     "code_langue": st.sampled_from([None, "FR", "EN"]),
     "page_size": st.none() | st.integers(1, 200),
     "page": st.integers(1, 10_000),
-    "piece_jointe_fichier": st.binary(max_size=64).map(lambda b: base64.b64encode(b).decode()),
-    "piece_jointe_extension": _NON_BLANK.filter(lambda s: not s.startswith(".")),
+    "file_base64": st.binary(max_size=64).map(lambda b: base64.b64encode(b).decode()),
+    "extension": _NON_BLANK.filter(lambda s: not s.startswith(".")),
     "periode_date_heure_etat_courant_du": st.none() | st.dates() | _DATETIMES,
     "periode_date_heure_etat_courant_au": st.none() | st.dates() | _DATETIMES,
     "liste_identifiants_facture_cpp": st.lists(_IDS, min_size=1, max_size=4).map(tuple),
@@ -310,7 +310,7 @@ def _build(draw: Callable[..., Any], cls: type, request: bool) -> Any:
             kwargs[a.name] = draw(REQUEST_OVERRIDES[a.name])
         else:
             kwargs[a.name] = draw(strategy_for(a.type, request=request))
-    if cls is factures.SoumettreFactureRequest:
+    if cls is factures.FacturesSoumettreRequest:
         kwargs["total_gross_amount"] = kwargs["total_net_amount"] + kwargs["vat_amount"]
     try:
         return cls(**kwargs)
@@ -360,7 +360,7 @@ def _check_request_body(obj: Any, body: Mapping[str, Any]) -> None:
             for item, item_body in zip(value, body[wire], strict=True):
                 _check_request_body(item, item_body)
         elif isinstance(value, Decimal):
-            if type(obj) is factures.SoumettreFactureRequest:
+            if type(obj) is factures.FacturesSoumettreRequest:
                 assert body[wire] == f"{value:.2f}"  # typed endpoint: a 2-decimal string
             else:
                 assert isinstance(body[wire], (int, float))  # native: a JSON number
@@ -419,79 +419,82 @@ def test_every_example_response_parses_and_round_trips(name: str, cls: type) -> 
 
 
 def test_typed_example_values() -> None:
-    invoice = from_wire(example("factures-consulter.response"), factures.ConsulterFactureResponse)
+    invoice = from_wire(example("factures-consulter.response"), factures.FacturesConsulterResponse)
     assert invoice.return_code == 0
-    assert invoice.chorus_invoice_id == 7412589
+    assert invoice.invoice_id == 7412589
     assert invoice.invoice_number == "F2025-0042"
     assert invoice.invoice_date == date(2025, 3, 10)
     assert invoice.total_gross_amount == Decimal("1250.50")
     assert str(invoice.total_gross_amount) == "1250.50"
-    assert invoice.current_status is not None
-    assert invoice.current_status.code is InvoiceStatusCode.MISE_A_DISPOSITION
-    assert invoice.current_status.date == date(2025, 3, 10)
-    assert type(invoice.current_status.date) is date
+    assert invoice.status is not None
+    assert invoice.status.code is InvoiceStatusCode.MISE_A_DISPOSITION
+    assert invoice.status.date == date(2025, 3, 10)
+    assert type(invoice.status.date) is date
     assert invoice.recipient_structure_id == 25827464
 
     found = from_wire(
-        example("structures-rechercher.response"), structures.RechercherStructuresResponse
+        example("structures-rechercher.response"), structures.StructuresRechercherResponse
     )
     assert found.total == 1
     assert found.structures[0].structure_id == 25827464
     assert found.structures[0].status is StructureStatus.ACTIVE
 
     details = from_wire(
-        example("structures-consulter.response"), structures.ConsulterStructureResponse
+        example("structures-consulter.response"), structures.StructuresConsulterResponse
     )
     assert details.parameters == structures.StructureParameters(
         service_code_required=True,
         engagement_number_required=False,
         engagement_or_service_management=True,
     )
-    services = from_wire(example("structures-services.response"), structures.ListerServicesResponse)
+    services = from_wire(
+        example("structures-services.response"), structures.StructuresListerServicesResponse
+    )
     assert [s.service_code for s in services.services] == ["FIN-001", "TECH-002", "CULT-OLD"]
     assert [s.service_code for s in services.active_services] == ["FIN-001", "TECH-002"]
 
     ident = from_wire(
         example("structures-obtenir-id-depuis-siret.response"),
-        structures.ObtenirIdDepuisSiretResponse,
+        structures.StructuresObtenirIdDepuisSiretResponse,
     )
     assert ident.found
     assert ident.structure_id == 25827464
     assert not from_wire(
         {"structureId": 0, "structureIdentifier": "x", "structureName": None, "message": "none"},
-        structures.ObtenirIdDepuisSiretResponse,
+        structures.StructuresObtenirIdDepuisSiretResponse,
     ).found
 
-    submitted = from_wire(example("factures-soumettre.response"), factures.SoumettreFactureResponse)
-    assert submitted.chorus_invoice_id == 7412589
+    submitted = from_wire(
+        example("factures-soumettre.response"), factures.FacturesSoumettreResponse
+    )
+    assert submitted.invoice_id == 7412589
     assert submitted.deposit_flow_number == "CPP2025031000004217"
 
 
 def test_native_search_example_values() -> None:
     supplier = from_wire(
-        example("factures-rechercher-fournisseur.response"), factures.RechercherFournisseurResponse
+        example("factures-rechercher-fournisseur.response"),
+        factures.FacturesRechercherFournisseurResponse,
     )
     assert supplier.return_code == 0
     assert [f.invoice_id for f in supplier.invoices] == [7412589, 7398810]
     first = supplier.invoices[0]
-    assert first.montant_ht == Decimal("1042.08")
-    assert first.montant_ttc == Decimal("1250.50")
-    assert first.montant_a_payer == Decimal("1250.5")
-    assert first.statut is InvoiceStatusCode.MISE_A_DISPOSITION
-    assert first.date_heure_etat_courant == datetime(
-        2025, 3, 13, 9, 41, tzinfo=timezone(timedelta(hours=1))
-    )
-    assert first.rejet_traite is False
-    assert supplier.invoices[1].montant_ht == Decimal("3000")
+    assert first.total_net_amount == Decimal("1042.08")
+    assert first.total_gross_amount == Decimal("1250.50")
+    assert first.amount_due == Decimal("1250.5")
+    assert first.status is InvoiceStatusCode.MISE_A_DISPOSITION
+    assert first.status_date == datetime(2025, 3, 13, 9, 41, tzinfo=timezone(timedelta(hours=1)))
+    assert first.rejection_processed is False
+    assert supplier.invoices[1].total_net_amount == Decimal("3000")
     assert supplier.page_info == PageInfo(page=1, page_count=1, page_size=20, total=2)
     assert supplier.page_info.next_page is None
 
     recipient = from_wire(
         example("factures-rechercher-destinataire.response"),
-        factures.RechercherDestinataireResponse,
+        factures.FacturesRechercherDestinataireResponse,
     )
     assert recipient.invoices[0].invoice_id == 7412589
-    assert recipient.invoices[0].facture_telechargee_par_destinataire is False
+    assert recipient.invoices[0].downloaded_by_recipient is False
     # Top-level pagination of this endpoint lands in the same place as parametresRetour.
     assert recipient.page_info == PageInfo(page=1, page_count=1, page_size=10, total=1)
 
@@ -500,88 +503,89 @@ def test_native_search_example_values() -> None:
     )
     item = validator.invoices[0]
     assert item.invoice_id == 7433150
-    assert item.statut is InvoiceStatusCode.A_VALIDER_1
-    assert item.montant_ttc == Decimal("6240")
-    assert item.identifiant_valideur == "90315528100012"
+    assert item.status is InvoiceStatusCode.A_VALIDER_1
+    assert item.total_gross_amount == Decimal("6240")
+    assert item.validator_code == "90315528100012"
     assert validator.page_info is not None
     assert validator.page_info.total == 1
 
 
 def test_native_action_example_values() -> None:
     traiter = from_wire(
-        example("factures-traiter-facture-recue.response"), factures.TraiterFactureRecueResponse
+        example("factures-traiter-facture-recue.response"),
+        factures.FacturesTraiterFactureRecueResponse,
     )
     assert traiter.invoice_id == 7412589
-    assert traiter.nouveau_statut is InvoiceStatusCode.SUSPENDUE
-    assert traiter.date_traitement == date(2025, 3, 12)
+    assert traiter.new_status is InvoiceStatusCode.SUSPENDUE
+    assert traiter.processing_date == date(2025, 3, 12)
 
-    completer = from_wire(example("factures-completer.response"), factures.CompleterFactureResponse)
+    completer = from_wire(
+        example("factures-completer.response"), factures.FacturesCompleterResponse
+    )
     assert completer.invoice_id == 7412589
-    assert completer.date_traitement == datetime(2025, 3, 13, 9, 41)
+    assert completer.processing_date == datetime(2025, 3, 13, 9, 41)
 
-    recycler = from_wire(example("factures-recycler.response"), factures.RecyclerFactureResponse)
+    recycler = from_wire(example("factures-recycler.response"), factures.FacturesRecyclerResponse)
     assert recycler.invoice_id == 7420031
-    assert recycler.statut_facture is InvoiceStatusCode.DEPOSEE
-    assert recycler.date_depot == date(2025, 3, 18)
+    assert recycler.status is InvoiceStatusCode.DEPOSEE
+    assert recycler.deposit_date == date(2025, 3, 18)
 
     upload = from_wire(
-        example("transverses-ajouter-fichier.response"), transverses.AjouterFichierResponse
+        example("transverses-ajouter-fichier.response"),
+        transverses.TransversesAjouterFichierResponse,
     )
     assert upload.attachment_id == 4817263
     assert upload.message == "TRA_MSG_00.000"
 
     decision = from_wire(example("valideur-traiter.response"), valideur.ValideurTraiterResponse)
     assert decision.invoice_id == 7433150
-    assert decision.statut_facture is InvoiceStatusCode.VALIDEE_1
+    assert decision.status is InvoiceStatusCode.VALIDEE_1
 
     download = from_wire(
-        example("factures-telecharger-groupe.response"), factures.TelechargerGroupeResponse
+        example("factures-telecharger-groupe.response"), factures.FacturesTelechargerGroupeResponse
     )
-    assert download.fichier_base64 == "UEsDBBQAAAAIAGt0bVr2m1x0..."
+    assert download.file_base64 == "UEsDBBQAAAAIAGt0bVr2m1x0..."
     assert download.content_kind == "zip"
 
 
 def test_validator_detail_example_values() -> None:
     detail = from_wire(example("valideur-consulter.response"), valideur.ValideurConsulterResponse)
-    facture = detail.facture
-    assert facture is not None
+    facture = detail.invoice
     assert facture.invoice_id == 7433150
-    assert facture.statut_facture is InvoiceStatusCode.A_VALIDER_1
-    assert facture.destinataire is not None
-    assert facture.destinataire.code_destinataire == "21999012400014"
-    assert facture.destinataire.adresse_destinataire_code_postal == "99100"
-    assert facture.fournisseur is not None
-    assert facture.fournisseur.coord_bancaires_fournisseur_id == 551203
-    assert facture.cadre_de_facturation is not None
-    assert facture.cadre_de_facturation.id_valideur1 == 31207718
+    assert facture.status is InvoiceStatusCode.A_VALIDER_1
+    assert facture.recipient is not None
+    assert facture.recipient.recipient_code == "21999012400014"
+    assert facture.recipient.postal_code == "99100"
+    assert facture.supplier is not None
+    assert facture.supplier.bank_details_id == 551203
+    assert facture.billing_framework is not None
+    assert facture.billing_framework.validator1_id == 31207718
     assert facture.references is not None
-    assert facture.references.date_creation_facture == datetime(2025, 3, 14, 10, 5)
-    assert facture.references.date_echeance_paiement == date(2025, 4, 13)
-    assert facture.references.taille_totale_pieces_jointes == 245760
-    assert facture.montant_total == valideur.MontantTotal(
-        montant_ht_total=Decimal("5200"),
-        montant_tva=Decimal("1040"),
-        montant_ttc_avant_remise_global_ttc=Decimal("6240"),
-        montant_remise_globale_ttc=Decimal("0"),
-        montant_ttc_total=Decimal("6240"),
-        montant_a_payer=Decimal("6240"),
+    assert facture.references.creation_date == datetime(2025, 3, 14, 10, 5)
+    assert facture.references.payment_due_date == date(2025, 4, 13)
+    assert facture.references.attachments_total_size == 245760
+    assert facture.totals == valideur.InvoiceTotals(
+        total_net_amount=Decimal("5200"),
+        vat_amount=Decimal("1040"),
+        total_gross_amount_before_discount=Decimal("6240"),
+        global_discount_amount=Decimal("0"),
+        total_gross_amount=Decimal("6240"),
+        amount_due=Decimal("6240"),
     )
-    assert facture.piece_jointe_principale == valideur.PieceJointePrincipale(
-        id_piece_jointe_principale=4820115, id_liaison_piece_jointe_principale=9912034
+    assert facture.main_attachment == valideur.MainAttachment(
+        attachment_id=4820115, link_id=9912034
     )
-    assert facture.liste_des_pieces_jointes is not None
-    assert facture.liste_des_pieces_jointes.piece_jointe[0].piece_jointe_designation == (
-        "ST-2025-009.pdf"
-    )
-    assert facture.liste_des_pieces_jointes.total_liste_pieces_jointe == 1
-    assert facture.lignes_de_poste is not None
-    lines = facture.lignes_de_poste.ligne_poste
-    assert [line.ligne_poste_quantite for line in lines] == [Decimal(1), Decimal(120)]
-    assert lines[1].ligne_poste_montant_unitaire_ht == Decimal("10.0")
-    assert facture.lignes_de_poste.total_lignes_poste == 2
-    assert facture.recapitulatif_de_tva is not None
-    assert facture.recapitulatif_de_tva.ligne_tva[0].ligne_tva_taux_ref_valeur == Decimal("20.0")
-    assert facture.recapitulatif_de_tva.total_lignes_recapitulatives_tva == 1
+    assert facture.attachments is not None
+    assert facture.attachments.items[0].attachment_label == "ST-2025-009.pdf"
+    assert facture.attachments.total == 1
+    assert facture.line_items is not None
+    lines = facture.line_items.items
+    assert [line.quantity for line in lines] == [Decimal(1), Decimal(120)]
+    assert lines[1].unit_net_price == Decimal("10.0")
+    assert facture.line_items.total == 2
+    assert facture.vat_summary is not None
+    assert facture.vat_summary.items[0].vat_rate == Decimal("20.0")
+    assert facture.vat_summary.total == 1
 
 
 def _example_requests() -> list[tuple[str, Any]]:
@@ -589,7 +593,7 @@ def _example_requests() -> list[tuple[str, Any]]:
     return [
         (
             "structures-rechercher",
-            structures.RechercherStructuresRequest(
+            structures.StructuresRechercherRequest(
                 structure_identifier="21999012400014",
                 structure_identifier_type="SIRET",
                 restrict_private_structures=False,
@@ -597,17 +601,17 @@ def _example_requests() -> list[tuple[str, Any]]:
         ),
         (
             "structures-consulter",
-            structures.ConsulterStructureRequest(structure_id=25827464, language_code="fr"),
+            structures.StructuresConsulterRequest(structure_id=25827464, language_code="fr"),
         ),
         (
             "structures-obtenir-id-depuis-siret",
-            structures.ObtenirIdDepuisSiretRequest(
+            structures.StructuresObtenirIdDepuisSiretRequest(
                 credentials=CREDENTIALS, siret="21999012400014", identifier_type="SIRET"
             ),
         ),
         (
             "factures-soumettre",
-            factures.SoumettreFactureRequest(
+            factures.FacturesSoumettreRequest(
                 invoice_number="F2025-0042",
                 invoice_date=date(2025, 3, 10),
                 payment_due_date=date(2025, 4, 9),
@@ -616,21 +620,21 @@ def _example_requests() -> list[tuple[str, Any]]:
                 total_net_amount=Decimal("1042.08"),
                 vat_amount=Decimal("208.42"),
                 total_gross_amount=Decimal("1250.5"),  # sent as "1250.50"
-                main_attachment_id=4817263,
-                main_attachment_label="Facture F2025-0042 (Factur-X)",
+                attachment_id=4817263,
+                attachment_label="Facture F2025-0042 (Factur-X)",
                 comment="Maintenance du site web - fevrier 2025",
                 purchase_order_reference="BC-2025-117",
                 contract_reference="MAPA-2024-031",
             ),
         ),
-        ("factures-consulter", factures.ConsulterFactureRequest(chorus_invoice_id=7412589)),
+        ("factures-consulter", factures.FacturesConsulterRequest(invoice_id=7412589)),
         (
             "factures-rechercher-fournisseur",
-            factures.RechercherFournisseurRequest(
-                periode_date_depot_du=date(2025, 3, 1),
-                periode_date_depot_au=date(2025, 3, 31),
-                statut_courant=["MISE_A_DISPOSITION", "SUSPENDUE", "MISE_EN_PAIEMENT"],
-                liste_destinataire=[factures.FiltreDestinataire(id_destinataire=25827464)],
+            factures.FacturesRechercherFournisseurRequest(
+                deposit_date_from=date(2025, 3, 1),
+                deposit_date_to=date(2025, 3, 31),
+                status=["MISE_A_DISPOSITION", "SUSPENDUE", "MISE_EN_PAIEMENT"],
+                recipients=[factures.RecipientFilter(recipient_structure_id=25827464)],
                 pagination=pagination(
                     page=1, page_size=20, sort_column="dateDepot", sort_direction="Descendant"
                 ),
@@ -638,11 +642,11 @@ def _example_requests() -> list[tuple[str, Any]]:
         ),
         (
             "factures-rechercher-destinataire",
-            factures.RechercherDestinataireRequest(
-                facture_telechargee_par_destinataire=False,
-                periode_date_depot_du=date(2025, 3, 1),
-                periode_date_depot_au=date(2025, 3, 31),
-                statut_courant=[InvoiceStatusCode.MISE_A_DISPOSITION, InvoiceStatusCode.COMPLETEE],
+            factures.FacturesRechercherDestinataireRequest(
+                downloaded_by_recipient=False,
+                deposit_date_from=date(2025, 3, 1),
+                deposit_date_to=date(2025, 3, 31),
+                status=[InvoiceStatusCode.MISE_A_DISPOSITION, InvoiceStatusCode.COMPLETEE],
                 pagination=pagination(
                     page=1,
                     page_size=10,
@@ -653,73 +657,73 @@ def _example_requests() -> list[tuple[str, Any]]:
         ),
         (
             "factures-telecharger-groupe",
-            factures.TelechargerGroupeRequest(
-                liste_identifiants_facture_cpp=[7412589, 7398810],
-                inclure_pieces_jointes=True,
-                format_fichier=FileFormat.ZIP,
+            factures.FacturesTelechargerGroupeRequest(
+                invoice_ids=[7412589, 7398810],
+                include_attachments=True,
+                file_format=FileFormat.ZIP,
             ),
         ),
         (
             "factures-traiter-facture-recue",
-            factures.TraiterFactureRecueRequest(
-                identifiant_facture_cpp=7412589,
-                nouveau_statut=TargetStatus.SUSPENDUE,
-                motif_rejet="Bon de commande signe manquant",
-                commentaire="Merci de joindre le bon de commande BC-2025-117 signe par le service.",
+            factures.FacturesTraiterFactureRecueRequest(
+                invoice_id=7412589,
+                new_status=TargetStatus.SUSPENDUE,
+                reason="Bon de commande signe manquant",
+                comment="Merci de joindre le bon de commande BC-2025-117 signe par le service.",
             ),
         ),
         (
             "factures-completer",
-            factures.CompleterFactureRequest(
-                identifiant_facture_cpp=7412589,
-                commentaire="Bon de commande signe joint comme demande.",
-                liste_pieces_jointes=[
-                    factures.PieceJointeComplementaire(
-                        piece_jointe_id_fichier=4817302,
-                        piece_jointe_nom="bon_de_commande_BC-2025-117.pdf",
+            factures.FacturesCompleterRequest(
+                invoice_id=7412589,
+                comment="Bon de commande signe joint comme demande.",
+                attachments=[
+                    factures.AdditionalAttachment(
+                        attachment_id=4817302,
+                        name="bon_de_commande_BC-2025-117.pdf",
                     )
                 ],
             ),
         ),
         (
             "factures-recycler",
-            factures.RecyclerFactureRequest(
-                identifiant_facture_cpp=7420031,
-                id_structure_cpp=26011579,
-                code_service="SERV-ACHATS",
-                numero_engagement="EJ2025000387",
+            factures.FacturesRecyclerRequest(
+                invoice_id=7420031,
+                structure_id=26011579,
+                service_code="SERV-ACHATS",
+                engagement_number="EJ2025000387",
             ),
         ),
         (
             "transverses-ajouter-fichier",
-            transverses.AjouterFichierRequest(
-                piece_jointe_fichier=(
+            transverses.TransversesAjouterFichierRequest(
+                file_base64=(
                     "JVBERi0xLjcKJeLjz9MKMSAwIG9iago8PC9UeXBlL0NhdGFsb2cvTWV0YWRhdGEgMiAwIFI..."
                 ),
-                piece_jointe_nom="F2025-0042_facturx.pdf",
-                piece_jointe_type_mime="application/pdf",
-                piece_jointe_extension="PDF",
+                name="F2025-0042_facturx.pdf",
+                mime_type="application/pdf",
+                extension="PDF",
             ),
         ),
         (
             "valideur-rechercher",
             valideur.ValideurRechercherRequest(
-                id_structure_valideur=31207718,
-                statut_courant="A_VALIDER_1",
-                periode_date_depot_du=date(2025, 3, 1),
-                periode_date_depot_au=date(2025, 3, 31),
+                validator_structure_id=31207718,
+                status="A_VALIDER_1",
+                deposit_date_from=date(2025, 3, 1),
+                deposit_date_to=date(2025, 3, 31),
                 pagination=pagination(
                     page_size=10, sort_column="dateDepot", sort_direction="ascendant"
                 ),
             ),
         ),
-        ("valideur-consulter", valideur.ValideurConsulterRequest(id_facture=7433150)),
+        ("valideur-consulter", valideur.ValideurConsulterRequest(invoice_id=7433150)),
         (
             "valideur-traiter",
             valideur.ValideurTraiterRequest(
-                id_facture=7433150,
+                invoice_id=7433150,
                 action=ValidatorAction.VALIDATION,
-                complement_info="Travaux conformes au proces-verbal de reception du 2025-03-12.",
+                comment="Travaux conformes au proces-verbal de reception du 2025-03-12.",
             ),
         ),
     ]
@@ -739,12 +743,12 @@ def test_credentials_body_is_exact_and_sandbox_always_sent() -> None:
     )
     assert production.sandbox is False
     assert to_wire(production)["sandbox"] is False
-    request = factures.ConsulterFactureRequest(chorus_invoice_id=1, credentials=production)
+    request = factures.FacturesConsulterRequest(invoice_id=1, credentials=production)
     assert to_wire(request)["credentials"]["sandbox"] is False
 
 
 def test_services_request_is_only_a_path_parameter() -> None:
-    assert to_wire(structures.ListerServicesRequest(id_structure_cpp=25827464)) == {
+    assert to_wire(structures.StructuresListerServicesRequest(structure_id=25827464)) == {
         "idStructureCPP": 25827464
     }
 
@@ -755,7 +759,7 @@ def test_services_request_is_only_a_path_parameter() -> None:
 def test_no_secret_in_any_repr() -> None:
     secrets = ("FAKE-piste-secret-8d41c2e9b7a6", "FAKE-cpro-password-Q7m2")
     identifiers = ("3f2a9c1e-5b7d-4e8f-a6c2-91d0b4e7f123", "TECH_84213765500010@cpro.fr")
-    request = structures.ObtenirIdDepuisSiretRequest(
+    request = structures.StructuresObtenirIdDepuisSiretRequest(
         credentials=CREDENTIALS, siret="21999012400014"
     )
     for text in (repr(CREDENTIALS), str(CREDENTIALS), repr(request), f"{request}", repr([request])):
@@ -785,17 +789,17 @@ def test_raw_response_is_set_kept_out_of_equality_and_short_in_repr() -> None:
         url="http://127.0.0.1/api/v1/chorus-pro/factures/soumettre",
         elapsed=0.01,
     )
-    parsed = from_wire(body, factures.SoumettreFactureResponse, raw=raw)
+    parsed = from_wire(body, factures.FacturesSoumettreResponse, raw=raw)
     assert parsed.raw is raw
     assert parsed.raw.json is body
-    assert parsed == from_wire(body, factures.SoumettreFactureResponse)
+    assert parsed == from_wire(body, factures.FacturesSoumettreResponse)
     assert "raw" not in repr(parsed)
     assert "raw" not in to_wire(parsed)
     assert repr(raw) == (
         "RawResponse(status=200, request_id='req-1', "
         "url='http://127.0.0.1/api/v1/chorus-pro/factures/soumettre')"
     )
-    assert hash(parsed) == hash(from_wire(body, factures.SoumettreFactureResponse))
+    assert hash(parsed) == hash(from_wire(body, factures.FacturesSoumettreResponse))
     # Nested models are not APIResponses: raw is only set on the top object.
     assert from_wire({"code": "X", "label": "y"}, factures.InvoiceStatus, raw=raw).code == "X"
 
@@ -810,9 +814,7 @@ def test_service_fait_spellings_are_one_member_sent_with_a_hyphen(spelling: str)
     assert InvoiceStatusCode(spelling) is InvoiceStatusCode.SERVICE_FAIT
     assert TargetStatus(spelling) is TargetStatus.SERVICE_FAIT
     assert InvoiceStatusCode.SERVICE_FAIT == "SERVICE-FAIT"
-    request = factures.TraiterFactureRecueRequest(
-        identifiant_facture_cpp=1, nouveau_statut=spelling
-    )
+    request = factures.FacturesTraiterFactureRecueRequest(invoice_id=1, new_status=spelling)
     assert to_wire(request)["nouveauStatut"] == "SERVICE-FAIT"
     status = from_wire({"code": spelling, "label": "x"}, factures.InvoiceStatus)
     assert status.code is InvoiceStatusCode.SERVICE_FAIT
@@ -830,11 +832,16 @@ def test_unknown_status_codes_are_kept() -> None:
     assert {"EN_ATTENTE_DE_QUELQUE_CHOSE": 1}[code] == 1
     assert str(code) == f"{code}" == "EN_ATTENTE_DE_QUELQUE_CHOSE"
     parsed = from_wire(
-        {"returnCode": 0, "message": "", "currentStatus": {"code": "Nouveau-Code", "label": "?"}},
-        factures.ConsulterFactureResponse,
+        {
+            "returnCode": 0,
+            "message": "",
+            "chorusInvoiceId": 1,
+            "currentStatus": {"code": "Nouveau-Code", "label": "?"},
+        },
+        factures.FacturesConsulterResponse,
     )
-    assert parsed.current_status is not None
-    assert parsed.current_status.code.value == "Nouveau-Code"
+    assert parsed.status is not None
+    assert parsed.status.code.value == "Nouveau-Code"
     assert to_wire(parsed)["currentStatus"]["code"] == "Nouveau-Code"
     assert StructureStatus("SUPPRIMEE").is_known is False
     assert all(member.is_known for member in InvoiceStatusCode)
@@ -881,7 +888,7 @@ def test_absent_null_and_empty_lists_are_alike(services: Any) -> None:
     body: dict[str, Any] = {"returnCode": 0, "message": "none", "total": 0}
     if services != "absent":
         body["services"] = services
-    parsed = from_wire(body, structures.ListerServicesResponse)
+    parsed = from_wire(body, structures.StructuresListerServicesResponse)
     assert parsed.services == ()
     assert parsed.total == 0
 
@@ -895,24 +902,23 @@ def test_nulls_and_unknown_keys_are_ignored() -> None:
         "champAjoutePlusTard": {"a": [1, 2]},
         "total": None,
     }
-    parsed = from_wire(body, structures.ConsulterStructureResponse)
+    parsed = from_wire(body, structures.StructuresConsulterResponse)
     assert parsed.structure_id is None
     assert parsed.parameters == structures.StructureParameters()
 
 
 def test_documented_fallback_names_are_read() -> None:
     assert from_wire(
-        {"fichierResultat": "JVBERg=="}, factures.TelechargerGroupeResponse
+        {"fichierResultat": "JVBERg=="}, factures.FacturesTelechargerGroupeResponse
     ).content() == (b"%PDF")
-    assert from_wire({"pieceJointeId": 42}, transverses.AjouterFichierResponse).attachment_id == 42
+    upload = from_wire({"pieceJointeId": 42}, transverses.TransversesAjouterFichierResponse)
+    assert upload.attachment_id == 42
     both = {"pieceJointeIdFichier": 1, "pieceJointeId": 2}
-    assert from_wire(both, transverses.AjouterFichierResponse).attachment_id == 1
-    assert from_wire({"idFacture": 5}, factures.FactureFournisseur).invoice_id == 5
-    assert from_wire({"identifiantFactureCPP": 6}, factures.FactureDestinataire).invoice_id == 6
+    assert from_wire(both, transverses.TransversesAjouterFichierResponse).attachment_id == 1
+    assert from_wire({"idFacture": 5}, factures.SupplierInvoice).invoice_id == 5
+    assert from_wire({"identifiantFactureCPP": 6}, factures.RecipientInvoice).invoice_id == 6
     assert (
-        from_wire(
-            {"raisonSocialeFournisseur": "ACME"}, valideur.FournisseurFacture
-        ).designation_fournisseur
+        from_wire({"raisonSocialeFournisseur": "ACME"}, valideur.InvoiceSupplier).supplier_name
         == "ACME"
     )
 
@@ -923,10 +929,13 @@ def test_recipient_pagination_prefers_parametres_retour() -> None:
         "parametresRetour": {"pageCourante": 2, "pages": 3},
         "pageCourante": 9,
     }
-    parsed = from_wire(body, factures.RechercherDestinataireResponse)
+    parsed = from_wire(body, factures.FacturesRechercherDestinataireResponse)
     assert parsed.page_info == PageInfo(page=2, page_count=3)
     assert parsed.page_info.next_page == 3
-    assert from_wire({"codeRetour": 0}, factures.RechercherDestinataireResponse).page_info is None
+    assert (
+        from_wire({"codeRetour": 0}, factures.FacturesRechercherDestinataireResponse).page_info
+        is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -971,20 +980,22 @@ def test_date_and_date_time_formats(text: str, expected: date) -> None:
     ],
 )
 def test_amounts_are_read_without_float_rounding(value: Any, expected: Decimal) -> None:
-    parsed = from_wire({"montantHT": value}, factures.FactureFournisseur).montant_ht
+    parsed = from_wire({"montantHT": value}, factures.SupplierInvoice).total_net_amount
     assert parsed == expected
     assert str(parsed) == str(expected)
 
 
 def test_money_is_written_per_endpoint_convention() -> None:
-    filters = factures.RechercherFournisseurRequest(
-        montant_ht_min=Decimal("1000"), montant_ttc_max=Decimal("1250.50")
+    filters = factures.FacturesRechercherFournisseurRequest(
+        total_net_amount_min=Decimal("1000"), total_gross_amount_max=Decimal("1250.50")
     )
     body = to_wire(filters)
     assert body == {"montantHTMin": 1000, "montantTTCMax": 1250.5}
     assert type(body["montantHTMin"]) is int
-    parsed = from_wire({"returnCode": 0, "message": "", "totalGrossAmount": "1250.50"},
-                       factures.ConsulterFactureResponse)  # fmt: skip
+    status = {"code": "DEPOSEE", "label": "Deposee"}
+    parsed = from_wire({"returnCode": 0, "message": "", "totalGrossAmount": "1250.50",
+                        "chorusInvoiceId": 1, "currentStatus": status},
+                       factures.FacturesConsulterResponse)  # fmt: skip
     assert to_wire(parsed)["totalGrossAmount"] == "1250.50"
 
 
@@ -993,91 +1004,116 @@ def test_money_is_written_per_endpoint_convention() -> None:
     [
         (
             {"returnCode": 0, "message": "x", "structures": [{"structureId": "abc"}]},
-            structures.RechercherStructuresResponse,
+            structures.StructuresRechercherResponse,
             "$.structures[0].structureId",
             "expected an integer, got string 'abc'",
         ),
         (
             {"returnCode": 0, "message": "x", "structures": [{"structureId": 1}]},
-            structures.RechercherStructuresResponse,
+            structures.StructuresRechercherResponse,
             "$.structures[0].structureIdentifier",
             "required key missing",
         ),
         (
             {"message": "x"},
-            structures.RechercherStructuresResponse,
+            structures.StructuresRechercherResponse,
             "$.returnCode",
             "required key missing",
         ),
         (
             {"returnCode": None, "message": "x"},
-            structures.RechercherStructuresResponse,
+            structures.StructuresRechercherResponse,
             "$.returnCode",
             "expected an integer, got null",
         ),
         (
             {"returnCode": True, "message": "x"},
-            structures.RechercherStructuresResponse,
+            structures.StructuresRechercherResponse,
             "$.returnCode",
             "got boolean True",
         ),
         (
             {"codeRetour": 0, "listeFactures": [{}, {"montantHT": "12,50"}]},
-            factures.RechercherFournisseurResponse,
+            factures.FacturesRechercherFournisseurResponse,
             "$.listeFactures[1].montantHT",
             "expected an amount",
         ),
         (
             {"codeRetour": 0, "listeFactures": [{"montantTTC": True}]},
-            factures.RechercherFournisseurResponse,
+            factures.FacturesRechercherFournisseurResponse,
             "$.listeFactures[0].montantTTC",
             "got boolean True",
         ),
         (
             {"codeRetour": 0, "listeFactures": [{"dateDepot": "10/03/2025"}]},
-            factures.RechercherFournisseurResponse,
+            factures.FacturesRechercherFournisseurResponse,
             "$.listeFactures[0].dateDepot",
             "expected a date",
         ),
         (
             {"codeRetour": 0, "listeFactures": {"identifiantFactureCPP": 1}},
-            factures.RechercherFournisseurResponse,
+            factures.FacturesRechercherFournisseurResponse,
             "$.listeFactures",
             "expected an array, got object",
         ),
         (
             {
                 "codeRetour": 0,
-                "facture": {"lignesDePoste": {"lignePoste": [{"lignePosteQuantite": "x"}]}},
+                "facture": {
+                    "identifiantFactureCPP": 1,
+                    "lignesDePoste": {"lignePoste": [{"lignePosteQuantite": "x"}]},
+                },
             },
             valideur.ValideurConsulterResponse,
             "$.facture.lignesDePoste.lignePoste[0].lignePosteQuantite",
             "expected an amount",
         ),
         (
-            {"codeRetour": 0, "facture": {"montantTotal": {"montantTVA": "NaN"}}},
+            {
+                "codeRetour": 0,
+                "facture": {"identifiantFactureCPP": 1, "montantTotal": {"montantTVA": "NaN"}},
+            },
             valideur.ValideurConsulterResponse,
             "$.facture.montantTotal.montantTVA",
             "finite",
         ),
-        (["not", "an", "object"], factures.CompleterFactureResponse, "$", "expected a JSON object"),
+        (
+            ["not", "an", "object"],
+            factures.FacturesCompleterResponse,
+            "$",
+            "expected a JSON object",
+        ),
         (
             {"codeRetour": "zero"},
-            factures.CompleterFactureResponse,
+            factures.FacturesCompleterResponse,
             "$.codeRetour",
             "expected an integer",
         ),
         (
             {"returnCode": 0, "message": "", "currentStatus": {"code": 12, "label": "x"}},
-            factures.ConsulterFactureResponse,
+            factures.FacturesConsulterResponse,
             "$.currentStatus.code",
             "expected a InvoiceStatusCode code (string), got number 12",
         ),
         (
-            {"codeRetour": 0, "facture": {"piecePrecedente": [1]}},
+            {"codeRetour": 0, "facture": {"identifiantFactureCPP": 1, "piecePrecedente": [1]}},
             valideur.ValideurConsulterResponse,
             "$.facture.piecePrecedente",
             "expected an object, got array",
+        ),
+        # What a successful answer always carries is required, not Optional.
+        ({"codeRetour": 0}, valideur.ValideurConsulterResponse, "$.facture", "required key"),
+        (
+            {"codeRetour": 0, "facture": {"numeroFacture": "F-1"}},
+            valideur.ValideurConsulterResponse,
+            "$.facture.identifiantFactureCPP",
+            "required key missing",
+        ),
+        (
+            {"codeRetour": 0, "statutFacture": "VALIDEE_1"},
+            valideur.ValideurTraiterResponse,
+            "$.idFacture",
+            "required key missing",
         ),
     ],
 )
@@ -1102,29 +1138,29 @@ def test_decode_error_carries_status_and_content_type_from_raw() -> None:
         elapsed=0.0,
     )
     with pytest.raises(ResponseDecodeError) as info:
-        from_wire({}, factures.SoumettreFactureResponse, raw=raw)
+        from_wire({}, factures.FacturesSoumettreResponse, raw=raw)
     assert info.value.content_type == "application/json; charset=utf-8"
     assert "$.returnCode: required key missing" in str(info.value)
     assert "$.message: required key missing" in str(info.value)
     many = {"codeRetour": 0, "listeFactures": [{"taille": "x"}] * 8}
     with pytest.raises(ResponseDecodeError, match=r"and 3 more"):
-        from_wire(many, factures.RechercherFournisseurResponse)
+        from_wire(many, factures.FacturesRechercherFournisseurResponse)
 
 
 def test_lenient_scalars() -> None:
     parsed = from_wire(
         {"idDestinataire": "25827464", "codeDestinataire": 21999012400014, "rejetTraite": "false",
          "taille": 12.0},
-        factures.FactureFournisseur,
+        factures.SupplierInvoice,
     )  # fmt: skip
-    assert parsed.id_destinataire == 25827464
-    assert parsed.code_destinataire == "21999012400014"
-    assert parsed.rejet_traite is False
-    assert parsed.taille == 12
+    assert parsed.recipient_structure_id == 25827464
+    assert parsed.recipient_code == "21999012400014"
+    assert parsed.rejection_processed is False
+    assert parsed.size == 12
     with pytest.raises(ResponseDecodeError, match=r"\$\.taille: expected an integer"):
-        from_wire({"taille": 12.5}, factures.FactureFournisseur)
+        from_wire({"taille": 12.5}, factures.SupplierInvoice)
     with pytest.raises(ResponseDecodeError, match=r"\$\.rejetTraite: expected a boolean"):
-        from_wire({"rejetTraite": "peut-etre"}, factures.FactureFournisseur)
+        from_wire({"rejetTraite": "peut-etre"}, factures.SupplierInvoice)
 
 
 # --- download ------------------------------------------------------------------------------------
@@ -1145,7 +1181,7 @@ def test_lenient_scalars() -> None:
 def test_download_content_and_kind(content: bytes, kind: str) -> None:
     encoded = base64.b64encode(content).decode()
     parsed = from_wire(
-        {"codeRetour": 0, "fichierBase64": encoded}, factures.TelechargerGroupeResponse
+        {"codeRetour": 0, "fichierBase64": encoded}, factures.FacturesTelechargerGroupeResponse
     )
     assert parsed.content() == content
     assert parsed.content_kind == kind
@@ -1155,18 +1191,20 @@ def test_download_content_and_kind(content: bytes, kind: str) -> None:
 def test_download_tolerates_line_breaks_and_missing_padding_but_not_garbage() -> None:
     text = base64.encodebytes(b"%PDF-1.4 " * 40).decode()  # with line breaks
     assert (
-        from_wire({"fichierBase64": text}, factures.TelechargerGroupeResponse).content_kind == "pdf"
+        from_wire({"fichierBase64": text}, factures.FacturesTelechargerGroupeResponse).content_kind
+        == "pdf"
     )
     unpadded = base64.b64encode(b"%PDF-1").decode().rstrip("=")
-    assert from_wire({"fichierBase64": unpadded}, factures.TelechargerGroupeResponse).content() == (
-        b"%PDF-1"
+    padded = from_wire({"fichierBase64": unpadded}, factures.FacturesTelechargerGroupeResponse)
+    assert padded.content() == b"%PDF-1"
+    garbage = from_wire(
+        {"fichierBase64": "!!!not base64!!!"}, factures.FacturesTelechargerGroupeResponse
     )
-    garbage = from_wire({"fichierBase64": "!!!not base64!!!"}, factures.TelechargerGroupeResponse)
     assert garbage.content_kind == "unknown"
     with pytest.raises(ResponseDecodeError, match="not valid base64"):
         garbage.content()
     with pytest.raises(ResponseDecodeError, match="no fichierBase64"):
-        factures.TelechargerGroupeResponse().content()
+        factures.FacturesTelechargerGroupeResponse().content()
 
 
 # --- extra pass-through --------------------------------------------------------------------------
@@ -1174,7 +1212,7 @@ def test_download_tolerates_line_breaks_and_missing_padding_but_not_garbage() ->
 
 def test_extra_is_merged_last_and_unstructured() -> None:
     request = valideur.ValideurTraiterRequest(
-        id_facture=1,
+        invoice_id=1,
         action="VALIDATION",
         extra={
             "idUtilisateurCourant": 7,
@@ -1192,7 +1230,7 @@ def test_extra_is_merged_last_and_unstructured() -> None:
     }
     assert list(body)[-3:] == ["idUtilisateurCourant", "dateNative", "montant"]
     source = {"a": 1}
-    frozen = factures.RecyclerFactureRequest(identifiant_facture_cpp=1, extra=source)
+    frozen = factures.FacturesRecyclerRequest(invoice_id=1, extra=source)
     source["a"] = 2
     assert frozen.extra == {"a": 1}
     with pytest.raises(TypeError):
@@ -1202,7 +1240,7 @@ def test_extra_is_merged_last_and_unstructured() -> None:
 @pytest.mark.parametrize("key", ["motifRefus", "idFacture", "credentials", "action"])
 def test_extra_cannot_override_declared_fields(key: str) -> None:
     with pytest.raises(RequestValidationError) as info:
-        valideur.ValideurTraiterRequest(id_facture=1, action="VALIDATION", extra={key: "x"})
+        valideur.ValideurTraiterRequest(invoice_id=1, action="VALIDATION", extra={key: "x"})
     assert info.value.field == "extra"
     assert key in info.value.rule
 

@@ -28,29 +28,31 @@ from factpulse_chorus._validation import (
 )
 from factpulse_chorus.models.common import ChorusProCredentials, SearchPagination
 from factpulse_chorus.models.factures import (
-    CompleterFactureRequest,
-    ConsulterFactureRequest,
-    FiltreDestinataire,
-    PieceJointeComplementaire,
-    RechercherDestinataireRequest,
-    RechercherFournisseurRequest,
-    RecyclerFactureRequest,
-    SoumettreFactureRequest,
-    TelechargerGroupeRequest,
-    TraiterFactureRecueRequest,
+    AdditionalAttachment,
+    FacturesCompleterRequest,
+    FacturesConsulterRequest,
+    FacturesRechercherDestinataireRequest,
+    FacturesRechercherFournisseurRequest,
+    FacturesRecyclerRequest,
+    FacturesSoumettreRequest,
+    FacturesTelechargerGroupeRequest,
+    FacturesTraiterFactureRecueRequest,
+    RecipientFilter,
 )
 from factpulse_chorus.models.structures import (
-    ConsulterStructureRequest,
-    ListerServicesRequest,
-    ObtenirIdDepuisSiretRequest,
-    RechercherStructuresRequest,
+    StructuresConsulterRequest,
+    StructuresListerServicesRequest,
+    StructuresObtenirIdDepuisSiretRequest,
+    StructuresRechercherRequest,
 )
-from factpulse_chorus.models.transverses import AjouterFichierRequest
+from factpulse_chorus.models.transverses import TransversesAjouterFichierRequest
 from factpulse_chorus.models.valideur import (
     ValideurConsulterRequest,
     ValideurRechercherRequest,
     ValideurTraiterRequest,
 )
+
+SiretRequest = StructuresObtenirIdDepuisSiretRequest
 
 # --- identifiers ---------------------------------------------------------------------------------
 
@@ -181,7 +183,8 @@ def test_valid_amounts(amount: Decimal) -> None:
         (Decimal("NaN"), "finite"),
         (Decimal("Infinity"), "finite"),
         (Decimal("1.005"), "at most 2 decimals"),
-        (Decimal("1E+30"), "at most 2 decimals"),  # beyond the context precision
+        (Decimal("1E+30"), "16 digits before the decimal point"),  # too big, not too precise
+        (Decimal("12345678901234567"), "16 digits before the decimal point"),
     ],
 )
 def test_invalid_amounts(amount: Any, rule: str) -> None:
@@ -191,7 +194,7 @@ def test_invalid_amounts(amount: Any, rule: str) -> None:
     assert rule in info.value.rule
 
 
-def _invoice(**overrides: Any) -> SoumettreFactureRequest:
+def _invoice(**overrides: Any) -> FacturesSoumettreRequest:
     values: dict[str, Any] = {
         "invoice_number": "F2025-0042",
         "invoice_date": date(2025, 3, 10),
@@ -201,7 +204,7 @@ def _invoice(**overrides: Any) -> SoumettreFactureRequest:
         "total_gross_amount": Decimal("1250.50"),
     }
     values.update(overrides)
-    return SoumettreFactureRequest(**values)
+    return FacturesSoumettreRequest(**values)
 
 
 def test_a_valid_invoice_request_sends_two_decimal_strings() -> None:
@@ -238,30 +241,30 @@ CASES: list[tuple[str, Callable[[], Any], str, str]] = [
     ("bad number", lambda: _invoice(invoice_number="F 42"), "invoice_number", "letters"),
     ("bool id", lambda: _invoice(structure_id=True), "structure_id", "positive integer"),
     ("zero id", lambda: _invoice(structure_id=0), "structure_id", "positive integer"),
-    ("negative attachment", lambda: _invoice(main_attachment_id=-1), "main_attachment_id",
+    ("negative attachment", lambda: _invoice(attachment_id=-1), "attachment_id",
      "positive integer"),
-    ("long label", lambda: _invoice(main_attachment_label="x" * 101), "main_attachment_label",
+    ("long label", lambda: _invoice(attachment_label="x" * 101), "attachment_label",
      "at most 100 characters"),
     ("long comment", lambda: _invoice(comment="x" * 2001), "comment", "at most 2000 characters"),
     ("blank service", lambda: _invoice(service_code="  "), "service_code", "not be blank"),
     # structures
-    ("bad siret", lambda: ObtenirIdDepuisSiretRequest(siret="84213765500011"), "siret", "Luhn"),
-    ("short siret", lambda: ObtenirIdDepuisSiretRequest(siret="842137655"), "siret", "14 digits"),
-    ("bad siren", lambda: ObtenirIdDepuisSiretRequest(siret="842137656", identifier_type="SIREN"),
+    ("bad siret", lambda: SiretRequest(siret="84213765500011"), "siret", "Luhn"),
+    ("short siret", lambda: SiretRequest(siret="842137655"), "siret", "14 digits"),
+    ("bad siren", lambda: SiretRequest(siret="842137656", identifier_type="SIREN"),
      "siret", "SIREN"),
-    ("blank siret", lambda: ObtenirIdDepuisSiretRequest(siret=" "), "siret", "not be blank"),
-    ("search siret", lambda: RechercherStructuresRequest(structure_identifier="123",
+    ("blank siret", lambda: SiretRequest(siret=" "), "siret", "not be blank"),
+    ("search siret", lambda: StructuresRechercherRequest(structure_identifier="123",
      structure_identifier_type="SIRET"), "structure_identifier", "14 digits"),
-    ("restrict", lambda: RechercherStructuresRequest(restrict_private_structures="no"),
+    ("restrict", lambda: StructuresRechercherRequest(restrict_private_structures="no"),
      "restrict_private_structures", "True or False"),
-    ("language", lambda: ConsulterStructureRequest(structure_id=1, language_code="FR"),
+    ("language", lambda: StructuresConsulterRequest(structure_id=1, language_code="FR"),
      "language_code", "'fr' or 'en'"),
-    ("structure id", lambda: ConsulterStructureRequest(structure_id="25827464"), "structure_id",
+    ("structure id", lambda: StructuresConsulterRequest(structure_id="25827464"), "structure_id",
      "positive integer"),
-    ("services id", lambda: ListerServicesRequest(id_structure_cpp=-5), "id_structure_cpp",
+    ("services id", lambda: StructuresListerServicesRequest(structure_id=-5), "structure_id",
      "positive integer"),
     # consulter
-    ("invoice id", lambda: ConsulterFactureRequest(chorus_invoice_id=False), "chorus_invoice_id",
+    ("invoice id", lambda: FacturesConsulterRequest(invoice_id=False), "invoice_id",
      "positive integer"),
     # credentials
     ("blank secret", lambda: ChorusProCredentials(**{**CREDS, "piste_client_secret": ""}),
@@ -280,84 +283,84 @@ CASES: list[tuple[str, Callable[[], Any], str, str]] = [
     ("sort", lambda: SearchPagination(sort_direction="UP"), "pagination.sort_direction",
      "Ascendant, Descendant"),
     # searches
-    ("status list", lambda: RechercherFournisseurRequest(statut_courant=["", "SUSPENDUE"]),
-     "statut_courant", "non-blank"),
-    ("filter amount", lambda: RechercherFournisseurRequest(montant_ht_min=1000.5),
-     "montant_ht_min", "decimal.Decimal"),
-    ("filter date", lambda: RechercherFournisseurRequest(periode_date_depot_du="2025-03-01"),
-     "periode_date_depot_du", "datetime.date"),
-    ("filter date-time", lambda: RechercherDestinataireRequest(
-        periode_date_heure_etat_courant_du="2025-03-01"), "periode_date_heure_etat_courant_du",
+    ("status list", lambda: FacturesRechercherFournisseurRequest(status=["", "SUSPENDUE"]),
+     "status", "non-blank"),
+    ("filter amount", lambda: FacturesRechercherFournisseurRequest(total_net_amount_min=1000.5),
+     "total_net_amount_min", "decimal.Decimal"),
+    ("filter date", lambda: FacturesRechercherFournisseurRequest(deposit_date_from="2025-03-01"),
+     "deposit_date_from", "datetime.date"),
+    ("filter date-time", lambda: FacturesRechercherDestinataireRequest(
+        status_date_from="2025-03-01"), "status_date_from",
      "datetime.date or datetime.datetime"),
-    ("recipients", lambda: RechercherFournisseurRequest(liste_destinataire=[{"idDestinataire": 1}]),
-     "liste_destinataire", "FiltreDestinataire"),
-    ("recipient id", lambda: FiltreDestinataire(id_destinataire=0),
-     "liste_destinataire.id_destinataire", "positive integer"),
-    ("user ids", lambda: RechercherFournisseurRequest(id_utilisateur_createur=[1, -2]),
-     "id_utilisateur_createur[1]", "positive integer"),
-    ("types", lambda: RechercherDestinataireRequest(liste_type_facture=["FACTURE", " "]),
-     "liste_type_facture[1]", "not be blank"),
-    ("validator id", lambda: ValideurRechercherRequest(id_structure_valideur=0),
-     "id_structure_valideur", "positive integer"),
+    ("recipients", lambda: FacturesRechercherFournisseurRequest(recipients=[{"idDestinataire": 1}]),
+     "recipients", "RecipientFilter"),
+    ("recipient id", lambda: RecipientFilter(recipient_structure_id=0),
+     "recipients.recipient_structure_id", "positive integer"),
+    ("user ids", lambda: FacturesRechercherFournisseurRequest(creator_user_id=[1, -2]),
+     "creator_user_id[1]", "positive integer"),
+    ("types", lambda: FacturesRechercherDestinataireRequest(invoice_types=["FACTURE", " "]),
+     "invoice_types[1]", "not be blank"),
+    ("validator id", lambda: ValideurRechercherRequest(validator_structure_id=0),
+     "validator_structure_id", "positive integer"),
     # telecharger
-    ("no ids", lambda: TelechargerGroupeRequest(liste_identifiants_facture_cpp=[],
-     format_fichier="PDF"), "liste_identifiants_facture_cpp", "at least one"),
-    ("bad id", lambda: TelechargerGroupeRequest(liste_identifiants_facture_cpp=[1, 0],
-     format_fichier="PDF"), "liste_identifiants_facture_cpp[1]", "positive integer"),
-    ("format", lambda: TelechargerGroupeRequest(liste_identifiants_facture_cpp=[1],
-     format_fichier="DOCX"), "format_fichier", "PDF, XML, ZIP"),
+    ("no ids", lambda: FacturesTelechargerGroupeRequest(invoice_ids=[],
+     file_format="PDF"), "invoice_ids", "at least one"),
+    ("bad id", lambda: FacturesTelechargerGroupeRequest(invoice_ids=[1, 0],
+     file_format="PDF"), "invoice_ids[1]", "positive integer"),
+    ("format", lambda: FacturesTelechargerGroupeRequest(invoice_ids=[1],
+     file_format="DOCX"), "file_format", "PDF, XML, ZIP"),
     # traiter-facture-recue
-    ("reason suspend", lambda: TraiterFactureRecueRequest(identifiant_facture_cpp=1,
-     nouveau_statut="SUSPENDUE"), "motif_rejet", "required when nouveau_statut is SUSPENDUE"),
-    ("reason reject", lambda: TraiterFactureRecueRequest(identifiant_facture_cpp=1,
-     nouveau_statut="REJETEE", motif_rejet="  "), "motif_rejet", "not be blank"),
-    ("target", lambda: TraiterFactureRecueRequest(identifiant_facture_cpp=1,
-     nouveau_statut="DEPOSEE"), "nouveau_statut", "must be one of MISE_A_DISPOSITION"),
-    ("target type", lambda: TraiterFactureRecueRequest(identifiant_facture_cpp=1,
-     nouveau_statut=3), "nouveau_statut", "must be one of"),
-    ("traiter comment", lambda: TraiterFactureRecueRequest(identifiant_facture_cpp=1,
-     nouveau_statut="MANDATEE", commentaire="x" * 2001), "commentaire", "2000"),
-    ("traiter id", lambda: TraiterFactureRecueRequest(identifiant_facture_cpp=None,
-     nouveau_statut="MANDATEE"), "identifiant_facture_cpp", "positive integer"),
+    ("reason suspend", lambda: FacturesTraiterFactureRecueRequest(invoice_id=1,
+     new_status="SUSPENDUE"), "reason", "required when new_status is SUSPENDUE"),
+    ("reason reject", lambda: FacturesTraiterFactureRecueRequest(invoice_id=1,
+     new_status="REJETEE", reason="  "), "reason", "not be blank"),
+    ("target", lambda: FacturesTraiterFactureRecueRequest(invoice_id=1,
+     new_status="DEPOSEE"), "new_status", "must be one of MISE_A_DISPOSITION"),
+    ("target type", lambda: FacturesTraiterFactureRecueRequest(invoice_id=1,
+     new_status=3), "new_status", "must be one of"),
+    ("traiter comment", lambda: FacturesTraiterFactureRecueRequest(invoice_id=1,
+     new_status="MANDATEE", comment="x" * 2001), "comment", "2000"),
+    ("traiter id", lambda: FacturesTraiterFactureRecueRequest(invoice_id=None,
+     new_status="MANDATEE"), "invoice_id", "positive integer"),
     # completer
-    ("empty completion", lambda: CompleterFactureRequest(identifiant_facture_cpp=1),
-     "commentaire", "at least one"),
-    ("empty list", lambda: CompleterFactureRequest(identifiant_facture_cpp=1,
-     liste_pieces_jointes=[]), "commentaire", "at least one"),
-    ("attachment name", lambda: PieceJointeComplementaire(piece_jointe_id_fichier=1,
-     piece_jointe_nom="x" * 101), "liste_pieces_jointes.piece_jointe_nom", "100"),
-    ("attachment id", lambda: PieceJointeComplementaire(piece_jointe_id_fichier=0,
-     piece_jointe_nom="a.pdf"), "liste_pieces_jointes.piece_jointe_id_fichier", "positive"),
-    ("attachments type", lambda: CompleterFactureRequest(identifiant_facture_cpp=1,
-     liste_pieces_jointes=[4817302]), "liste_pieces_jointes", "PieceJointeComplementaire"),
+    ("empty completion", lambda: FacturesCompleterRequest(invoice_id=1),
+     "comment", "at least one"),
+    ("empty list", lambda: FacturesCompleterRequest(invoice_id=1,
+     attachments=[]), "comment", "at least one"),
+    ("attachment name", lambda: AdditionalAttachment(attachment_id=1,
+     name="x" * 101), "attachments.name", "100"),
+    ("attachment id", lambda: AdditionalAttachment(attachment_id=0,
+     name="a.pdf"), "attachments.attachment_id", "positive"),
+    ("attachments type", lambda: FacturesCompleterRequest(invoice_id=1,
+     attachments=[4817302]), "attachments", "AdditionalAttachment"),
     # recycler
-    ("no routing", lambda: RecyclerFactureRequest(identifiant_facture_cpp=1), "id_structure_cpp",
+    ("no routing", lambda: FacturesRecyclerRequest(invoice_id=1), "structure_id",
      "at least one of"),
-    ("blank engagement", lambda: RecyclerFactureRequest(identifiant_facture_cpp=1,
-     numero_engagement=""), "numero_engagement", "not be blank"),
+    ("blank engagement", lambda: FacturesRecyclerRequest(invoice_id=1,
+     engagement_number=""), "engagement_number", "not be blank"),
     # ajouter-fichier
-    ("extension dot", lambda: AjouterFichierRequest(piece_jointe_fichier="JVBERg==",
-     piece_jointe_nom="a.pdf", piece_jointe_type_mime="application/pdf",
-     piece_jointe_extension=".pdf"), "piece_jointe_extension", "without the dot"),
-    ("blank mime", lambda: AjouterFichierRequest(piece_jointe_fichier="JVBERg==",
-     piece_jointe_nom="a.pdf", piece_jointe_type_mime=" ", piece_jointe_extension="PDF"),
-     "piece_jointe_type_mime", "not be blank"),
+    ("extension dot", lambda: TransversesAjouterFichierRequest(file_base64="JVBERg==",
+     name="a.pdf", mime_type="application/pdf",
+     extension=".pdf"), "extension", "without the dot"),
+    ("blank mime", lambda: TransversesAjouterFichierRequest(file_base64="JVBERg==",
+     name="a.pdf", mime_type=" ", extension="PDF"),
+     "mime_type", "not be blank"),
     # valideur
-    ("refus reason", lambda: ValideurTraiterRequest(id_facture=1, action="REFUS"), "motif_refus",
+    ("refus reason", lambda: ValideurTraiterRequest(invoice_id=1, action="REFUS"), "reason",
      "required when action is REFUS or REJET"),
-    ("rejet reason", lambda: ValideurTraiterRequest(id_facture=1, action="REJET", motif_refus=""),
-     "motif_refus", "not be blank"),
-    ("action", lambda: ValideurTraiterRequest(id_facture=1, action="APPROUVER"), "action",
+    ("rejet reason", lambda: ValideurTraiterRequest(invoice_id=1, action="REJET", reason=""),
+     "reason", "not be blank"),
+    ("action", lambda: ValideurTraiterRequest(invoice_id=1, action="APPROUVER"), "action",
      "VALIDATION, REFUS"),
-    ("complement", lambda: ValideurTraiterRequest(id_facture=1, action="VALIDATION",
-     complement_info="x" * 2001), "complement_info", "2000"),
-    ("langue", lambda: ValideurConsulterRequest(id_facture=1, code_langue="fr"), "code_langue",
-     "'FR' or 'EN'"),
-    ("valideur id", lambda: ValideurConsulterRequest(id_facture=2.0), "id_facture",
+    ("complement", lambda: ValideurTraiterRequest(invoice_id=1, action="VALIDATION",
+     comment="x" * 2001), "comment", "2000"),
+    ("langue", lambda: ValideurConsulterRequest(invoice_id=1, language_code="fr"),
+     "language_code", "'FR' or 'EN'"),
+    ("valideur id", lambda: ValideurConsulterRequest(invoice_id=2.0), "invoice_id",
      "positive integer"),
-    ("extra key", lambda: ValideurConsulterRequest(id_facture=1, extra={"codeLangue": "FR"}),
+    ("extra key", lambda: ValideurConsulterRequest(invoice_id=1, extra={"codeLangue": "FR"}),
      "extra", "declared field"),
-    ("extra key type", lambda: ValideurConsulterRequest(id_facture=1, extra={1: "x"}), "extra",
+    ("extra key type", lambda: ValideurConsulterRequest(invoice_id=1, extra={1: "x"}), "extra",
      "strings"),
 ]  # fmt: skip
 
@@ -376,41 +379,39 @@ def test_request_rules_name_the_field_and_the_rule(
 
 
 def test_rules_also_apply_to_evolve() -> None:
-    request = TraiterFactureRecueRequest(identifiant_facture_cpp=1, nouveau_statut="MANDATEE")
-    with pytest.raises(RequestValidationError, match="motif_rejet"):
-        attrs.evolve(request, nouveau_statut="REJETEE")
+    request = FacturesTraiterFactureRecueRequest(invoice_id=1, new_status="MANDATEE")
+    with pytest.raises(RequestValidationError, match="reason"):
+        attrs.evolve(request, new_status="REJETEE")
 
 
 @pytest.mark.parametrize("status", ["MISE_A_DISPOSITION", "MANDATEE", "SERVICE_FAIT", "a_recycler"])
 def test_reason_is_optional_for_other_targets(status: str) -> None:
-    request = TraiterFactureRecueRequest(identifiant_facture_cpp=1, nouveau_statut=status)
+    request = FacturesTraiterFactureRecueRequest(invoice_id=1, new_status=status)
     assert "motifRejet" not in to_wire(request)
 
 
 @pytest.mark.parametrize("action", ["VALIDATION", "SUSPENSION", "MISE_EN_RECYCLAGE", "validation"])
 def test_refusal_reason_is_optional_for_other_actions(action: str) -> None:
-    ValideurTraiterRequest(id_facture=1, action=action)
+    ValideurTraiterRequest(invoice_id=1, action=action)
 
 
 def test_optional_rules_accept_their_valid_forms() -> None:
-    CompleterFactureRequest(identifiant_facture_cpp=1, commentaire="ok")
-    CompleterFactureRequest(
-        identifiant_facture_cpp=1,
-        liste_pieces_jointes=[
-            PieceJointeComplementaire(piece_jointe_id_fichier=1, piece_jointe_nom="a")
-        ],
+    FacturesCompleterRequest(invoice_id=1, comment="ok")
+    FacturesCompleterRequest(
+        invoice_id=1,
+        attachments=[AdditionalAttachment(attachment_id=1, name="a")],
     )
-    CompleterFactureRequest(identifiant_facture_cpp=1, extra={"pieceJointeComplementaire": []})
-    RecyclerFactureRequest(identifiant_facture_cpp=1, code_service="SERV-ACHATS")
-    RechercherDestinataireRequest(periode_date_heure_etat_courant_du=datetime(2025, 3, 1, 8, 0))
-    RechercherStructuresRequest(
+    FacturesCompleterRequest(invoice_id=1, extra={"pieceJointeComplementaire": []})
+    FacturesRecyclerRequest(invoice_id=1, service_code="SERV-ACHATS")
+    FacturesRechercherDestinataireRequest(status_date_from=datetime(2025, 3, 1, 8, 0))
+    StructuresRechercherRequest(
         structure_identifier="FR123", structure_identifier_type="UE_HORS_FRANCE"
     )
-    RechercherStructuresRequest(structure_identifier="842137655", structure_identifier_type="SIREN")
-    ObtenirIdDepuisSiretRequest(siret="BE0123456789", identifier_type="UE_HORS_FRANCE")
-    request = TelechargerGroupeRequest(liste_identifiants_facture_cpp=7412589, format_fichier="pdf")
+    StructuresRechercherRequest(structure_identifier="842137655", structure_identifier_type="SIREN")
+    StructuresObtenirIdDepuisSiretRequest(siret="BE0123456789", identifier_type="UE_HORS_FRANCE")
+    request = FacturesTelechargerGroupeRequest(invoice_ids=7412589, file_format="pdf")
     assert to_wire(request) == {"listeIdentifiantsFactureCPP": [7412589], "formatFichier": "PDF"}
-    filters = RechercherFournisseurRequest(statut_courant="service-fait")
+    filters = FacturesRechercherFournisseurRequest(status="service-fait")
     assert to_wire(filters) == {"statutCourant": ["SERVICE-FAIT"]}
 
 
@@ -420,17 +421,17 @@ def test_optional_rules_accept_their_valid_forms() -> None:
 def test_attachment_size_limit_is_on_decoded_bytes() -> None:
     exactly = "A" * (MAX_ATTACHMENT_BYTES // 3 * 4) + "AA=="  # 10 MiB decoded, to the byte
     assert len(base64.b64decode(exactly)) == MAX_ATTACHMENT_BYTES
-    assert check_attachment_size("piece_jointe_fichier", exactly) == exactly
+    assert check_attachment_size("file_base64", exactly) == exactly
     with pytest.raises(RequestValidationError) as info:
-        check_attachment_size("piece_jointe_fichier", exactly[:-2] + "A=")  # one byte more
-    assert info.value.field == "piece_jointe_fichier"
+        check_attachment_size("file_base64", exactly[:-2] + "A=")  # one byte more
+    assert info.value.field == "file_base64"
     assert "10 MiB" in info.value.rule
     wrapped = "\n".join(exactly[i : i + 76] for i in range(0, len(exactly), 76))
-    check_attachment_size("piece_jointe_fichier", wrapped)  # line breaks do not count
+    check_attachment_size("file_base64", wrapped)  # line breaks do not count
 
 
 def test_attachment_from_bytes() -> None:
-    request = AjouterFichierRequest.from_bytes(b"%PDF-1.7 content", piece_jointe_nom="F-42.pdf")
+    request = TransversesAjouterFichierRequest.from_bytes(b"%PDF-1.7 content", name="F-42.pdf")
     assert to_wire(request) == {
         "pieceJointeFichier": base64.b64encode(b"%PDF-1.7 content").decode(),
         "pieceJointeNom": "F-42.pdf",
@@ -440,18 +441,14 @@ def test_attachment_from_bytes() -> None:
     assert "pieceJointeFichier" not in repr(request)
     assert "JVBER" not in repr(request)
     with pytest.raises(RequestValidationError) as info:
-        AjouterFichierRequest.from_bytes(
-            b"x" * (MAX_ATTACHMENT_BYTES + 1), piece_jointe_nom="a.pdf"
-        )
-    assert info.value.field == "piece_jointe_fichier"
+        TransversesAjouterFichierRequest.from_bytes(b"x" * (MAX_ATTACHMENT_BYTES + 1), name="a.pdf")
+    assert info.value.field == "file"
     with pytest.raises(RequestValidationError) as info:
-        AjouterFichierRequest.from_bytes(b"x", piece_jointe_nom="README")
-    assert info.value.field == "piece_jointe_extension"
-    unknown = AjouterFichierRequest.from_bytes(
-        b"x", piece_jointe_nom="data.zzqq", piece_jointe_type_mime=None
-    )
-    assert unknown.piece_jointe_type_mime == "application/octet-stream"
-    assert unknown.piece_jointe_extension == "ZZQQ"
+        TransversesAjouterFichierRequest.from_bytes(b"x", name="README")
+    assert info.value.field == "extension"
+    unknown = TransversesAjouterFichierRequest.from_bytes(b"x", name="data.zzqq", mime_type=None)
+    assert unknown.mime_type == "application/octet-stream"
+    assert unknown.extension == "ZZQQ"
 
 
 def test_validation_errors_never_echo_credentials() -> None:
@@ -459,8 +456,8 @@ def test_validation_errors_never_echo_credentials() -> None:
         ChorusProCredentials(**{**CREDS, "chorus_pro_password": "   "})
     assert "password" not in info.value.rule
     with pytest.raises(RequestValidationError) as info:
-        ConsulterFactureRequest(
-            chorus_invoice_id=0,
+        FacturesConsulterRequest(
+            invoice_id=0,
             credentials=ChorusProCredentials(**{**CREDS, "piste_client_secret": "TOPSECRET"}),
         )
     assert "TOPSECRET" not in str(info.value)

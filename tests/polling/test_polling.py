@@ -78,7 +78,7 @@ async def test_consulter_many_keeps_order_and_reports_errors_per_id(
     for result in (results[0], *results[2:]):
         assert result.ok
         assert result.response is not None
-        assert result.response.chorus_invoice_id == result.invoice_id
+        assert result.response.invoice_id == result.invoice_id
 
 
 async def test_consulter_many_of_nothing(

@@ -50,7 +50,7 @@ FALLBACK_BODIES: dict[str, Any] = {
     "factures-rechercher-fournisseur": {"codeRetour": 0, "libelle": "ok", "listeFactures": []},
     "factures-soumettre": {"returnCode": 0, "chorusInvoiceId": 8, "invoiceNumber": "F-2"},
     "transverses-ajouter-fichier": {"codeRetour": 0, "libelle": "ok", "pieceJointeId": 4},
-    "valideur-consulter": {"codeRetour": 0, "libelle": "ok", "facture": {}},
+    "valideur-consulter": {"codeRetour": 0, "libelle": "ok", "facture": {"idFacture": 7}},
     "factures-traiter-facture-recue": {"codeRetour": 0, "libelle": "ok", "idFacture": 7},
 }
 
@@ -70,7 +70,7 @@ CALLS: dict[str, Call] = {
         "21999012400014"
     ),
     "factures-rechercher-fournisseur": lambda c: c.factures.rechercher_fournisseur(
-        numero_facture="F-1"
+        invoice_number="F-1"
     ),
     "factures-soumettre": lambda c: c.factures.soumettre(
         invoice_number="F-2",
@@ -80,10 +80,10 @@ CALLS: dict[str, Call] = {
         vat_amount=Decimal("20.00"),
         total_gross_amount=Decimal("120.00"),
     ),
-    "transverses-ajouter-fichier": lambda c: c.transverses.ajouter_fichier(b"%PDF", nom="a.pdf"),
+    "transverses-ajouter-fichier": lambda c: c.transverses.ajouter_fichier(b"%PDF", name="a.pdf"),
     "valideur-consulter": lambda c: c.valideur.consulter(7),
     "factures-traiter-facture-recue": lambda c: c.factures.traiter_facture_recue(
-        7, nouveau_statut="SUSPENDUE", motif_rejet="x"
+        7, new_status="SUSPENDUE", reason="x"
     ),
 }
 VALID = {name: example(name) for name in CALLS}

@@ -54,29 +54,29 @@ def _soumettre(sb: Sandbox) -> Call:
 
 
 def _ajouter_fichier(sb: Sandbox) -> Call:
-    return lambda c: c.transverses.ajouter_fichier(b"%PDF-1.4 retry discipline", nom="f.pdf")
+    return lambda c: c.transverses.ajouter_fichier(b"%PDF-1.4 retry discipline", name="f.pdf")
 
 
 def _traiter_facture_recue(sb: Sandbox) -> Call:
     invoice = sb.domain.seed_invoice(status="MISE_A_DISPOSITION")
     return lambda c: c.factures.traiter_facture_recue(
-        invoice, nouveau_statut="SUSPENDUE", motif_rejet="missing order number"
+        invoice, new_status="SUSPENDUE", reason="missing order number"
     )
 
 
 def _completer(sb: Sandbox) -> Call:
     invoice = sb.domain.seed_invoice(status="SUSPENDUE")
-    return lambda c: c.factures.completer(invoice, commentaire="order number added")
+    return lambda c: c.factures.completer(invoice, comment="order number added")
 
 
 def _recycler(sb: Sandbox) -> Call:
     invoice = sb.domain.seed_invoice(status="A_RECYCLER")
-    return lambda c: c.factures.recycler(invoice, code_service="FIN-001")
+    return lambda c: c.factures.recycler(invoice, service_code="FIN-001")
 
 
 def _valideur_traiter(sb: Sandbox) -> Call:
     invoice = sb.domain.seed_invoice(status="A_VALIDER_1")
-    return lambda c: c.valideur.traiter(invoice, action="VALIDATION")
+    return lambda c: c.valideur.traiter(invoice, "VALIDATION")
 
 
 WRITES: dict[str, Callable[[Sandbox], Call]] = {

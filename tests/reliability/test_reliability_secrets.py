@@ -123,20 +123,20 @@ def everything(invoice: int, suspended: int, recycle: int, validate: int) -> dic
         "factures.consulter": lambda c: c.factures.consulter(invoice),
         "factures.rechercher_fournisseur": lambda c: c.factures.rechercher_fournisseur(),
         "factures.rechercher_destinataire": lambda c: c.factures.rechercher_destinataire(
-            id_destinataire=COMMUNE
+            recipient_structure_id=COMMUNE
         ),
         "factures.telecharger_groupe": lambda c: c.factures.telecharger_groupe([invoice]),
         "factures.traiter_facture_recue": lambda c: c.factures.traiter_facture_recue(
-            invoice, nouveau_statut="SUSPENDUE", motif_rejet="missing order"
+            invoice, new_status="SUSPENDUE", reason="missing order"
         ),
-        "factures.completer": lambda c: c.factures.completer(suspended, commentaire="done"),
-        "factures.recycler": lambda c: c.factures.recycler(recycle, code_service="FIN-001"),
+        "factures.completer": lambda c: c.factures.completer(suspended, comment="done"),
+        "factures.recycler": lambda c: c.factures.recycler(recycle, service_code="FIN-001"),
         "transverses.ajouter_fichier": lambda c: c.transverses.ajouter_fichier(
-            FILE_CONTENT, nom="facture.pdf"
+            FILE_CONTENT, name="facture.pdf"
         ),
-        "valideur.rechercher": lambda c: c.valideur.rechercher(id_structure_valideur=VALIDATOR),
+        "valideur.rechercher": lambda c: c.valideur.rechercher(validator_structure_id=VALIDATOR),
         "valideur.consulter": lambda c: c.valideur.consulter(validate),
-        "valideur.traiter": lambda c: c.valideur.traiter(validate, action="VALIDATION"),
+        "valideur.traiter": lambda c: c.valideur.traiter(validate, "VALIDATION"),
     }
 
 
@@ -231,12 +231,12 @@ async def test_no_secret_anywhere_across_all_endpoints_and_error_classes(
             evidence,
             client,
             lambda c: c.factures.traiter_facture_recue(
-                invoice, nouveau_statut="SUSPENDUE", motif_rejet="x", extra={"unknownKey": 1}
+                invoice, new_status="SUSPENDUE", reason="x", extra={"unknownKey": 1}
             ),
         )
         # Business errors.
         await run(evidence, client, lambda c: c.factures.consulter(999_999_999))
-        await run(evidence, client, lambda c: c.factures.completer(invoice, commentaire="x"))
+        await run(evidence, client, lambda c: c.factures.completer(invoice, comment="x"))
         # 429 and 503 past the retry budget, then decode errors, on every endpoint.
         for fault in (
             Fault("status", status=429, retry_after=0.001),

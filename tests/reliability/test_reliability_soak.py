@@ -79,11 +79,11 @@ async def test_fault_soak_reads_right_writes_never_duplicated() -> None:
             got = await client.factures.consulter(invoice_id)
             want = expected_invoices[invoice_id]
             assert want is not None
-            assert got.chorus_invoice_id == invoice_id
+            assert got.invoice_id == invoice_id
             assert got.invoice_number == want["invoice_number"]
             assert got.total_gross_amount == Decimal(want["total_gross_amount"])
-            assert got.current_status is not None
-            assert got.current_status.code.value == want["status"]
+            assert got.status is not None
+            assert got.status.code.value == want["status"]
 
         async def read_structure(client: AsyncChorusClient, structure_id: int) -> None:
             got = await client.structures.consulter(structure_id)
@@ -117,12 +117,12 @@ async def test_fault_soak_reads_right_writes_never_duplicated() -> None:
                     unknown_numbers.append((exc.invoice_number, number))
             else:
                 submit_outcomes["ok"] += 1
-                assert result.chorus_invoice_id is not None
-                submitted[number] = result.chorus_invoice_id
+                assert result.invoice_id is not None
+                submitted[number] = result.invoice_id
 
         async def upload(client: AsyncChorusClient, n: int) -> None:
             try:
-                await client.transverses.ajouter_fichier(b"%%PDF-1.4 soak %d" % n, nom="f.pdf")
+                await client.transverses.ajouter_fichier(b"%%PDF-1.4 soak %d" % n, name="f.pdf")
             except FactPulseError as exc:
                 upload_outcomes[type(exc).__name__] += 1
             else:

@@ -72,7 +72,7 @@ async def test_deposer_without_mandatory_parameters(
         PDF, recipient_siret=siret, invoice_number="DEP-001", **AMOUNTS
     )
     assert result.structure_id == structure_id
-    assert result.submission.chorus_invoice_id == result.invoice_id
+    assert result.submission.invoice_id == result.invoice_id
     snapshot = chorus_sandbox.domain.invoice_snapshot(result.invoice_id)
     assert snapshot is not None
     assert snapshot["invoice_number"] == "DEP-001"

@@ -16,7 +16,7 @@ from dual_client import KINDS, dual_client
 
 from factpulse_chorus import AsyncChorusClient, RequestValidationError, ResponseDecodeError
 from factpulse_chorus._validation import MAX_ATTACHMENT_BYTES
-from factpulse_chorus.models.factures import TelechargerGroupeResponse
+from factpulse_chorus.models.factures import FacturesTelechargerGroupeResponse
 from factpulse_chorus.sandbox import ThreadedSandbox
 
 COMMUNE = 25827464
@@ -47,7 +47,7 @@ def sent(sandbox: ThreadedSandbox, route: str) -> list[dict[str, object]]:
 async def test_zip_round_trip_with_attachments(
     client: AsyncChorusClient, chorus_sandbox: ThreadedSandbox, tmp_path: Path
 ) -> None:
-    upload = await client.transverses.ajouter_fichier(PDF, nom="F-ZIP-1.pdf")
+    upload = await client.transverses.ajouter_fichier(PDF, name="F-ZIP-1.pdf")
     assert upload.attachment_id is not None
     submitted = await client.factures.soumettre(
         invoice_number="F-ZIP-1",
@@ -57,13 +57,13 @@ async def test_zip_round_trip_with_attachments(
         total_net_amount=Decimal("100.00"),
         vat_amount=Decimal("20.00"),
         total_gross_amount=Decimal("120.00"),
-        main_attachment_id=upload.attachment_id,
+        attachment_id=upload.attachment_id,
     )
-    invoice_id = submitted.chorus_invoice_id
+    invoice_id = submitted.invoice_id
     assert invoice_id is not None
 
     download = await client.factures.telecharger_groupe(
-        [invoice_id], format_fichier="ZIP", inclure_pieces_jointes=True, dest=tmp_path / "a.zip"
+        [invoice_id], file_format="ZIP", include_attachments=True, dest=tmp_path / "a.zip"
     )
     assert download.content_kind == "zip"
     assert (tmp_path / "a.zip").read_bytes() == download.content()
@@ -89,7 +89,7 @@ async def test_single_pdf_save_and_not_a_zip(
     client: AsyncChorusClient, chorus_sandbox: ThreadedSandbox, tmp_path: Path
 ) -> None:
     invoice_id = chorus_sandbox.domain.seed_invoice(invoice_number="F-PDF-1")
-    download = await client.factures.telecharger_groupe([invoice_id], format_fichier="PDF")
+    download = await client.factures.telecharger_groupe([invoice_id], file_format="PDF")
     assert download.content_kind == "pdf"
     saved = download.save(tmp_path / "f.pdf")
     assert saved.read_bytes() == download.content()
@@ -105,18 +105,20 @@ async def test_more_than_ten_ids_are_refused_before_sending(
         await client.factures.telecharger_groupe(ids)
     assert info.value.field == "invoice_ids"
     assert sent(chorus_sandbox, "factures/telecharger-groupe") == []
-    ten = await client.factures.telecharger_groupe(ids[:10], format_fichier="PDF")
+    ten = await client.factures.telecharger_groupe(ids[:10], file_format="PDF")
     assert ten.content_kind == "zip"  # several invoices: one folder per invoice
     folders = {name.split("/")[0] for name in ten.zip_members()}
     assert len(folders) == 10
 
 
-def crafted(members: dict[str, bytes]) -> TelechargerGroupeResponse:
+def crafted(members: dict[str, bytes]) -> FacturesTelechargerGroupeResponse:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in members.items():
             archive.writestr(name, data)
-    return TelechargerGroupeResponse(fichier_base64=base64.b64encode(buffer.getvalue()).decode())
+    return FacturesTelechargerGroupeResponse(
+        file_base64=base64.b64encode(buffer.getvalue()).decode()
+    )
 
 
 @pytest.mark.parametrize("name", ["../evil.txt", "a/../../evil.txt", "/abs/evil.txt"])
@@ -129,8 +131,8 @@ def test_extract_refuses_unsafe_names(tmp_path: Path, name: str) -> None:
 
 
 def test_damaged_zip() -> None:
-    response = TelechargerGroupeResponse(
-        fichier_base64=base64.b64encode(b"PK\x03\x04 not really a zip").decode()
+    response = FacturesTelechargerGroupeResponse(
+        file_base64=base64.b64encode(b"PK\x03\x04 not really a zip").decode()
     )
     with pytest.raises(ResponseDecodeError, match="damaged"):
         response.zip_members()
@@ -148,7 +150,7 @@ def test_corrupt_member_is_a_decode_error_and_nothing_is_written(tmp_path: Path)
     start = data.index(b"b/second.pdf") + len(b"b/second.pdf")
     for offset in range(start + 10, start + 60):  # scramble the deflate stream
         data[offset] ^= 0x5A
-    response = TelechargerGroupeResponse(fichier_base64=base64.b64encode(bytes(data)).decode())
+    response = FacturesTelechargerGroupeResponse(file_base64=base64.b64encode(bytes(data)).decode())
     with pytest.raises(ResponseDecodeError, match="damaged"):
         response.read_member("b/second.pdf")
     with pytest.raises(ResponseDecodeError, match="damaged"):
@@ -172,7 +174,7 @@ async def test_upload_from_a_path(
     assert body["pieceJointeExtension"] == "PDF"
     assert base64.b64decode(str(body["pieceJointeFichier"])) == PDF
     # str paths too
-    await client.transverses.ajouter_fichier(str(path), nom="autre.pdf")
+    await client.transverses.ajouter_fichier(str(path), name="autre.pdf")
     assert sent(chorus_sandbox, "transverses/ajouter-fichier")[1]["pieceJointeNom"] == "autre.pdf"
 
 
@@ -183,7 +185,7 @@ async def test_upload_from_file_objects(
     path.write_bytes(b"\x89PNG\r\n\x1a\n fake")
     with path.open("rb") as handle:
         await client.transverses.ajouter_fichier(handle)
-    await client.transverses.ajouter_fichier(io.BytesIO(PDF), nom="memoire.pdf")
+    await client.transverses.ajouter_fichier(io.BytesIO(PDF), name="memoire.pdf")
     first, second = sent(chorus_sandbox, "transverses/ajouter-fichier")
     assert first["pieceJointeNom"] == "scan.png"
     assert first["pieceJointeTypeMime"] == "image/png"
@@ -192,7 +194,7 @@ async def test_upload_from_file_objects(
     assert base64.b64decode(str(second["pieceJointeFichier"])) == PDF
     with pytest.raises(RequestValidationError) as info:
         await client.transverses.ajouter_fichier(io.BytesIO(PDF))  # no name to send
-    assert info.value.field == "nom"
+    assert info.value.field == "name"
 
 
 async def test_over_the_limit_is_refused_before_sending(
@@ -207,7 +209,7 @@ async def test_over_the_limit_is_refused_before_sending(
     with big.open("rb") as handle, pytest.raises(RequestValidationError):
         await client.transverses.ajouter_fichier(handle)
     with pytest.raises(RequestValidationError):
-        await client.transverses.ajouter_fichier(bytes(MAX_ATTACHMENT_BYTES + 1), nom="x.pdf")
+        await client.transverses.ajouter_fichier(bytes(MAX_ATTACHMENT_BYTES + 1), name="x.pdf")
     assert sent(chorus_sandbox, "transverses/ajouter-fichier") == []
     assert chorus_sandbox.stats()["requests"].get("transverses/ajouter-fichier") is None
 
@@ -222,6 +224,6 @@ async def test_upload_of_exactly_10_mib_is_sent_and_stored() -> None:
         Sandbox(seed=3, record_requests=True) as sb,
         AsyncChorusClient(base_url=sb.url, email="demo", password="demo") as client,
     ):
-        result = await client.transverses.ajouter_fichier(content, nom="exactly-10-mib.pdf")
+        result = await client.transverses.ajouter_fichier(content, name="exactly-10-mib.pdf")
         assert isinstance(result.attachment_id, int)
         assert sb.stats()["attachments_created"] == 1

@@ -61,23 +61,25 @@ async def test_iter_fournisseur_matches_one_big_page(
 async def test_filters_are_kept_on_every_page(client: AsyncChorusClient) -> None:
     pages = [
         page
-        async for page in client.factures.pages_fournisseur(
-            statut_courant=["A_VALIDER_1"], page_size=10
-        )
+        async for page in client.factures.pages_fournisseur(status=["A_VALIDER_1"], page_size=10)
     ]
     assert [p.page_info.page for p in pages if p.page_info] == [1, 2, 3, 4]
     assert [len(p.invoices) for p in pages] == [10, 10, 10, 5]
-    numbers = {item.numero_facture for p in pages for item in p.invoices}
+    numbers = {item.invoice_number for p in pages for item in p.invoices}
     assert numbers == {f"PAG-V-{n:03d}" for n in range(COUNT)}
 
 
 async def test_iter_destinataire(client: AsyncChorusClient) -> None:
-    big = await client.factures.rechercher_destinataire(id_destinataire=COMMUNE, page_size=200)
+    big = await client.factures.rechercher_destinataire(
+        recipient_structure_id=COMMUNE, page_size=200
+    )
     expected = [item.invoice_id for item in big.invoices]
     assert len(expected) == COUNT  # only the delivered invoices reach the recipient
     found = [
         item.invoice_id
-        async for item in client.factures.iter_destinataire(id_destinataire=COMMUNE, page_size=10)
+        async for item in client.factures.iter_destinataire(
+            recipient_structure_id=COMMUNE, page_size=10
+        )
     ]
     assert found == expected
 
@@ -105,10 +107,10 @@ async def test_pages_are_fetched_lazily(
 
 
 async def test_no_result_is_one_empty_page(client: AsyncChorusClient) -> None:
-    pages = [p async for p in client.factures.pages_fournisseur(numero_facture="NOPE")]
+    pages = [p async for p in client.factures.pages_fournisseur(invoice_number="NOPE")]
     assert len(pages) == 1
     assert pages[0].invoices == ()
-    assert [i async for i in client.factures.iter_fournisseur(numero_facture="NOPE")] == []
+    assert [i async for i in client.factures.iter_fournisseur(invoice_number="NOPE")] == []
 
 
 # --- misbehaving servers ---------------------------------------------------------------------

@@ -72,7 +72,7 @@ async def test_processed_then_dropped_returns_the_existing_invoice(
     assert sandbox.invoice_count() == 1
     assert len(sandbox.received(ROUTE)) == 1  # looked up, not resent
     [invoice_id] = sandbox.domain.invoice_ids()
-    assert result.chorus_invoice_id == invoice_id
+    assert result.invoice_id == invoice_id
     assert result.return_code == 0
     assert "already submitted" in result.message
     assert result.deposit_flow_number
@@ -96,7 +96,7 @@ async def test_timeout_before_processing_is_resent_once(sandbox: Sandbox, kind: 
         result = await client.factures.soumettre(
             invoice_number="SAFE-3", safe_retry=True, timeout=0.3, **INVOICE
         )
-    assert isinstance(result.chorus_invoice_id, int)
+    assert isinstance(result.invoice_id, int)
     assert numbers_in_domain(sandbox) == ["SAFE-3"]
 
 
@@ -110,7 +110,7 @@ async def test_repeated_unknown_outcomes_still_create_one_invoice(
             invoice_number="SAFE-4", safe_retry=True, **INVOICE
         )
     assert numbers_in_domain(sandbox) == ["SAFE-4"]
-    assert result.chorus_invoice_id == sandbox.domain.invoice_ids()[0]
+    assert result.invoice_id == sandbox.domain.invoice_ids()[0]
 
 
 def test_safe_retry_on_the_blocking_client() -> None:
@@ -119,7 +119,7 @@ def test_safe_retry_on_the_blocking_client() -> None:
         with ChorusClient(base_url=sandbox.url, email="demo", password="demo") as client:
             result = client.factures.soumettre(invoice_number="SAFE-5", safe_retry=True, **INVOICE)
         assert sandbox.invoice_count() == 1
-        assert result.chorus_invoice_id == sandbox.domain.invoice_ids()[0]
+        assert result.invoice_id == sandbox.domain.invoice_ids()[0]
 
 
 async def test_a_failed_look_up_keeps_the_outcome_unknown(sandbox: Sandbox, kind: str) -> None:

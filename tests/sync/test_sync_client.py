@@ -56,9 +56,9 @@ def calls(sandbox: ThreadedSandbox) -> list[tuple[str, str, tuple[Any, ...], dic
         ("factures", "consulter", (first,), {}),
         ("factures", "consulter", (second,), {}),
         ("factures", "consulter", (999_999_999,), {}),  # business error
-        ("factures", "rechercher_fournisseur", (), {"numero_facture": "SYNC-PARITY-1"}),
-        ("factures", "rechercher_destinataire", (), {"id_destinataire": COMMUNE}),
-        ("valideur", "rechercher", (), {"id_structure_valideur": VALIDATOR}),
+        ("factures", "rechercher_fournisseur", (), {"invoice_number": "SYNC-PARITY-1"}),
+        ("factures", "rechercher_destinataire", (), {"recipient_structure_id": COMMUNE}),
+        ("valideur", "rechercher", (), {"validator_structure_id": VALIDATOR}),
         ("valideur", "consulter", (first,), {}),
     ]
 
@@ -110,7 +110,7 @@ def test_errors_are_the_async_exception_classes(client: ChorusClient) -> None:
 
 def test_writes_go_through(client: ChorusClient, chorus_sandbox: ThreadedSandbox) -> None:
     before = chorus_sandbox.invoice_count()
-    upload = client.transverses.ajouter_fichier(b"%PDF-1.4 sync test", nom="facture.pdf")
+    upload = client.transverses.ajouter_fichier(b"%PDF-1.4 sync test", name="facture.pdf")
     submitted = client.factures.soumettre(
         invoice_number="SYNC-WRITE-1",
         invoice_date=datetime.date(2026, 1, 15),
@@ -119,11 +119,11 @@ def test_writes_go_through(client: ChorusClient, chorus_sandbox: ThreadedSandbox
         vat_amount=Decimal("20.00"),
         total_gross_amount=Decimal("120.00"),
         service_code="FIN-001",
-        main_attachment_id=upload.attachment_id,
+        attachment_id=upload.attachment_id,
     )
     assert chorus_sandbox.invoice_count() == before + 1
-    assert submitted.chorus_invoice_id is not None
-    consulted = client.factures.consulter(submitted.chorus_invoice_id)
+    assert submitted.invoice_id is not None
+    consulted = client.factures.consulter(submitted.invoice_id)
     assert consulted.invoice_number == "SYNC-WRITE-1"
 
 
@@ -250,7 +250,9 @@ def test_pagination_iterators_match_the_async_ones(chorus_sandbox: ThreadedSandb
 
     with make_client(chorus_sandbox) as client:
         items = list(client.factures.iter_fournisseur(page_size=2))
-        pages = list(client.valideur.pages_rechercher(id_structure_valideur=VALIDATOR, page_size=2))
+        pages = list(
+            client.valideur.pages_rechercher(validator_structure_id=VALIDATOR, page_size=2)
+        )
         # Pages are fetched as the consumer asks: stopping early fetches no more.
         before = chorus_sandbox.stats()["requests"]["factures/rechercher-fournisseur"]["ok"]
         with client.factures.iter_fournisseur(page_size=1) as iterator:
@@ -265,7 +267,7 @@ def test_pagination_iterators_match_the_async_ones(chorus_sandbox: ThreadedSandb
             a_pages = [
                 p
                 async for p in aclient.valideur.pages_rechercher(
-                    id_structure_valideur=VALIDATOR, page_size=2
+                    validator_structure_id=VALIDATOR, page_size=2
                 )
             ]
             return a_items, a_pages

@@ -74,7 +74,7 @@ def test_keyboard_interrupt_cancels_the_request(chorus_sandbox: ThreadedSandbox)
         assert wait_for(lambda: route_stats(chorus_sandbox).get("client_disconnected") == 1, 15)
         assert route_stats(chorus_sandbox)["ok"] == 1
         # The client carries on.
-        assert client.factures.consulter(invoice).chorus_invoice_id == invoice
+        assert client.factures.consulter(invoice).invoice_id == invoice
         assert route_stats(chorus_sandbox)["ok"] == 2
         session = client._async._shared.current_session
     finally:

@@ -33,7 +33,7 @@ def test_threads_share_one_client(chorus_sandbox: ThreadedSandbox) -> None:
             results = []
             for _ in range(CALLS_PER_THREAD):
                 answer = client.factures.consulter(invoice)
-                results.append((answer.chorus_invoice_id, answer.invoice_number))
+                results.append((answer.invoice_id, answer.invoice_number))
             return results
 
         started = time.perf_counter()

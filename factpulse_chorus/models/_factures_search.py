@@ -1,0 +1,493 @@
+"""The two invoice searches (§6.2, §6.3): filters, request bodies, result items, pages.
+
+Each search's filters are declared once, as a ``TypedDict`` the search methods take as
+``**filters``, beside the request model those keywords fill (the names match one to one,
+plus the pagination keys). Re-exported by :mod:`.factures`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypedDict, TypeVar
+
+import attrs
+
+from .._exceptions import RequestValidationError
+from .._validation import (
+    check_amount,
+    check_bool,
+    check_date,
+    check_datetime,
+    check_id,
+    check_id_list,
+    check_text,
+    check_text_list,
+    optional,
+    required,
+)
+from .common import (
+    ChorusProCredentials,
+    InvoiceStatusCode,
+    InvoiceStatusInput,
+    NativeResponse,
+    PageInfo,
+    SearchPagination,
+    SortDirectionInput,
+    extra_field,
+    int_tuple_or_none,
+    mapping_or_none,
+    status_tuple,
+    str_tuple_or_none,
+    wire,
+)
+
+__all__ = [
+    "FacturesRechercherDestinataireFilters",
+    "FacturesRechercherDestinataireRequest",
+    "FacturesRechercherDestinataireResponse",
+    "FacturesRechercherFournisseurFilters",
+    "FacturesRechercherFournisseurRequest",
+    "FacturesRechercherFournisseurResponse",
+    "RecipientFilter",
+    "RecipientInvoice",
+    "SupplierFilter",
+    "SupplierInvoice",
+    "filter_field",
+    "item_field",
+    "items_of",
+    "tuple_or_none",
+]
+
+T = TypeVar("T")
+
+_opt_id = optional(check_id)
+_opt_text = optional(check_text)
+_opt_bool = optional(check_bool)
+_opt_date = optional(check_date)
+_opt_datetime = optional(check_datetime)
+_opt_amount = optional(check_amount)
+_opt_ids = optional(check_id_list, non_empty=False)
+_opt_texts = optional(check_text_list)
+
+
+def filter_field(name: str, validator: Any = _opt_text) -> Any:
+    """An optional native filter field sent under the wire name ``name``."""
+    return attrs.field(default=None, validator=validator, metadata=wire(name))
+
+
+def item_field(name: str) -> Any:
+    """An optional field of a native response item read from the wire name ``name``."""
+    return attrs.field(default=None, metadata=wire(name))
+
+
+def tuple_or_none(value: Iterable[T] | None) -> tuple[T, ...] | None:
+    """Converter of a list filter: a tuple, ``None`` staying unset."""
+    return None if value is None else tuple(value)
+
+
+def items_of(name: str, cls: type) -> Callable[[Any, Any, tuple[object, ...] | None], None]:
+    """Validator of a list-of-``cls`` field: each item must be a ``cls``."""
+
+    def check(_instance: Any, _attribute: Any, value: tuple[object, ...] | None) -> None:
+        if value is not None and not all(isinstance(item, cls) for item in value):
+            raise RequestValidationError(name, f"must be {cls.__name__} objects")
+
+    return check
+
+
+# Response invoice ids: one attribute whatever the source calls it.
+_ID_CPP = wire("identifiantFactureCPP", fallback=("idFacture",))
+_ID_FACTURE = wire("idFacture", fallback=("identifiantFactureCPP",))
+
+
+# --- 7. factures/rechercher-fournisseur --------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class RecipientFilter:
+    """One recipient of the ``recipients`` filter (wire ``listeDestinataire[]``)."""
+
+    recipient_structure_id: int = attrs.field(
+        validator=required(check_id, prefix="recipients."), metadata=wire("idDestinataire")
+    )
+    recipient_service_ids: tuple[int, ...] | None = attrs.field(
+        default=None,
+        converter=int_tuple_or_none,
+        validator=optional(check_id_list, prefix="recipients.", non_empty=False),
+        metadata=wire("listeIdServiceExecutant"),
+    )
+    recipient_name: str | None = attrs.field(
+        default=None,
+        validator=optional(check_text, prefix="recipients."),
+        metadata=wire("raisonSocialeStuctDmd"),  # sic: the native spelling
+    )
+
+
+def _statuses(
+    value: Iterable[InvoiceStatusCode | str] | str | None,
+) -> tuple[InvoiceStatusCode, ...] | None:
+    """The ``status`` filter (wire ``statutCourant``): a code or codes."""
+    try:
+        return status_tuple(value)
+    except RequestValidationError as exc:
+        raise RequestValidationError("status", exc.rule) from None  # the SDK name
+
+
+_check_recipients = items_of("recipients", RecipientFilter)
+
+
+def _recipients(value: Iterable[RecipientFilter] | None) -> tuple[RecipientFilter, ...] | None:
+    return tuple_or_none(value)
+
+
+class FacturesRechercherFournisseurFilters(TypedDict, total=False):
+    """The filters of ``factures.rechercher_fournisseur``, ``pages_fournisseur`` and
+    ``iter_fournisseur`` (keywords; ``None`` means "not filtered"). Wire names: see
+    :class:`FacturesRechercherFournisseurRequest`."""
+
+    invoice_number: str | None
+    status: InvoiceStatusInput | Sequence[InvoiceStatusInput] | None
+    invoice_date_from: date | None
+    invoice_date_to: date | None
+    deposit_date_from: date | None
+    deposit_date_to: date | None
+    status_date_from: date | None
+    status_date_to: date | None
+    recipients: Iterable[RecipientFilter] | None
+    total_net_amount_min: Decimal | None
+    total_net_amount_max: Decimal | None
+    total_gross_amount_min: Decimal | None
+    total_gross_amount_max: Decimal | None
+    amount_due_min: Decimal | None
+    amount_due_max: Decimal | None
+    invoice_type: str | None
+    purchase_order_reference: str | None
+    contract_reference: str | None
+    original_invoice_number: str | None
+    deposit_flow_number: str | None
+    supplier_structure_id: int | None
+    supplier_service_id: int | None
+    validator_structure_id: int | None
+    deposit_mode: str | None
+    rejection_processed: bool | None
+    search_recipient_siren: bool | None
+    include_size: bool | None
+    creator_user_id: Iterable[int] | int | None
+    billing_framework: Mapping[str, Any] | None
+    bank_details_id: int | None
+    page_size: int | None
+    sort_column: str | None
+    sort_direction: SortDirectionInput | None
+    extra: Mapping[str, Any] | None
+
+
+@attrs.frozen(kw_only=True)
+class FacturesRechercherFournisseurRequest:
+    """Filters of ``factures/rechercher-fournisseur`` (§6.2), all optional.
+
+    ``pagination`` goes under ``rechercheFactureParFournisseur``; amounts are sent as
+    JSON numbers; ``extra`` carries further native fields (merged into the body; a key
+    naming a declared field is refused).
+    """
+
+    invoice_number: str | None = filter_field("numeroFacture")
+    invoice_date_from: date | None = filter_field("periodeDateFactureDu", _opt_date)
+    invoice_date_to: date | None = filter_field("periodeDateFactureAu", _opt_date)
+    deposit_date_from: date | None = filter_field("periodeDateDepotDu", _opt_date)
+    deposit_date_to: date | None = filter_field("periodeDateDepotAu", _opt_date)
+    status_date_from: date | None = filter_field("periodeDateHeureEtatCourantDu", _opt_datetime)
+    status_date_to: date | None = filter_field("periodeDateHeureEtatCourantAu", _opt_datetime)
+    status: tuple[InvoiceStatusCode, ...] | None = attrs.field(
+        default=None, converter=_statuses, metadata=wire("statutCourant")
+    )
+    recipients: tuple[RecipientFilter, ...] | None = attrs.field(
+        default=None,
+        converter=_recipients,
+        validator=_check_recipients,
+        metadata=wire("listeDestinataire"),
+    )
+    total_net_amount_min: Decimal | None = filter_field("montantHTMin", _opt_amount)
+    total_net_amount_max: Decimal | None = filter_field("montantHTMax", _opt_amount)
+    total_gross_amount_min: Decimal | None = filter_field("montantTTCMin", _opt_amount)
+    total_gross_amount_max: Decimal | None = filter_field("montantTTCMax", _opt_amount)
+    amount_due_min: Decimal | None = filter_field("montantApayerMin", _opt_amount)
+    amount_due_max: Decimal | None = filter_field("montantApayerMax", _opt_amount)
+    invoice_type: str | None = filter_field("typeFacture")
+    purchase_order_reference: str | None = filter_field("numeroBonCommande")
+    contract_reference: str | None = filter_field("numeroMarche")
+    original_invoice_number: str | None = filter_field("numeroFactureOrigine")
+    deposit_flow_number: str | None = filter_field("numeroFluxDepot")
+    supplier_structure_id: int | None = filter_field("idFournisseur", _opt_id)
+    supplier_service_id: int | None = filter_field("idServiceFournisseur", _opt_id)
+    validator_structure_id: int | None = filter_field("idStructureValideur", _opt_id)
+    deposit_mode: str | None = filter_field("modeDepot")
+    rejection_processed: bool | None = filter_field("rejetTraite", _opt_bool)
+    search_recipient_siren: bool | None = filter_field("rechercheSirenDestinataire", _opt_bool)
+    include_size: bool | None = filter_field("recupererTaille", _opt_bool)
+    creator_user_id: tuple[int, ...] | None = attrs.field(
+        default=None,
+        converter=int_tuple_or_none,
+        validator=_opt_ids,
+        metadata=wire("idUtilisateurCreateur"),
+    )
+    billing_framework: Mapping[str, Any] | None = attrs.field(
+        default=None, converter=mapping_or_none, hash=False, metadata=wire("cadreFacturation")
+    )
+    bank_details_id: int | None = filter_field("coordonneeBancaire", _opt_id)
+    pagination: SearchPagination | None = attrs.field(
+        default=None, metadata=wire("rechercheFactureParFournisseur")
+    )
+    extra: Mapping[str, Any] = extra_field()
+    credentials: ChorusProCredentials | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SupplierInvoice:
+    """One invoice of a supplier search (``listeFactures[]``, §7.1).
+
+    ``invoice_id`` is ``identifiantFactureCPP``; amounts (``montantHT``, ``montantTTC``,
+    ``montantAPayer``) are Decimals; ``status_date`` is a datetime when the server sent
+    a time.
+    """
+
+    invoice_id: int | None = attrs.field(default=None, metadata=_ID_CPP)
+    invoice_number: str | None = item_field("numeroFacture")
+    invoice_type: str | None = item_field("typeFacture")
+    payment_request_type: str | None = item_field("typeDemandePaiement")
+    invoice_date: date | None = item_field("dateFacture")
+    deposit_date: date | None = item_field("dateDepot")
+    status_date: date | None = item_field("dateHeureEtatCourant")
+    status: InvoiceStatusCode | None = item_field("statut")
+    status_comment: str | None = item_field("commentaireEtatCourant")
+    recipient_structure_id: int | None = item_field("idDestinataire")
+    recipient_code: str | None = item_field("codeDestinataire")
+    recipient_name: str | None = item_field("designationDestinataire")
+    recipient_service_id: int | None = item_field("idServiceExecutant")
+    recipient_service_code: str | None = item_field("codeServiceExecutant")
+    recipient_service_name: str | None = item_field("nomServiceExecutant")
+    supplier_code: str | None = item_field("codeFournisseur")
+    supplier_name: str | None = item_field("designationFournisseur")
+    supplier_identifier_type: str | None = item_field("typeIdentifiantFournisseur")
+    supplier_service_code: str | None = item_field("codeServiceFournisseur")
+    supplier_service_name: str | None = item_field("nomServiceFournisseur")
+    total_net_amount: Decimal | None = item_field("montantHT")
+    total_gross_amount: Decimal | None = item_field("montantTTC")
+    amount_due: Decimal | None = item_field("montantAPayer")
+    currency: str | None = item_field("devise")
+    purchase_order_reference: str | None = item_field("numeroBonCommande")
+    contract_reference: str | None = item_field("numeroMarche")
+    original_invoice_number: str | None = item_field("numeroFactureOrigine")
+    deposit_flow_number: str | None = item_field("numeroFluxDepot")
+    deposit_mode: str | None = item_field("modeDepot")
+    rejection_processed: bool | None = item_field("rejetTraite")
+    size: int | None = item_field("taille")
+    creator_name: str | None = item_field("nomPrenomUtilisateurCreateur")
+    factor_code: str | None = item_field("affactureurCode")
+    factor_name: str | None = item_field("affactureurRaisonSociale")
+    factor_identifier_type: str | None = item_field("affactureurTypeIdentifiant")
+    bank_iban_key: str | None = item_field("coordBancairesFournisseurCleIban")
+    bank_rib_key: str | None = item_field("coordBancairesFournisseurCleRib")
+    bank_code: str | None = item_field("coordBancairesFournisseurCodeBanque")
+    bank_country_code: str | None = item_field("coordBancairesFournisseurCodePays")
+    bank_account: str | None = item_field("coordBancairesFournisseurCompteBancaire")
+    bank_name: str | None = item_field("coordBancairesFournisseurNomCb")
+    validator1_code: str | None = item_field("codeValideur1")
+    validator2_code: str | None = item_field("codeValideur2")
+    validator1_last_name: str | None = item_field("nomValideur1")
+    validator2_last_name: str | None = item_field("nomValideur2")
+    validator1_first_name: str | None = item_field("prenomValideur1")
+    validator2_first_name: str | None = item_field("prenomValideur2")
+    validator1_company_name: str | None = item_field("raisonSocialeValideur1")
+    validator2_company_name: str | None = item_field("raisonSocialeValideur2")
+    validator1_identifier_type: str | None = item_field("typeIdentifiantValideur1")
+    validator2_identifier_type: str | None = item_field("typeIdentifiantValideur2")
+    validation1_date: str | None = item_field("dateValidation1")
+    validation2_date: str | None = item_field("dateValidation2")
+
+
+@attrs.frozen(kw_only=True)
+class FacturesRechercherFournisseurResponse(NativeResponse):
+    """200 body of ``factures/rechercher-fournisseur``; ``page_info`` is ``parametresRetour``."""
+
+    invoices: tuple[SupplierInvoice, ...] = attrs.field(default=(), metadata=wire("listeFactures"))
+    page_info: PageInfo | None = attrs.field(default=None, metadata=wire("parametresRetour"))
+
+
+# --- 8. factures/rechercher-destinataire -------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class SupplierFilter:
+    """One supplier of the ``suppliers`` filter (wire ``listeFournisseurs[]``)."""
+
+    supplier_structure_id: int = attrs.field(
+        validator=required(check_id, prefix="suppliers."), metadata=wire("idFournisseur")
+    )
+    supplier_service_ids: tuple[int, ...] | None = attrs.field(
+        default=None,
+        converter=int_tuple_or_none,
+        validator=optional(check_id_list, prefix="suppliers.", non_empty=False),
+        metadata=wire("listeIdService"),
+    )
+
+
+_check_suppliers = items_of("suppliers", SupplierFilter)
+
+
+def _suppliers(value: Iterable[SupplierFilter] | None) -> tuple[SupplierFilter, ...] | None:
+    return tuple_or_none(value)
+
+
+class FacturesRechercherDestinataireFilters(TypedDict, total=False):
+    """The filters of ``factures.rechercher_destinataire``, ``pages_destinataire`` and
+    ``iter_destinataire`` (keywords; ``None`` means "not filtered"). Wire names: see
+    :class:`FacturesRechercherDestinataireRequest`."""
+
+    downloaded_by_recipient: bool | None
+    status: InvoiceStatusInput | Sequence[InvoiceStatusInput] | None
+    deposit_date_from: date | None
+    deposit_date_to: date | None
+    invoice_date_from: date | None
+    invoice_date_to: date | None
+    status_date_from: date | None
+    status_date_to: date | None
+    suppliers: Iterable[SupplierFilter] | None
+    search_supplier_siren: bool | None
+    recipient_structure_id: int | None
+    recipient_service_id: int | None
+    validator_structure_id: int | None
+    billing_framework: str | None
+    invoice_types: Iterable[str] | str | None
+    works_invoice_types: Iterable[str] | str | None
+    payment_request_type: str | None
+    total_net_amount_min: Decimal | None
+    total_net_amount_max: Decimal | None
+    total_gross_amount_min: Decimal | None
+    total_gross_amount_max: Decimal | None
+    amount_due_min: Decimal | None
+    amount_due_max: Decimal | None
+    invoice_number: str | None
+    purchase_order_reference: str | None
+    contract_reference: str | None
+    include_size: bool | None
+    page_size: int | None
+    sort_column: str | None
+    sort_direction: SortDirectionInput | None
+    extra: Mapping[str, Any] | None
+
+
+@attrs.frozen(kw_only=True)
+class FacturesRechercherDestinataireRequest:
+    """Filters of ``factures/rechercher-destinataire`` (§6.3), all optional.
+
+    ``pagination`` goes under ``paramRecherche``; ``extra`` as for the supplier search.
+    """
+
+    downloaded_by_recipient: bool | None = filter_field(
+        "factureTelechargeeParDestinataire", _opt_bool
+    )
+    deposit_date_from: date | None = filter_field("periodeDateDepotDu", _opt_date)
+    deposit_date_to: date | None = filter_field("periodeDateDepotAu", _opt_date)
+    invoice_date_from: date | None = filter_field("periodeDateFactureDu", _opt_date)
+    invoice_date_to: date | None = filter_field("periodeDateFactureAu", _opt_date)
+    status_date_from: date | None = filter_field("periodeDateHeureEtatCourantDu", _opt_datetime)
+    status_date_to: date | None = filter_field("periodeDateHeureEtatCourantAu", _opt_datetime)
+    status: tuple[InvoiceStatusCode, ...] | None = attrs.field(
+        default=None, converter=_statuses, metadata=wire("statutCourant")
+    )
+    suppliers: tuple[SupplierFilter, ...] | None = attrs.field(
+        default=None,
+        converter=_suppliers,
+        validator=_check_suppliers,
+        metadata=wire("listeFournisseurs"),
+    )
+    search_supplier_siren: bool | None = filter_field("rechercheSirenFournisseur", _opt_bool)
+    recipient_structure_id: int | None = filter_field("idDestinataire", _opt_id)
+    recipient_service_id: int | None = filter_field("idServiceExecutant", _opt_id)
+    validator_structure_id: int | None = filter_field("idStructureValideur", _opt_id)
+    billing_framework: str | None = filter_field("cadreFacturation")
+    invoice_types: tuple[str, ...] | None = attrs.field(
+        default=None,
+        converter=str_tuple_or_none,
+        validator=_opt_texts,
+        metadata=wire("listeTypeFacture"),
+    )
+    works_invoice_types: tuple[str, ...] | None = attrs.field(
+        default=None,
+        converter=str_tuple_or_none,
+        validator=_opt_texts,
+        metadata=wire("listeTypeFactureTravaux"),
+    )
+    payment_request_type: str | None = filter_field("typeDemandePaiement")
+    total_net_amount_min: Decimal | None = filter_field("montantHTMin", _opt_amount)
+    total_net_amount_max: Decimal | None = filter_field("montantHTMax", _opt_amount)
+    total_gross_amount_min: Decimal | None = filter_field("montantTTCMin", _opt_amount)
+    total_gross_amount_max: Decimal | None = filter_field("montantTTCMax", _opt_amount)
+    amount_due_min: Decimal | None = filter_field("montantApayerMin", _opt_amount)
+    amount_due_max: Decimal | None = filter_field("montantApayerMax", _opt_amount)
+    invoice_number: str | None = filter_field("numeroFacture")
+    purchase_order_reference: str | None = filter_field("numeroBonCommande")
+    contract_reference: str | None = filter_field("numeroMarche")
+    include_size: bool | None = filter_field("recupererTaille", _opt_bool)
+    pagination: SearchPagination | None = attrs.field(default=None, metadata=wire("paramRecherche"))
+    extra: Mapping[str, Any] = extra_field()
+    credentials: ChorusProCredentials | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecipientInvoice:
+    """One invoice of a recipient search (``listeFactures[]``, §7.2); ``invoice_id`` is
+    ``idFacture``; ``project_owner_*`` / ``project_manager_*`` are the ``…MOA`` / ``…MOE``
+    fields."""
+
+    invoice_id: int | None = attrs.field(default=None, metadata=_ID_FACTURE)
+    invoice_number: str | None = item_field("numeroFacture")
+    invoice_type: str | None = item_field("typeFacture")
+    payment_request_type: str | None = item_field("typeDemandePaiement")
+    works_invoice_type: str | None = item_field("typeFactureTravaux")
+    invoice_date: date | None = item_field("dateFacture")
+    deposit_date: date | None = item_field("dateDepot")
+    status_date: date | None = item_field("dateHeureEtatCourant")
+    status: InvoiceStatusCode | None = item_field("statut")
+    status_comment: str | None = item_field("commentaireEtatCourant")
+    downloaded_by_recipient: bool | None = item_field("factureTelechargeeParDestinataire")
+    recipient_structure_id: int | None = item_field("idDestinataire")
+    recipient_code: str | None = item_field("codeDestinataire")
+    recipient_name: str | None = item_field("designationDestinataire")
+    recipient_service_id: int | None = item_field("idServiceExecutant")
+    recipient_service_code: str | None = item_field("codeServiceExecutant")
+    recipient_service_name: str | None = item_field("nomServiceExecutant")
+    supplier_code: str | None = item_field("codeFournisseur")
+    supplier_name: str | None = item_field("designationFournisseur")
+    supplier_identifier_type: str | None = item_field("typeIdentifiantFournisseur")
+    supplier_service_code: str | None = item_field("codeServiceFournisseur")
+    supplier_service_name: str | None = item_field("nomServiceFournisseur")
+    project_owner_code: str | None = item_field("codeMOA")
+    project_owner_name: str | None = item_field("designationMOA")
+    project_owner_identifier_type: str | None = item_field("typeIdentifiantMOA")
+    project_manager_code: str | None = item_field("codeMOE")
+    project_manager_name: str | None = item_field("designationMOE")
+    project_manager_identifier_type: str | None = item_field("typeIdentifiantMOE")
+    total_net_amount: Decimal | None = item_field("montantHT")
+    total_gross_amount: Decimal | None = item_field("montantTTC")
+    amount_due: Decimal | None = item_field("montantAPayer")
+    currency: str | None = item_field("devise")
+    purchase_order_reference: str | None = item_field("numeroBonCommande")
+    contract_reference: str | None = item_field("numeroMarche")
+    size: int | None = item_field("taille")
+
+
+@attrs.frozen(kw_only=True)
+class FacturesRechercherDestinataireResponse(NativeResponse):
+    """200 body of ``factures/rechercher-destinataire``.
+
+    ``page_info`` is read from ``parametresRetour`` or, as this endpoint sends it, from
+    the top-level ``pageCourante``/``pages``/``nbResultatsParPage``/``total``.
+    """
+
+    invoices: tuple[RecipientInvoice, ...] = attrs.field(default=(), metadata=wire("listeFactures"))
+    page_info: PageInfo | None = attrs.field(
+        default=None, metadata=wire("parametresRetour", inline=True)
+    )

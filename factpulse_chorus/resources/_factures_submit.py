@@ -1,0 +1,137 @@
+"""``factures.soumettre``'s safe-retry path and ``factures.deposer``, the four-step deposit.
+
+Kept apart from :mod:`.factures` (which holds the public signatures and docstrings):
+these are the two places where one call makes several requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final
+
+from .._exceptions import (
+    ChorusProBusinessError,
+    FactPulseError,
+    OutcomeUnknownError,
+    RequestValidationError,
+)
+from .._logging import logger
+from ..models.factures import FacturesDeposerResult, FacturesSoumettreResponse
+from .structures import AsyncStructures
+from .transverses import AsyncTransverses
+
+if TYPE_CHECKING:
+    from .._files import FileInput
+    from .factures import AsyncFactures
+
+_SAFE_RESENDS: Final = 2
+"""With ``soumettre(safe_retry=True)``: resends at most, each after a look-up."""
+
+Send = Callable[[], Awaitable[FacturesSoumettreResponse]]
+
+
+async def find_submitted(
+    factures: AsyncFactures, invoice_number: str, options: dict[str, Any]
+) -> FacturesSoumettreResponse | None:
+    """The supplier's invoice numbered ``invoice_number``, as a submission result."""
+    found = await factures.rechercher_fournisseur(invoice_number=invoice_number, **options)
+    for item in found.invoices:
+        if item.invoice_number == invoice_number and item.invoice_id is not None:
+            return FacturesSoumettreResponse(
+                return_code=0,
+                message="Invoice already submitted (found by its number after an "
+                "unknown outcome; not resent)",
+                invoice_id=item.invoice_id,
+                deposit_flow_number=item.deposit_flow_number,
+                raw=found.raw,
+            )
+    return None
+
+
+async def send_safely(
+    factures: AsyncFactures,
+    send: Send,
+    invoice_number: str,
+    outcome: OutcomeUnknownError,
+    options: dict[str, Any],
+) -> FacturesSoumettreResponse:
+    """After ``outcome``: look ``invoice_number`` up, resend only when it is not there."""
+
+    async def find() -> FacturesSoumettreResponse | None:
+        try:
+            return await find_submitted(factures, invoice_number, options)
+        except FactPulseError as exc:
+            # Without an answer the outcome is still unknown: never let the look-up's
+            # error (a 503, say) read as "not submitted".
+            raise outcome from exc
+
+    for _ in range(_SAFE_RESENDS):
+        logger.warning(
+            "factures.soumettre: outcome unknown (%s); looking invoice %r up before any resend",
+            outcome.message,
+            invoice_number,
+        )
+        existing = await find()
+        if existing is not None:
+            return existing
+        try:
+            return await send()
+        except OutcomeUnknownError as again:
+            outcome = again
+        except ChorusProBusinessError:
+            # The first attempt may have landed meanwhile: the number is now taken.
+            existing = await find()
+            if existing is not None:
+                return existing
+            raise
+    existing = await find()
+    if existing is not None:
+        return existing
+    raise outcome
+
+
+async def deposit(
+    factures: AsyncFactures,
+    pdf: FileInput,
+    *,
+    recipient_siret: str,
+    pdf_name: str | None,
+    submission: dict[str, Any],
+    options: dict[str, Any],
+) -> FacturesDeposerResult:
+    """The four steps of ``factures.deposer``; ``submission``: the ``soumettre`` keywords
+    but ``structure_id`` and ``attachment_id`` (already checked by the caller)."""
+    structures = factures._sibling(AsyncStructures)
+    found = await structures.obtenir_id_depuis_siret(recipient_siret, **options)
+    structure = await structures.consulter(found.structure_id, **options)
+    parameters = structure.parameters
+    if parameters is not None:
+        if parameters.service_code_required and not submission.get("service_code"):
+            raise RequestValidationError(
+                "service_code",
+                f"structure {found.structure_id} ({recipient_siret}) requires a service "
+                "code (see structures.lister_services)",
+            )
+        if parameters.engagement_number_required and not submission.get("engagement_number"):
+            raise RequestValidationError(
+                "engagement_number",
+                f"structure {found.structure_id} ({recipient_siret}) requires an engagement number",
+            )
+    name = pdf_name
+    if name is None and isinstance(pdf, (bytes, bytearray, memoryview)):
+        name = f"{str(submission['invoice_number']).replace('/', '_')}.pdf"
+    upload = await factures._sibling(AsyncTransverses).ajouter_fichier(pdf, name=name, **options)
+    sent = await factures.soumettre(
+        **submission,
+        structure_id=found.structure_id,
+        attachment_id=upload.attachment_id,
+        **options,
+    )
+    return FacturesDeposerResult(
+        invoice_id=sent.invoice_id,
+        deposit_flow_number=sent.deposit_flow_number,
+        attachment_id=upload.attachment_id,
+        structure_id=found.structure_id,
+        structure_name=found.structure_name or structure.company_name,
+        submission=sent,
+    )
