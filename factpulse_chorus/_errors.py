@@ -119,7 +119,7 @@ def status_error(
 ) -> FactPulseError:
     """The exception for an error status (``body`` already redacted)."""
     if 400 <= status < 500 and status not in (401, 422, 429) and isinstance(body, Mapping):
-        business = business_error(body) if "codeRetour" in body else None
+        business = business_error(body, request_id) if "codeRetour" in body else None
         if business is not None:
             return business
     text = error_message(body) or reason or "error"
@@ -202,7 +202,9 @@ def safe_error_body(body: bytes, secrets: tuple[str, ...]) -> Any:
 # -- business errors in a 2xx body ----------------------------------------------------------
 
 
-def business_failure(parsed: Any, secrets: tuple[str, ...]) -> ChorusProBusinessError | None:
+def business_failure(
+    parsed: Any, secrets: tuple[str, ...], request_id: str | None = None
+) -> ChorusProBusinessError | None:
     """The business error a decoded 2xx body carries, scrubbed of ``secrets``; else None."""
     if type(parsed) is not dict:
         return None
@@ -211,10 +213,12 @@ def business_failure(parsed: Any, secrets: tuple[str, ...]) -> ChorusProBusiness
     if (code is None or code == 0) and (other is None or other == 0):
         return None
     # The message may echo what was sent: scrub before it is raised.
-    return business_error(scrub(parsed, secrets))
+    return business_error(scrub(parsed, secrets), request_id)
 
 
-def business_error(body: Mapping[str, Any]) -> ChorusProBusinessError | None:
+def business_error(
+    body: Mapping[str, Any], request_id: str | None = None
+) -> ChorusProBusinessError | None:
     """The error carried by a body with a non-zero ``returnCode`` or ``codeRetour``, if any."""
     for code_key, text_key, other_key in (
         ("returnCode", "message", "libelle"),
@@ -226,7 +230,7 @@ def business_error(body: Mapping[str, Any]) -> ChorusProBusinessError | None:
             if not isinstance(text, str):
                 text = body.get(other_key)
             return ChorusProBusinessError(
-                code, text if isinstance(text, str) else "", body=dict(body)
+                code, text if isinstance(text, str) else "", body=dict(body), request_id=request_id
             )
     return None
 

@@ -359,7 +359,7 @@ class Transport:
             return raw
         if self._on_response is not None:
             await _call_hook(self._on_response, raw)
-        business = business_failure(parsed, secrets)
+        business = business_failure(parsed, secrets, raw.request_id)
         if business is not None:
             raise business
         return raw

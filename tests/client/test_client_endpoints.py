@@ -410,6 +410,9 @@ async def test_completer_on_a_wrong_status_is_20002(api: _Api) -> None:
         await api.factures.completer(invoice_id, comment="rien")
     assert info.value.return_code == 20002
     assert info.value.server_message == "GDP_MSG_11.033"
+    # The id a support ticket needs, from the response's X-Request-ID, also in the message.
+    assert info.value.request_id
+    assert info.value.request_id in str(info.value)
 
 
 async def test_recycler(api: _Api, sandbox: Sandbox) -> None:
