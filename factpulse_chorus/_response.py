@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["RawResponse"]
+__all__ = ["NO_RESPONSE", "RawResponse"]
 
 
 @attrs.frozen
@@ -28,3 +28,9 @@ class RawResponse:
     method: str = attrs.field(repr=False)
     url: str
     elapsed: float = attrs.field(repr=False)
+
+
+#: The ``raw`` of a model built by hand rather than decoded from an answer: status 0.
+NO_RESPONSE = RawResponse(
+    status=0, headers={}, json=None, request_id=None, method="", url="", elapsed=0.0
+)

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import attrs
 
 from .._exceptions import RequestValidationError
-from .._response import RawResponse
+from .._response import NO_RESPONSE, RawResponse
 from .._validation import check_bool as _check_bool
 from .._validation import check_enum, check_json_value, check_text, optional, required
 from .._validation import check_page as _check_page
@@ -454,9 +454,10 @@ class APIResponse(ResultData):
     ``raw`` is the :class:`RawResponse` the model was decoded from (set by
     :func:`factpulse_chorus._converter.from_wire`); it takes no part in equality and
     is never (un)structured. For native endpoints, ``raw.json`` is the untouched body.
+    A model built by hand has a placeholder ``raw`` with status 0.
     """
 
-    raw: RawResponse | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+    raw: RawResponse = attrs.field(default=NO_RESPONSE, eq=False, repr=False, kw_only=True)
 
 
 @attrs.frozen(kw_only=True)

@@ -298,7 +298,7 @@ class FacturesTelechargerGroupeResponse(NativeResponse):
 
     @property
     def _status(self) -> int:
-        return self.raw.status if self.raw is not None else 200
+        return self.raw.status or 200  # 0: built by hand, not decoded
 
     def content(self) -> bytes:
         """The decoded file (decoded on each call: keep the result).

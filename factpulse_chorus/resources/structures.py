@@ -158,6 +158,7 @@ class AsyncStructures(AsyncResource):
             raise StructureNotFoundError(
                 siret,
                 response.message,
-                body=response.raw.json if response.raw is not None else None,
+                body=response.raw.json,
+                request_id=response.raw.request_id,
             )
         return response
