@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         ChorusProCredentials,
         FileFormat,
         InvoiceStatusCode,
+        LanguageCode,
         NativeResponse,
         PageInfo,
         RawResponse,
@@ -89,7 +90,6 @@ if TYPE_CHECKING:
         InvoiceReferences,
         InvoiceSupplier,
         InvoiceTotals,
-        LanguageCodeLiteral,
         LineItem,
         LineItemList,
         MainAttachment,
@@ -107,6 +107,7 @@ if TYPE_CHECKING:
 
 _MODULES = {
     "common": (
+        "LanguageCode",
         "ACTION_STATUSES",
         "FINAL_STATUSES",
         "APIResponse",
@@ -182,7 +183,6 @@ _MODULES = {
         "InvoiceReferences",
         "InvoiceSupplier",
         "InvoiceTotals",
-        "LanguageCodeLiteral",
         "LineItem",
         "LineItemList",
         "MainAttachment",
@@ -240,7 +240,7 @@ __all__ = [
     "InvoiceStatusCode",
     "InvoiceSupplier",
     "InvoiceTotals",
-    "LanguageCodeLiteral",
+    "LanguageCode",
     "LineItem",
     "LineItemList",
     "MainAttachment",

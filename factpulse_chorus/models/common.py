@@ -39,6 +39,7 @@ __all__ = [
     "InvoiceStatusCode",
     "InvoiceStatusCodeLiteral",
     "InvoiceStatusInput",
+    "LanguageCode",
     "NativeResponse",
     "PageInfo",
     "RawResponse",
@@ -54,6 +55,7 @@ __all__ = [
     "ValidatorAction",
     "ValidatorActionInput",
     "ValidatorActionLiteral",
+    "language_field",
 ]
 
 # --- wire-name metadata ----------------------------------------------------------------------
@@ -62,6 +64,7 @@ WIRE = "factpulse_chorus.wire"
 FALLBACK = "factpulse_chorus.fallback"
 MONEY = "factpulse_chorus.money"
 INLINE = "factpulse_chorus.inline"
+LENIENT = "factpulse_chorus.lenient"
 
 MoneyFormat = Literal["number", "string", "fixed2"]
 
@@ -72,6 +75,7 @@ def wire(
     fallback: tuple[str, ...] = (),
     money: MoneyFormat | None = None,
     inline: bool = False,
+    lenient: bool = False,
 ) -> dict[str, Any]:
     """Field metadata for the converter.
 
@@ -82,6 +86,11 @@ def wire(
     exactly two decimals, typed request bodies).
     ``inline``: the nested object may also be spread over the enclosing object's
     top level (read when ``name`` is absent; written there).
+    ``lenient``: a response field whose format the sources do not fix (REFERENCE §12:
+    dates, amounts, sizes). Besides the documented form, the common French variants are
+    read (``01/04/2025``, ``1 250,50``); a value that still does not fit leaves the field
+    None, is kept as received in the response's ``unparsed`` and is logged once, instead
+    of failing the response. The field must default to None.
     """
     meta: dict[str, Any] = {}
     if name is not None:
@@ -92,7 +101,14 @@ def wire(
         meta[MONEY] = money
     if inline:
         meta[INLINE] = True
+    if lenient:
+        meta[LENIENT] = True
     return meta
+
+
+def lenient_field(name: str | None = None) -> Any:
+    """An optional response field (default None) read leniently: see ``wire(lenient=True)``."""
+    return attrs.field(default=None, metadata=wire(name, lenient=True))
 
 
 @functools.cache
@@ -394,6 +410,31 @@ ValidatorActionLiteral = Literal[
 FileFormatLiteral = Literal["PDF", "XML", "ZIP"]
 SortDirectionLiteral = Literal["Ascendant", "Descendant"]
 
+#: ``language_code``: the language of labels, either case (each endpoint sends its own:
+#: ``languageCode`` of structures.consulter in lower case, the native ``codeLangue`` upper).
+LanguageCode = Literal["fr", "en", "FR", "EN"]
+
+
+def language_field(case: Literal["lower", "upper"], wire_key: str | None = None) -> Any:
+    """The ``language_code`` field of a request: checked, sent in the endpoint's case."""
+
+    def convert(value: object) -> object:
+        if isinstance(value, str) and value.lower() in ("fr", "en"):
+            return value.lower() if case == "lower" else value.upper()
+        return value
+
+    def validate(_instance: object, attribute: Any, value: object) -> None:
+        if value is not None and not (isinstance(value, str) and value.lower() in ("fr", "en")):
+            raise RequestValidationError(attribute.name, "must be 'fr' or 'en' (either case)")
+
+    return attrs.field(
+        default=None,
+        converter=convert,
+        validator=validate,
+        metadata=wire(wire_key) if wire_key else {},
+    )
+
+
 #: What a parameter taking one of these sets accepts: the enum member or its literal.
 InvoiceStatusInput = InvoiceStatusCode | InvoiceStatusCodeLiteral
 TargetStatusInput = TargetStatus | TargetStatusLiteral
@@ -415,7 +456,7 @@ def jsonable(value: Any) -> Any:
         return {
             field.name: jsonable(getattr(value, field.name))
             for field in attrs.fields(type(value))
-            if field.name != "raw"
+            if field.name not in ("raw", "unparsed")
         }
     if isinstance(value, Enum):
         return value.value
@@ -455,9 +496,16 @@ class APIResponse(ResultData):
     :func:`factpulse_chorus._converter.from_wire`); it takes no part in equality and
     is never (un)structured. For native endpoints, ``raw.json`` is the untouched body.
     A model built by hand has a placeholder ``raw`` with status 0.
+
+    ``unparsed`` maps the JSON path of each lenient field (``wire(lenient=True)``) whose
+    value could not be read (``"$.currentStatus.date"``) to the value as received; the
+    field itself is None. Empty when everything was read. Not part of equality.
     """
 
     raw: RawResponse = attrs.field(default=NO_RESPONSE, eq=False, repr=False, kw_only=True)
+    unparsed: Mapping[str, Any] = attrs.field(
+        factory=lambda: MappingProxyType({}), eq=False, repr=False, hash=False, kw_only=True
+    )
 
 
 @attrs.frozen(kw_only=True)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import attrs
 
-from .._exceptions import RequestValidationError
 from .._validation import check_bool, check_id, check_siren, check_siret, check_text, optional
 from .._validation import required as _required
-from .common import APIResponse, ChorusProCredentials, StructureStatus, TypedResponse, wire
+from .common import (
+    APIResponse,
+    ChorusProCredentials,
+    LanguageCode,
+    StructureStatus,
+    TypedResponse,
+    language_field,
+    wire,
+)
 
 __all__ = [
-    "LanguageCode",
     "StructureInfo",
     "StructureParameters",
     "StructureService",
@@ -25,10 +29,6 @@ __all__ = [
     "StructuresRechercherRequest",
     "StructuresRechercherResponse",
 ]
-
-LanguageCode = Literal["fr", "en"]
-"""``languageCode`` of ``structures.consulter``: the language of the labels."""
-_LANGUAGES = ("fr", "en")
 
 
 def _check_identifier(field: str, identifier: str, identifier_type: str | None) -> None:
@@ -90,21 +90,12 @@ class StructuresRechercherResponse(TypedResponse):
 # --- 2. structures/consulter -----------------------------------------------------------------
 
 
-def _check_language(field: str, value: object) -> str:
-    if value not in _LANGUAGES:
-        raise RequestValidationError(field, "must be 'fr' or 'en'")
-    assert isinstance(value, str)
-    return value
-
-
 @attrs.frozen(kw_only=True)
 class StructuresConsulterRequest:
     """Body of ``structures/consulter`` (``GetStructureRequest``)."""
 
     structure_id: int = attrs.field(validator=_required(check_id))
-    language_code: LanguageCode | None = attrs.field(
-        default=None, validator=optional(_check_language)
-    )
+    language_code: LanguageCode | None = language_field("lower")
     credentials: ChorusProCredentials | None = None
 
 

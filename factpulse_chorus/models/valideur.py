@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, TypedDict
+from typing import Any, TypedDict
 
 import attrs
 
-from .._exceptions import RequestValidationError
 from .._validation import (
     MAX_COMMENT_LENGTH,
     check_amount,
@@ -47,6 +46,7 @@ from .common import (
     ChorusProCredentials,
     InvoiceStatusCode,
     InvoiceStatusInput,
+    LanguageCode,
     NativeResponse,
     PageInfo,
     SearchPagination,
@@ -54,6 +54,7 @@ from .common import (
     ValidatorAction,
     ValidatorActionInput,
     extra_field,
+    language_field,
     mapping_or_none,
     status_tuple,
     str_tuple_or_none,
@@ -70,7 +71,6 @@ __all__ = [
     "InvoiceReferences",
     "InvoiceSupplier",
     "InvoiceTotals",
-    "LanguageCodeLiteral",
     "LineItem",
     "LineItemList",
     "MainAttachment",
@@ -94,7 +94,6 @@ _opt_amount = optional(check_amount)
 _opt_texts = optional(check_text_list)
 
 #: ``codeLangue`` of ``valideur/consulter``.
-LanguageCodeLiteral = Literal["FR", "EN"]
 
 
 # --- 14. factures/valideur/rechercher ----------------------------------------------------------
@@ -304,21 +303,12 @@ class ValideurRechercherResponse(NativeResponse):
 # --- 15. factures/valideur/consulter -----------------------------------------------------------
 
 
-def _check_language(field: str, value: object) -> str:
-    if value not in ("FR", "EN"):
-        raise RequestValidationError(field, "must be 'FR' or 'EN'")
-    assert isinstance(value, str)
-    return value
-
-
 @attrs.frozen(kw_only=True)
 class ValideurConsulterRequest:
     """Body of ``factures/valideur/consulter`` (§6.10): ``idFacture``, ``codeLangue``."""
 
     invoice_id: int = attrs.field(validator=required(check_id), metadata=wire("idFacture"))
-    language_code: LanguageCodeLiteral | None = attrs.field(
-        default=None, validator=optional(_check_language), metadata=wire("codeLangue")
-    )
+    language_code: LanguageCode | None = language_field("upper", "codeLangue")
     extra: Mapping[str, Any] = extra_field()
     credentials: ChorusProCredentials | None = None
 

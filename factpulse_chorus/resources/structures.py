@@ -19,8 +19,7 @@ from ..models.structures import (
 from ._base import AsyncResource
 
 if TYPE_CHECKING:
-    from ..models.common import ChorusProCredentials
-    from ..models.structures import LanguageCode
+    from ..models.common import ChorusProCredentials, LanguageCode
 
 
 class AsyncStructures(AsyncResource):

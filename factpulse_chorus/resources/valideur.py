@@ -24,8 +24,7 @@ from ._base import AsyncResource, build_request
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ..models.common import ChorusProCredentials, ValidatorActionInput
-    from ..models.valideur import LanguageCodeLiteral
+    from ..models.common import ChorusProCredentials, LanguageCode, ValidatorActionInput
 
 _SEARCH = "valideur.rechercher"
 
@@ -142,7 +141,7 @@ class AsyncValideur(AsyncResource):
         self,
         invoice_id: int,
         *,
-        language_code: LanguageCodeLiteral | None = None,
+        language_code: LanguageCode | None = None,
         extra: Mapping[str, Any] | None = None,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,

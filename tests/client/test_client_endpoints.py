@@ -132,7 +132,6 @@ async def test_structures_rechercher(api: _Api, sandbox: Sandbox) -> None:
     [structure] = result.structures
     assert structure.structure_id == RECIPIENT_ID
     assert structure.structure_name == "COMMUNE DE SAINT-EXEMPLE"
-    assert result.raw is not None
     assert result.raw.status == 200
     assert result.raw.request_id
     assert result.raw.json["structures"][0]["structureId"] == RECIPIENT_ID
