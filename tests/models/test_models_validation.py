@@ -257,7 +257,7 @@ CASES: list[tuple[str, Callable[[], Any], str, str]] = [
      structure_identifier_type="SIRET"), "structure_identifier", "14 digits"),
     ("restrict", lambda: StructuresRechercherRequest(restrict_private_structures="no"),
      "restrict_private_structures", "True or False"),
-    ("language", lambda: StructuresConsulterRequest(structure_id=1, language_code="FR"),
+    ("language", lambda: StructuresConsulterRequest(structure_id=1, language_code="DE"),
      "language_code", "'fr' or 'en'"),
     ("structure id", lambda: StructuresConsulterRequest(structure_id="25827464"), "structure_id",
      "positive integer"),
@@ -461,3 +461,19 @@ def test_validation_errors_never_echo_credentials() -> None:
             credentials=ChorusProCredentials(**{**CREDS, "piste_client_secret": "TOPSECRET"}),
         )
     assert "TOPSECRET" not in str(info.value)
+
+
+def test_language_code_is_one_concept_sent_in_each_endpoints_case() -> None:
+    from factpulse_chorus._converter import to_wire
+
+    typed = StructuresConsulterRequest(structure_id=1, language_code="EN")
+    assert to_wire(typed) == {"structureId": 1, "languageCode": "en"}
+    native = ValideurConsulterRequest(invoice_id=1, language_code="fr")
+    assert to_wire(native) == {"idFacture": 1, "codeLangue": "FR"}
+    for build in (
+        lambda: StructuresConsulterRequest(structure_id=1, language_code="de"),  # type: ignore[arg-type]
+        lambda: ValideurConsulterRequest(invoice_id=1, language_code=3),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(RequestValidationError) as info:
+            build()
+        assert info.value.field == "language_code"
