@@ -54,3 +54,15 @@ def run_as_pytest_tests(source: str) -> None:
         options = next((m.kwargs for m in marks if m.name == "chorus_sandbox"), {})
         with sandbox_in_thread(**options) as sandbox:
             test(chorus_sandbox=sandbox)
+
+
+def test_the_glossary_is_written_from_the_models() -> None:
+    script = README.parent / "scripts" / "glossary.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=TIME_LIMIT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
