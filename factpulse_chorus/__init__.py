@@ -4,7 +4,7 @@ Quick start::
 
     async with AsyncChorusClient(email=..., password=..., client_uid=...) as client:
         invoice = await client.factures.consulter(7412589)
-        print(invoice.current_status.code)
+        print(invoice.status.code)
 
 or, from blocking code, ``with ChorusClient(...) as client:`` and the same calls without
 ``await``.
@@ -21,115 +21,171 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._client import AsyncChorusClient
+    from ._client import (
+        AsyncChorusClient as AsyncChorusClient,
+    )
     from ._exceptions import (
-        APIConnectionError,
-        APIStatusError,
-        APITimeoutError,
-        AuthenticationError,
-        BadRequestError,
-        ChorusProBusinessError,
-        ClientClosedError,
-        FactPulseError,
-        NotFoundError,
-        OutcomeUnknownError,
-        PermissionDeniedError,
-        RateLimitError,
-        RequestValidationError,
-        ResponseDecodeError,
-        ServerError,
-        StructureNotFoundError,
-        SyncInAsyncContextError,
-        UnprocessableEntityError,
+        APIConnectionError as APIConnectionError,
+    )
+    from ._exceptions import (
+        APIStatusError as APIStatusError,
+    )
+    from ._exceptions import (
+        APITimeoutError as APITimeoutError,
+    )
+    from ._exceptions import (
+        ArchiveTooLargeError as ArchiveTooLargeError,
+    )
+    from ._exceptions import (
+        AuthenticationError as AuthenticationError,
+    )
+    from ._exceptions import (
+        BadRequestError as BadRequestError,
+    )
+    from ._exceptions import (
+        ChorusProBusinessError as ChorusProBusinessError,
+    )
+    from ._exceptions import (
+        ClientClosedError as ClientClosedError,
+    )
+    from ._exceptions import (
+        FactPulseError as FactPulseError,
+    )
+    from ._exceptions import (
+        FileWriteError as FileWriteError,
+    )
+    from ._exceptions import (
+        NotFoundError as NotFoundError,
+    )
+    from ._exceptions import (
+        OutcomeUnknownError as OutcomeUnknownError,
+    )
+    from ._exceptions import (
+        PermissionDeniedError as PermissionDeniedError,
+    )
+    from ._exceptions import (
+        RateLimitError as RateLimitError,
+    )
+    from ._exceptions import (
+        RequestValidationError as RequestValidationError,
+    )
+    from ._exceptions import (
+        ResponseDecodeError as ResponseDecodeError,
+    )
+    from ._exceptions import (
+        ResponseTooLargeError as ResponseTooLargeError,
+    )
+    from ._exceptions import (
+        ServerError as ServerError,
+    )
+    from ._exceptions import (
+        StructureNotFoundError as StructureNotFoundError,
+    )
+    from ._exceptions import (
+        SyncInAsyncContextError as SyncInAsyncContextError,
+    )
+    from ._exceptions import (
+        UnprocessableEntityError as UnprocessableEntityError,
     )
     from ._polling import (
-        FinalStatus,
-        InvoicePoller,
-        PollError,
-        PollEvent,
-        PollFinished,
-        PollSummary,
-        StatusChanged,
+        FinalStatus as FinalStatus,
     )
-    from ._sync_generated import ChorusClient
-    from ._types import NOT_GIVEN, NotGiven, Timeout
-    from .models.common import ChorusProCredentials, InvoiceStatusCode, RawResponse
+    from ._polling import (
+        InvoicePoller as InvoicePoller,
+    )
+    from ._polling import (
+        PollError as PollError,
+    )
+    from ._polling import (
+        PollEvent as PollEvent,
+    )
+    from ._polling import (
+        PollFinished as PollFinished,
+    )
+    from ._polling import (
+        PollSummary as PollSummary,
+    )
+    from ._polling import (
+        StatusChanged as StatusChanged,
+    )
+    from ._sync_generated import (
+        ChorusClient as ChorusClient,
+    )
+    from ._types import (
+        NOT_GIVEN as NOT_GIVEN,
+    )
+    from ._types import (
+        NotGiven as NotGiven,
+    )
+    from ._types import (
+        Timeout as Timeout,
+    )
+    from .models.common import (
+        ChorusProCredentials as ChorusProCredentials,
+    )
+    from .models.common import (
+        InvoiceStatusCode as InvoiceStatusCode,
+    )
+    from .models.common import (
+        RawResponse as RawResponse,
+    )
+    from .resources._factures_submit import (
+        SafeRetry as SafeRetry,
+    )
 
-_EXCEPTIONS = (
-    "APIConnectionError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BadRequestError",
-    "ChorusProBusinessError",
-    "ClientClosedError",
-    "FactPulseError",
-    "NotFoundError",
-    "OutcomeUnknownError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "RequestValidationError",
-    "ResponseDecodeError",
-    "ServerError",
-    "StructureNotFoundError",
-    "SyncInAsyncContextError",
-    "UnprocessableEntityError",
-)
-
-# name -> module that defines it (relative to this package)
-_LAZY: dict[str, str] = {
-    "AsyncChorusClient": "._client",
-    "ChorusClient": "._sync_generated",
-    "NOT_GIVEN": "._types",
-    "NotGiven": "._types",
-    "Timeout": "._types",
-    "ChorusProCredentials": ".models.common",
-    "InvoicePoller": "._polling",
-    **dict.fromkeys(
-        ("FinalStatus", "PollError", "PollEvent", "PollFinished", "PollSummary", "StatusChanged"),
-        "._polling",
+# The public names, each written once here: module -> names. __all__ and the lazy
+# look-up are derived from it; the imports above repeat it for type checkers, and
+# tests/client/test_exports.py checks that the two agree.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "._client": ("AsyncChorusClient",),
+    "._exceptions": (
+        "APIConnectionError",
+        "APIStatusError",
+        "APITimeoutError",
+        "ArchiveTooLargeError",
+        "AuthenticationError",
+        "BadRequestError",
+        "ChorusProBusinessError",
+        "ClientClosedError",
+        "FactPulseError",
+        "FileWriteError",
+        "NotFoundError",
+        "OutcomeUnknownError",
+        "PermissionDeniedError",
+        "RateLimitError",
+        "RequestValidationError",
+        "ResponseDecodeError",
+        "ResponseTooLargeError",
+        "ServerError",
+        "StructureNotFoundError",
+        "SyncInAsyncContextError",
+        "UnprocessableEntityError",
     ),
-    "InvoiceStatusCode": ".models.common",
-    "RawResponse": ".models.common",
-    **dict.fromkeys(_EXCEPTIONS, "._exceptions"),
+    "._polling": (
+        "FinalStatus",
+        "InvoicePoller",
+        "PollError",
+        "PollEvent",
+        "PollFinished",
+        "PollSummary",
+        "StatusChanged",
+    ),
+    "._sync_generated": ("ChorusClient",),
+    "._types": (
+        "NOT_GIVEN",
+        "NotGiven",
+        "Timeout",
+    ),
+    ".models.common": (
+        "ChorusProCredentials",
+        "InvoiceStatusCode",
+        "RawResponse",
+    ),
+    ".resources._factures_submit": ("SafeRetry",),
 }
+_LAZY = {name: module for module, names in _EXPORTS.items() for name in names}
 
-__all__ = [
-    "NOT_GIVEN",
-    "APIConnectionError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AsyncChorusClient",
-    "AuthenticationError",
-    "BadRequestError",
-    "ChorusClient",
-    "ChorusProBusinessError",
-    "ChorusProCredentials",
-    "ClientClosedError",
-    "FactPulseError",
-    "FinalStatus",
-    "InvoicePoller",
-    "InvoiceStatusCode",
-    "NotFoundError",
-    "NotGiven",
-    "OutcomeUnknownError",
-    "PermissionDeniedError",
-    "PollError",
-    "PollEvent",
-    "PollFinished",
-    "PollSummary",
-    "RateLimitError",
-    "RawResponse",
-    "RequestValidationError",
-    "ResponseDecodeError",
-    "ServerError",
-    "StatusChanged",
-    "StructureNotFoundError",
-    "SyncInAsyncContextError",
-    "Timeout",
-    "UnprocessableEntityError",
-    "__version__",
-]
+__all__ = ["__version__", *sorted(_LAZY)]
 
 
 def __getattr__(name: str) -> Any:

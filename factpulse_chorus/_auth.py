@@ -22,6 +22,7 @@ import asyncio
 import base64
 import binascii
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
@@ -36,6 +37,8 @@ __all__ = ["TokenManager", "access_token", "jwt_claims", "login_request", "token
 FALLBACK_LIFETIME: Final = 28 * 60.0
 MAX_MARGIN: Final = 60.0
 MARGIN_RATIO: Final = 0.05
+_HEADER_SAFE: Final = re.compile(r"[\x21-\x7e]+\Z")
+"""What an access token may hold: visible ASCII (a JWT is base64url and dots)."""
 
 
 def jwt_claims(token: str) -> dict[str, Any] | None:
@@ -149,12 +152,17 @@ class TokenManager:
             self._token = None
         return True
 
+    def forget_loop(self) -> None:
+        """Drop the login task of an event loop that is gone (the client moved to a new
+        loop): it can never finish, and waiting on it from another loop would fail."""
+        self._task = None
+
     async def aclose(self) -> None:
         """Cancel a login in flight (when the client closes)."""
         self._closed = True
         task = self._task
         self._task = None
-        if task is not None and not task.done():
+        if task is not None and not task.done() and not task.get_loop().is_closed():
             task.cancel()
             # wait() neither raises the task's outcome nor swallows our own cancellation.
             await asyncio.wait([task])
@@ -201,11 +209,15 @@ def login_request(config: ClientConfig, secrets: tuple[str, ...]) -> PreparedReq
 
 
 def access_token(raw: RawResponse) -> str:
-    """The ``access`` token of a login answer, or :class:`ResponseDecodeError`."""
+    """The ``access`` token of a login answer, or :class:`ResponseDecodeError`.
+
+    The token is sent back as a header value, so one holding a control character (CR/LF
+    would inject a header) is refused here rather than by aiohttp once a request is sent.
+    """
     access = raw.json.get("access") if isinstance(raw.json, dict) else None
-    if not isinstance(access, str) or not access:
+    if not isinstance(access, str) or not access or not _HEADER_SAFE.match(access):
         raise ResponseDecodeError(
-            "the login response has no 'access' token",
+            "the login response has no usable 'access' token",
             status_code=raw.status,
             content_type=raw.headers.get("Content-Type", ""),
         )

@@ -18,14 +18,17 @@ from typing import TYPE_CHECKING
 import aiohttp
 import attrs
 
+from ._arguments import checked
 from ._config import (
     CLOSED_MESSAGE,
     DEFAULT_CONNECTION_LIMIT,
     DEFAULT_CONNECTION_LIMIT_PER_HOST,
+    DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES,
     AuthMode,
     ClientConfig,
     RetryPolicy,
+    check_headers,
     check_max_retries,
 )
 from ._exceptions import ClientClosedError
@@ -65,7 +68,15 @@ class AsyncChorusClient:
     ``_transport``). ``session``: an aiohttp session to use instead of ours; it is never
     closed by the client. ``on_request``/``on_response``: hooks (plain or async functions)
     called before each attempt with a :class:`RequestInfo` and after each response with
-    its :class:`RawResponse` (errors included), for metrics.
+    its :class:`RawResponse` (errors included), for metrics. ``max_response_size``: bytes
+    of (decompressed) body read per response, default 256 MiB, ``None`` for no limit;
+    past it, :class:`ResponseTooLargeError`. Header values (``api_key``, ``token``,
+    ``default_headers``, ``extra_headers``) must be str without control characters.
+
+    The client belongs to the event loop it is first used in. Used again once that loop
+    is closed (a second ``asyncio.run()``), it opens new connections in the new loop;
+    from another loop while the first is still open, calls raise
+    :class:`ClientClosedError`.
 
     Use it as ``async with AsyncChorusClient(...) as client:`` or call :meth:`aclose`.
     """
@@ -76,6 +87,7 @@ class AsyncChorusClient:
     _default_credentials: ChorusProCredentials | None
     _is_view: bool
 
+    @checked  # every option's type, before anything is built (issue 13)
     def __init__(
         self,
         *,
@@ -95,6 +107,7 @@ class AsyncChorusClient:
         retry_policy: RetryPolicy | None = None,
         on_request: OnRequest | None = None,
         on_response: OnResponse | None = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         configure_from_env()
         config = ClientConfig.from_arguments(
@@ -112,6 +125,7 @@ class AsyncChorusClient:
             retry_policy=retry_policy,
             on_request=on_request,
             on_response=on_response,
+            max_response_size=max_response_size,
         )
         shared = SharedState(config, session)
         self._setup(config, shared, credentials, is_view=False)
@@ -184,7 +198,7 @@ class AsyncChorusClient:
         if not isinstance(max_retries, NotGiven):
             config = attrs.evolve(config, max_retries=check_max_retries(max_retries))
         if extra_headers:
-            headers = {**config.default_headers, **extra_headers}
+            headers = {**config.default_headers, **check_headers("extra_headers", extra_headers)}
             config = attrs.evolve(config, default_headers=headers)
         view = object.__new__(type(self))
         view._setup(

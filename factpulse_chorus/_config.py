@@ -23,12 +23,14 @@ from the environment never gets mixed with credentials given in code.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final, Literal, TypedDict
 
 import attrs
 
 from ._exceptions import RequestValidationError
+from ._redact import has_userinfo
 from ._types import NOT_GIVEN, NotGiven, NotGivenOr, OnRequest, OnResponse, Timeout, TimeoutTypes
 
 if TYPE_CHECKING:
@@ -39,6 +41,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_CONNECTION_LIMIT",
     "DEFAULT_CONNECTION_LIMIT_PER_HOST",
+    "DEFAULT_MAX_RESPONSE_SIZE",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "SYNC_CLOSED_MESSAGE",
@@ -46,6 +49,8 @@ __all__ = [
     "AuthMode",
     "ClientConfig",
     "RetryPolicy",
+    "check_header_value",
+    "check_headers",
 ]
 
 DEFAULT_BASE_URL: Final = "https://factpulse.fr"
@@ -58,6 +63,9 @@ DEFAULT_TIMEOUT: Final = Timeout(connect=10.0, read=60.0, total=120.0)
 DEFAULT_MAX_RETRIES: Final = 2
 DEFAULT_CONNECTION_LIMIT: Final = 100
 DEFAULT_CONNECTION_LIMIT_PER_HOST: Final = 0  # 0: no per-host limit (only the total one)
+DEFAULT_MAX_RESPONSE_SIZE: Final = 256 * 1024 * 1024
+"""Bytes of (decompressed) body accepted per response: the largest answer, a group
+download of up to 120 MB of invoices, is about 160 MB once base64-encoded in its JSON."""
 
 ENV_BASE_URL: Final = "FACTPULSE_BASE_URL"
 ENV_EMAIL: Final = "FACTPULSE_EMAIL"
@@ -132,6 +140,7 @@ class ClientConfig:
     retry_policy: RetryPolicy = attrs.field(factory=RetryPolicy)
     on_request: OnRequest | None = None
     on_response: OnResponse | None = None
+    max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE
 
     def __repr__(self) -> str:
         return f"ClientConfig(base_url={self.base_url!r}, auth={self.auth.mode!r})"
@@ -161,10 +170,14 @@ class ClientConfig:
                 "connection_limit", arguments.get("connection_limit", DEFAULT_CONNECTION_LIMIT)
             ),
             connection_limit_per_host=_check_count("connection_limit_per_host", limit_per_host),
-            default_headers=_check_headers("default_headers", arguments.get("default_headers")),
+            default_headers=check_headers("default_headers", arguments.get("default_headers")),
             retry_policy=arguments.get("retry_policy") or RetryPolicy(),
             on_request=arguments.get("on_request"),
             on_response=arguments.get("on_response"),
+            max_response_size=_check_size(
+                "max_response_size",
+                arguments.get("max_response_size", DEFAULT_MAX_RESPONSE_SIZE),
+            ),
         )
 
 
@@ -186,6 +199,7 @@ class ClientArguments(TypedDict, total=False):
     retry_policy: RetryPolicy | None
     on_request: OnRequest | None
     on_response: OnResponse | None
+    max_response_size: int | None
 
 
 def check_max_retries(value: object) -> int:
@@ -201,20 +215,60 @@ def _check_count(name: str, value: object) -> int:
     return value
 
 
-def _check_headers(name: str, headers: Mapping[str, str] | None) -> dict[str, str]:
-    if not headers:
+def _check_size(name: str, value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise RequestValidationError(name, "a number of bytes > 0, or None for no limit")
+    return value
+
+
+# RFC 9110: a field name is a token; a field value holds no control character but HTAB.
+# aiohttp refuses only some of these, and only once the request is on its way.
+_HEADER_NAME: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_HEADER_VALUE_BAD: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def check_header_value(name: str, value: object) -> str:
+    """``value`` if it can be sent as a header value: a str without CR, LF, NUL or other
+    control characters; else :class:`RequestValidationError` naming ``name``
+    (``default_headers.X-Trace`` for an entry of a mapping)."""
+    if not isinstance(value, str):
+        raise RequestValidationError(name, f"a str (got {type(value).__name__})")
+    if _HEADER_VALUE_BAD.search(value):
+        raise RequestValidationError(
+            name, "must not contain CR, LF, NUL or other control characters"
+        )
+    return value
+
+
+def check_headers(name: str, headers: object) -> dict[str, str]:
+    """``headers`` as a dict, each name an HTTP token and each value safe to send
+    (:func:`check_header_value`); else :class:`RequestValidationError` naming ``name``."""
+    if headers is None:
         return {}
+    if not isinstance(headers, Mapping):
+        raise RequestValidationError(
+            name, f"a mapping of str to str (got {type(headers).__name__})"
+        )
     out: dict[str, str] = {}
     for key, value in headers.items():
-        if not isinstance(key, str) or not isinstance(value, str):
-            raise RequestValidationError(name, "a mapping of str to str")
-        out[key] = value
+        if not isinstance(key, str) or not _HEADER_NAME.match(key):
+            raise RequestValidationError(name, f"{key!r} is not a valid header name")
+        out[key] = check_header_value(f"{name}.{key}", value)
     return out
 
 
 def _normalise_base_url(url: str) -> str:
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise RequestValidationError("base_url", "an http:// or https:// URL")
+    if has_userinfo(url):
+        # Refused rather than masked: a password in the URL would reach every repr, log
+        # line and connection error, and the API never reads it (it authenticates by
+        # email/password, token or API key).
+        raise RequestValidationError(
+            "base_url", "no user:password@ in the URL (use email/password, token or api_key)"
+        )
     return url.rstrip("/")
 
 
@@ -229,6 +283,21 @@ def _resolve_auth(arguments: ClientArguments, from_env: Callable[[str], str | No
         api_key = from_env(ENV_API_KEY)
     if client_uid is None:
         client_uid = from_env(ENV_CLIENT_UID)
+    for name, value in (
+        ("email", email),
+        ("password", password),
+        ("client_uid", client_uid),
+        ("token", token),
+        ("api_key", api_key),
+    ):
+        if value is not None and not isinstance(value, str):
+            raise RequestValidationError(name, f"a str (got {type(value).__name__})")
+    # These two are sent as header values (X-API-Key, Authorization): refuse what would
+    # break or inject a header here, not once a request is on its way.
+    if api_key is not None:
+        check_header_value("api_key", api_key)
+    if token is not None:
+        check_header_value("token", token)
 
     if (email is None) != (password is None):
         missing = "password" if password is None else "email"

@@ -8,211 +8,84 @@ How the models map to JSON:
   with ``override(rename=...)``) the first time a class is used, then cached by cattrs.
 * Writing: optional fields left at ``None`` are left out of the body; ``extra`` (native
   request bodies) is merged last. Its keys cannot collide with declared fields: the
-  request models refuse such keys when they are built. Decimals are JSON numbers
-  (native bodies), or strings with exactly two decimals where the field says
-  ``money="fixed2"`` (``factures/soumettre``). Dates are ``YYYY-MM-DD``, date-times ISO 8601.
+  request models refuse such keys when they are built. Decimals stay Decimals in the
+  body and :func:`encode_json` writes them as JSON numbers from their exact digits
+  (native bodies), or they are strings with exactly two decimals where the field says
+  ``money="fixed2"`` (``factures/soumettre``). Dates are ``YYYY-MM-DD``; date-time
+  filters (``wire(offset=True)``, and datetimes in ``extra``) RFC 3339 with an offset,
+  a naive datetime being Europe/Paris wall time.
 * Reading is lenient: unknown keys are ignored; ``null`` means "absent" for every
   field that has a default; absent/null lists become ``()``; alternative names are
   read when the main one is missing (``fichierResultat`` for ``fichierBase64``...).
-  Decimals come from strings or numbers without float rounding; dates from
-  ``YYYY-MM-DD``, ``YYYY-MM-DD HH:MM`` or ISO 8601 (a ``datetime`` when a time is
-  present). Unknown status codes are kept. Anything that does not fit raises
+  Decimals come from strings or numbers without float rounding; integers from ints,
+  whole floats (``12.0``) or digit strings; dates from ``YYYY-MM-DD``,
+  ``YYYY-MM-DD HH:MM`` or ISO 8601 (a ``datetime`` when a time is present). Unknown
+  status codes are kept. Fields whose format the sources do not fix (dates, amounts,
+  sizes: ``wire(lenient=True)``) also take the French forms, and a value that still
+  does not fit leaves the field None and goes to the response's ``unparsed``
+  (:mod:`._decode`). Anything else that does not fit raises
   :class:`~factpulse_chorus.ResponseDecodeError` naming the JSON path
-  (``$.listeFactures[3].montantHT``).
+  (``$.listeFactures[3].idDestinataire``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.errors import (
-    AttributeValidationNote,
-    BaseValidationError,
-    ClassValidationError,
-    IterableValidationError,
-    IterableValidationNote,
-)
+from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._decode import describe_error, recover
 from ._exceptions import ResponseDecodeError
-from .models.common import (
-    FALLBACK,
-    INLINE,
-    MONEY,
-    APIResponse,
-    RawResponse,
-    _WireEnum,
-    wire_name,
+from ._wire import FALLBACK, INLINE, LENIENT, MONEY, OFFSET, _WireEnum, wire_name
+from ._wire_values import (
+    encode_json,
+    json_type,
+    parse_date,
+    structure_bool,
+    structure_date,
+    structure_datetime,
+    structure_decimal,
+    structure_int,
+    structure_str,
+    unstructure_date,
+    unstructure_moment,
+    with_offsets,
 )
+from .models.common import APIResponse, RawResponse
 
-__all__ = ["from_wire", "parse_date", "to_wire"]
+__all__ = ["encode_json", "from_wire", "parse_date", "to_wire"]
 
 T = TypeVar("T")
 
-_NOT_WIRE = frozenset({"raw", "extra"})  # model plumbing, never a body key
+_NOT_WIRE = frozenset({"raw", "extra", "unparsed"})  # model plumbing, never a body key
 _MAX_MESSAGES = 5
 
 _converter = cattrs.Converter(detailed_validation=True)
 
 
-# --- scalars ---------------------------------------------------------------------------------
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean {value!r}"
-    if isinstance(value, (int, float, Decimal)):
-        return f"number {value!r}"
-    if isinstance(value, str):
-        return f"string {value[:40]!r}" + ("…" if len(value) > 40 else "")
-    if isinstance(value, (list, tuple)):
-        return "array"
-    if isinstance(value, Mapping):
-        return "object"
-    return type(value).__name__
-
-
-_INT = re.compile(r"[+-]?\d+", re.ASCII)
-
-
-def _structure_int(value: Any, _: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _INT.fullmatch(value.strip()):
-        return int(value)
-    raise TypeError(f"expected an integer, got {_json_type(value)}")
-
-
-def _structure_str(value: Any, _: Any) -> str:
-    if isinstance(value, str):
-        return value
-    # Lenient: an identifier sent as a number (e.g. a SIRET) is still usable as text.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise TypeError(f"expected a string, got {_json_type(value)}")
-
-
-_TRUE = frozenset({"true", "oui", "1"})
-_FALSE = frozenset({"false", "non", "0"})
-
-
-def _structure_bool(value: Any, _: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-    raise TypeError(f"expected a boolean, got {_json_type(value)}")
-
-
-def _structure_decimal(value: Any, _: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise TypeError(f"expected an amount, got {_json_type(value)}")
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, int):
-        result = Decimal(value)
-    elif isinstance(value, float):
-        # repr() is the shortest string that reads back as the same float: 1250.5, not
-        # 1250.499999999999971578290569595992565155029296875.
-        result = Decimal(repr(value))
-    elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"expected an amount, got {_json_type(value)}") from None
-    else:
-        raise TypeError(f"expected an amount, got {_json_type(value)}")
-    if not result.is_finite():
-        raise ValueError(f"expected a finite amount, got {_json_type(value)}")
-    return result
-
-
-_DATE_TIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
-    r"\s*([Zz]|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)?)?",
-    re.ASCII,
-)
-
-
-def parse_date(text: str) -> date:
-    """Parse ``YYYY-MM-DD``, ``YYYY-MM-DD HH:MM[:SS[.f]]`` or ISO 8601 (``T``, ``Z``, offset).
-
-    Returns a :class:`~datetime.date`, or a :class:`~datetime.datetime` when a time is
-    present (aware when an offset or ``Z`` is given). Raises ValueError otherwise.
-    """
-    match = _DATE_TIME.fullmatch(text.strip())
-    if match is None:
-        raise ValueError(f"expected a date (YYYY-MM-DD) or date-time, got {_json_type(text)}")
-    year, month, day, hour, minute, second, fraction, offset = match.groups()
-    if hour is None:
-        return date(int(year), int(month), int(day))
-    micro = int((fraction or "0")[:6].ljust(6, "0"))
-    tz: timezone | None = None
-    if offset is not None:
-        if offset in ("Z", "z"):
-            tz = timezone.utc
-        else:
-            digits = offset[1:].replace(":", "")
-            delta = timedelta(
-                hours=int(digits[0:2]),
-                minutes=int(digits[2:4] or 0),
-                seconds=int(digits[4:6] or 0),
-            )
-            tz = timezone(-delta if offset[0] == "-" else delta)
-    return datetime(
-        int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, tz
-    )
-
-
-def _structure_date(value: Any, _: Any) -> date:
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
-        raise TypeError(f"expected a date string, got {_json_type(value)}")
-    return parse_date(value)
-
-
-def _structure_datetime(value: Any, _: Any) -> datetime:
-    parsed = _structure_date(value, None)
-    if not isinstance(parsed, datetime):
-        raise ValueError(f"expected a date-time, got {_json_type(value)}")
-    return parsed
+# --- scalars (the readers and writers live in _wire_values) -----------------------------------
 
 
 def _structure_enum(value: Any, cls: type[_WireEnum]) -> _WireEnum:
     if not isinstance(value, str):
-        raise TypeError(f"expected a {cls.__name__} code (string), got {_json_type(value)}")
+        raise TypeError(f"expected a {cls.__name__} code (string), got {json_type(value)}")
     try:
         return cls(value)
     except ValueError:
-        raise ValueError(f"unknown {cls.__name__} {_json_type(value)}") from None
+        raise ValueError(f"unknown {cls.__name__} {json_type(value)}") from None
 
 
-def _money_number(value: Decimal | None) -> int | float | None:
-    """Native amounts: a JSON number (int when whole)."""
-    if value is None:
-        return None
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
+def _money_number(value: Decimal | None) -> Decimal | None:
+    """Native amounts: kept a Decimal, written as a JSON number from its exact digits by
+    :func:`encode_json` (a float would round 19-digit amounts)."""
+    return value
 
 
 def _money_string(value: Decimal | None) -> str | None:
@@ -229,10 +102,6 @@ _MONEY_HOOKS: dict[str, Callable[[Decimal | None], Any]] = {
     "string": _money_string,
     "fixed2": _money_fixed2,
 }
-
-
-def _unstructure_date(value: date) -> str:
-    return value.isoformat()
 
 
 def _unstructure_enum(value: _WireEnum) -> str:
@@ -258,7 +127,7 @@ def _tuple_structure_factory(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
         if value is None:
             return ()
         if not isinstance(value, (list, tuple)):
-            raise TypeError(f"expected an array, got {_json_type(value)}")
+            raise TypeError(f"expected an array, got {json_type(value)}")
         items: list[Any] = []
         errors: list[Exception] = []
         for index, item in enumerate(value):
@@ -280,7 +149,7 @@ def _tuple_structure_factory(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
 
 def _structure_mapping(value: Any, _: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
-        raise TypeError(f"expected an object, got {_json_type(value)}")
+        raise TypeError(f"expected an object, got {json_type(value)}")
     return dict(value)
 
 
@@ -318,13 +187,17 @@ def _model_structure_factory(cl: type[T]) -> Callable[[Any, Any], T]:
     }
     generated = make_dict_structure_fn(cl, _converter, **overrides)
     wired = [a for a in fields if a.name not in _NOT_WIRE]
+    for a in wired:
+        if a.metadata.get(LENIENT) and a.default is not None:
+            # An unreadable value is dropped: the field must have somewhere to fall back.
+            raise TypeError(f"{cl.__name__}.{a.name}: a lenient field must default to None")
     defaulted = frozenset(wire_name(a) for a in wired if a.default is not attrs.NOTHING)
     fallbacks = tuple((wire_name(a), a.metadata[FALLBACK]) for a in wired if FALLBACK in a.metadata)
     inline = tuple((wire_name(a), _inline_keys(a)) for a in wired if a.metadata.get(INLINE))
 
     def structure_model(value: Any, _: Any) -> T:
         if not isinstance(value, Mapping):
-            raise TypeError(f"expected a JSON object, got {_json_type(value)}")
+            raise TypeError(f"expected a JSON object, got {json_type(value)}")
         data: Mapping[str, Any] = value
         patched: dict[str, Any] | None = None
         for key, alternatives in fallbacks:
@@ -358,7 +231,9 @@ def _model_unstructure_factory(cl: type[T]) -> Callable[[T], dict[str, Any]]:
             overrides[a.name] = override(
                 rename=wire_name(a),
                 omit_if_default=a.default is None,
-                unstruct_hook=_MONEY_HOOKS.get(a.metadata.get(MONEY, "")),
+                unstruct_hook=unstructure_moment
+                if a.metadata.get(OFFSET)
+                else _MONEY_HOOKS.get(a.metadata.get(MONEY, "")),
             )
     generated = make_dict_unstructure_fn(cl, _converter, **overrides)
     has_extra = any(a.name == "extra" for a in fields)
@@ -379,7 +254,7 @@ def _model_unstructure_factory(cl: type[T]) -> Callable[[T], dict[str, Any]]:
                 data.update({k: nested.get(k) for k in nested_keys})
         if has_extra:
             for key, value in getattr(obj, "extra", {}).items():
-                data.setdefault(key, _converter.unstructure(value))
+                data.setdefault(key, _converter.unstructure(with_offsets(value)))
         return data
 
     return unstructure_model
@@ -390,12 +265,12 @@ def _is_model(t: Any) -> bool:
 
 
 def _configure(converter: cattrs.Converter) -> None:
-    converter.register_structure_hook(int, _structure_int)
-    converter.register_structure_hook(bool, _structure_bool)
-    converter.register_structure_hook(str, _structure_str)
-    converter.register_structure_hook(Decimal, _structure_decimal)
-    converter.register_structure_hook(date, _structure_date)
-    converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_structure_hook(int, structure_int)
+    converter.register_structure_hook(bool, structure_bool)
+    converter.register_structure_hook(str, structure_str)
+    converter.register_structure_hook(Decimal, structure_decimal)
+    converter.register_structure_hook(date, structure_date)
+    converter.register_structure_hook(datetime, structure_datetime)
     # Our enums subclass str: register them explicitly so the str hook does not win.
     converter.register_structure_hook(_WireEnum, _structure_enum)
     converter.register_structure_hook_factory(_is_tuple, _tuple_structure_factory)
@@ -403,8 +278,8 @@ def _configure(converter: cattrs.Converter) -> None:
     converter.register_structure_hook_factory(_is_model, _model_structure_factory)
 
     converter.register_unstructure_hook(Decimal, _money_number)
-    converter.register_unstructure_hook(date, _unstructure_date)
-    converter.register_unstructure_hook(datetime, _unstructure_date)
+    converter.register_unstructure_hook(date, unstructure_date)
+    converter.register_unstructure_hook(datetime, unstructure_date)
     converter.register_unstructure_hook(_WireEnum, _unstructure_enum)
     converter.register_unstructure_hook(MappingProxyType, _unstructure_mapping)
     converter.register_unstructure_hook_factory(_is_tuple, lambda _t: _unstructure_sequence)
@@ -412,54 +287,6 @@ def _configure(converter: cattrs.Converter) -> None:
 
 
 _configure(_converter)
-
-
-# --- errors ----------------------------------------------------------------------------------
-
-_WIRE_NAMES: dict[type, dict[str, str]] = {}
-
-
-def _wire_names(cl: type) -> dict[str, str]:
-    names = _WIRE_NAMES.get(cl)
-    if names is None:
-        names = _WIRE_NAMES[cl] = (
-            {a.name: wire_name(a) for a in _fields(cl)} if _is_model(cl) else {}
-        )
-    return names
-
-
-def _note(exc: BaseException, kind: type[T]) -> T | None:
-    for note in getattr(exc, "__notes__", ()):
-        if isinstance(note, kind):
-            return note
-    return None
-
-
-def _collect(exc: BaseException, path: str, out: list[str]) -> None:
-    if isinstance(exc, ClassValidationError):
-        names = _wire_names(exc.cl)
-        for sub in exc.exceptions:
-            attribute = _note(sub, AttributeValidationNote)
-            name = names.get(attribute.name, attribute.name) if attribute is not None else ""
-            _collect(sub, f"{path}.{name}" if name else path, out)
-    elif isinstance(exc, IterableValidationError):
-        for sub in exc.exceptions:
-            item = _note(sub, IterableValidationNote)
-            _collect(sub, f"{path}[{item.index}]" if item is not None else path, out)
-    elif isinstance(exc, BaseValidationError):
-        for sub in exc.exceptions:
-            _collect(sub, path, out)
-    elif isinstance(exc, KeyError):
-        out.append(f"{path}: required key missing")
-    else:
-        out.append(f"{path}: {exc}")
-
-
-def describe_error(exc: BaseException) -> list[str]:
-    """``["$.a.b[0].c: expected an integer, got string 'x'", ...]`` for a structuring error."""
-    messages: list[str] = []
-    _collect(exc, "$", messages)
-    return messages
 
 
 # --- public helpers --------------------------------------------------------------------------
@@ -476,26 +303,37 @@ def to_wire(obj: Any) -> dict[str, Any]:
 def from_wire(data: Any, cls: type[T], *, raw: RawResponse | None = None) -> T:
     """Build ``cls`` from decoded JSON; set ``raw`` on :class:`APIResponse` results.
 
-    Any mismatch raises :class:`ResponseDecodeError` naming the JSON path(s); the HTTP
-    status and content type come from ``raw`` when given (200 otherwise).
+    A value that does not fit a lenient field (``wire(lenient=True)``) leaves the field
+    None and is kept in the result's ``unparsed`` (one warning logged). Any other mismatch
+    raises :class:`ResponseDecodeError` naming the JSON path(s); the HTTP status and
+    content type come from ``raw`` when given (200 otherwise).
     """
+    left: dict[str, Any] = {}
     try:
         result = _converter.structure(data, cls)
     except Exception as exc:  # every structuring failure becomes one documented error
-        messages = describe_error(exc)
-        reason = f"{cls.__name__}: " + "; ".join(messages[:_MAX_MESSAGES])
-        if len(messages) > _MAX_MESSAGES:
-            reason += f" (and {len(messages) - _MAX_MESSAGES} more)"
-        content_type = ""
+        recovered = recover(data, cls, exc, _converter.structure)
+        if recovered is None:
+            raise _decode_error(exc, cls, raw) from exc
+        result, left = recovered
+    if isinstance(result, APIResponse):
         if raw is not None:
-            content_type = next(
-                (v for k, v in raw.headers.items() if k.lower() == "content-type"), ""
-            )
-        raise ResponseDecodeError(
-            reason,
-            status_code=raw.status if raw is not None else 200,
-            content_type=content_type,
-        ) from exc
-    if raw is not None and isinstance(result, APIResponse):
-        object.__setattr__(result, "raw", raw)
+            object.__setattr__(result, "raw", raw)
+        if left:
+            object.__setattr__(result, "unparsed", MappingProxyType(left))
     return result
+
+
+def _decode_error(exc: BaseException, cls: type, raw: RawResponse | None) -> ResponseDecodeError:
+    messages = describe_error(exc)
+    reason = f"{cls.__name__}: " + "; ".join(messages[:_MAX_MESSAGES])
+    if len(messages) > _MAX_MESSAGES:
+        reason += f" (and {len(messages) - _MAX_MESSAGES} more)"
+    content_type = ""
+    if raw is not None:
+        content_type = next((v for k, v in raw.headers.items() if k.lower() == "content-type"), "")
+    return ResponseDecodeError(
+        reason,
+        status_code=raw.status if raw is not None else 200,
+        content_type=content_type,
+    )

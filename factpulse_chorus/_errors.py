@@ -4,8 +4,11 @@
   :class:`ChorusProBusinessError` for a 4xx carrying ``codeRetour``; a write answered
   500/502/504 becomes :class:`OutcomeUnknownError` (:func:`outcome_unknown_after`);
 * a 2xx body with a non-zero ``returnCode``/``codeRetour``: :func:`business_failure`;
-* a 2xx body that is not JSON: :class:`ResponseDecodeError` (:func:`decode_json`);
-* an attempt that failed (connection, timeout, undecodable body): :func:`failure_error`.
+* a 2xx body that is not JSON: :class:`ResponseDecodeError` (:func:`decode_json`), but
+  :class:`OutcomeUnknownError` for a write (:func:`outcome_unknown_unreadable`): the
+  server accepted it, so it was processed, with a result we could not read;
+* an attempt that failed (connection, timeout, undecodable or oversized body, closed
+  client): :func:`failure_error`.
 
 Secrets. Error bodies, decode-error snippets and business-error bodies are scrubbed of the
 client's secrets, the current token and the zero-trust secrets of the request's own
@@ -33,12 +36,13 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     ServerError,
     UnprocessableEntityError,
 )
 from ._redact import redact, scrub
 from ._response import RawResponse
-from ._retry import MAYBE_PROCESSED_STATUSES, FailureKind, bad_content_encoding
+from ._retry import MAYBE_PROCESSED_STATUSES, BodyTooLarge, FailureKind, bad_content_encoding
 from ._types import PreparedRequest
 
 if TYPE_CHECKING:
@@ -53,6 +57,7 @@ __all__ = [
     "failure_error",
     "failure_reason",
     "outcome_unknown_after",
+    "outcome_unknown_unreadable",
     "safe_error_body",
     "status_error",
     "status_failure",
@@ -153,6 +158,20 @@ def outcome_unknown_after(
         return None
     what = f"{error.message}; the server may have processed the request before failing"
     return _outcome_unknown(request, f"{what}, so it was not resent")
+
+
+def outcome_unknown_unreadable(
+    error: ResponseDecodeError, request: PreparedRequest
+) -> OutcomeUnknownError | None:
+    """For a write answered 2xx with a body that cannot be read (cut off, not JSON): the
+    unknown outcome to raise instead of ``error``; ``None`` for reads and the login."""
+    if request.idempotent or request.login:
+        return None
+    what = (
+        f"the server answered HTTP {error.status_code}, so it processed the request, but "
+        f"its answer could not be read ({error.message}); it was not resent"
+    )
+    return _outcome_unknown(request, what)
 
 
 def error_message(body: Any) -> str | None:
@@ -300,26 +319,39 @@ def failure_error(
     request: PreparedRequest,
     answer: aiohttp.ClientResponse | None,
     *,
-    session_closed: bool,
+    closed: str | None,
 ) -> FactPulseError:
     """The exception for an attempt that raised ``exc`` and is not (or no more) retried.
 
     ``answer`` is the response whose reading failed, when a status was received.
+    ``closed`` is the :class:`ClientClosedError` message when the client (or the user's
+    session) was closed under the attempt, else ``None``.
     """
     status = 0 if answer is None else answer.status
     content_type = "" if answer is None else answer.headers.get("Content-Type", "")
     method, url = request.method, request.url
-    if isinstance(exc, RuntimeError) and session_closed:
-        return ClientClosedError(
-            "the aiohttp session used by the client is closed; create a new AsyncChorusClient"
+    write_maybe_sent = kind.maybe_sent and not request.idempotent
+    if closed is not None and not write_maybe_sent:
+        return ClientClosedError(closed)
+    if write_maybe_sent and kind is FailureKind.TOO_LARGE and isinstance(exc, BodyTooLarge):
+        too_large = ResponseTooLargeError(
+            limit=exc.limit, status_code=status, content_type=content_type
         )
-    if kind.maybe_sent and not request.idempotent:
-        if kind is FailureKind.UNDECODABLE:
-            what = "the response could not be decompressed, so whether the server processed "
+        too_large.__cause__ = exc
+        what = "its answer passed max_response_size, so whether the server processed "
+        unknown = _outcome_unknown(request, what + "the request is unknown; it was not resent")
+        unknown.__cause__ = too_large  # kept by the transport: the typed reason, chained
+        return unknown
+    if write_maybe_sent:
+        if kind is FailureKind.UNDECODABLE or kind is FailureKind.TOO_LARGE:
+            problem = "decompressed" if kind is FailureKind.UNDECODABLE else "read in full"
+            what = f"the response could not be {problem}, so whether the server processed "
             return _outcome_unknown(request, what + "the request is unknown; it was not resent")
         broke = "timed out" if kind is FailureKind.TIMEOUT else "broke"
         what = f"the connection {broke} after the request was sent, so the server may have "
         return _outcome_unknown(request, what + "processed it; it was not resent")
+    if kind is FailureKind.TOO_LARGE and isinstance(exc, BodyTooLarge):
+        return ResponseTooLargeError(limit=exc.limit, status_code=status, content_type=content_type)
     if kind is FailureKind.TIMEOUT or kind is FailureKind.CONNECT_TIMEOUT:
         reason = failure_reason(exc)
         return APITimeoutError(f"{method} {url} timed out: {reason}", method=method, url=url)
@@ -339,7 +371,8 @@ def failure_error(
             status_code=status,
             content_type=content_type,
         )
-    message = f"{method} {url} failed: {failure_reason(exc)}"
+    what = "failed before the request was sent" if not kind.maybe_sent else "failed"
+    message = f"{method} {url} {what}: {failure_reason(exc)}"
     return APIConnectionError(message, method=method, url=url)
 
 

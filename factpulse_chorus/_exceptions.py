@@ -4,7 +4,7 @@ Every error the SDK raises derives from :class:`FactPulseError`::
 
     FactPulseError
     ├── RequestValidationError          bad input, refused before sending (also a ValueError)
-    ├── ClientClosedError               the client was closed (also a RuntimeError)
+    ├── ClientClosedError               the client was closed, or is in another loop (RuntimeError)
     ├── SyncInAsyncContextError         ChorusClient called from a thread running an event loop
     ├── APIConnectionError              the server could not be reached, or the connection broke
     │   ├── APITimeoutError             the request timed out
@@ -19,7 +19,11 @@ Every error the SDK raises derives from :class:`FactPulseError`::
     │   └── ServerError                 5xx
     ├── ChorusProBusinessError          HTTP 200 with a non-zero ``returnCode``/``codeRetour``
     │   └── StructureNotFoundError      ``obtenir-id-depuis-siret`` found no (or several) structures
-    └── ResponseDecodeError             the body is not the JSON we expect
+    ├── ResponseDecodeError             the body is not the JSON we expect
+    │   ├── ResponseTooLargeError       the body passed ``max_response_size`` (``limit``)
+    │   └── ArchiveTooLargeError        a downloaded ZIP decompresses past a size limit
+    └── FileWriteError                  a downloaded file could not be written (``path``);
+                                        nothing half-written is left, an old file is intact
 
 Messages never contain secrets: request bodies are not echoed, and the server's
 text is cut short.
@@ -34,17 +38,20 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "ArchiveTooLargeError",
     "AuthenticationError",
     "BadRequestError",
     "ChorusProBusinessError",
     "ClientClosedError",
     "FactPulseError",
+    "FileWriteError",
     "NotFoundError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestValidationError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "ServerError",
     "StructureNotFoundError",
     "SyncInAsyncContextError",
@@ -86,7 +93,8 @@ class RequestValidationError(FactPulseError, ValueError):
 
 
 class ClientClosedError(FactPulseError, RuntimeError):
-    """The client has been closed and cannot send requests any more."""
+    """The client has been closed and cannot send requests any more, or it is called
+    from an event loop other than its own while that one is still open. Nothing was sent."""
 
 
 class SyncInAsyncContextError(FactPulseError, RuntimeError):
@@ -307,3 +315,72 @@ class ResponseDecodeError(FactPulseError):
         self.status_code = status_code
         self.content_type = content_type
         self.snippet = short
+
+
+class ResponseTooLargeError(ResponseDecodeError):
+    """The response body (decompressed) passed the client's ``max_response_size``.
+
+    Reading stopped there; ``limit`` is that size in bytes. Not retried: the same body
+    would come back. On a write, :class:`OutcomeUnknownError` is raised instead (chained
+    to this error): the server answered, so it may have processed the request.
+    """
+
+    limit: int
+
+    def __init__(self, *, limit: int, status_code: int, content_type: str = "") -> None:
+        super().__init__(
+            f"the body is larger than max_response_size ({limit} bytes); reading stopped",
+            status_code=status_code,
+            content_type=content_type,
+        )
+        self.limit = limit
+
+
+class ArchiveTooLargeError(ResponseDecodeError):
+    """A downloaded ZIP archive decompresses past a limit (a "ZIP bomb", or a limit set low).
+
+    ``member`` is the member's name (``None``: all members together, or their number),
+    ``limit`` the limit and ``parameter`` the argument that sets it (``max_member_bytes``,
+    ``max_total_bytes``, ``max_bytes``; ``members`` for the fixed member count). Nothing
+    past the limit was decompressed, nothing of it was written.
+    """
+
+    member: str | None
+    limit: int
+    parameter: str
+
+    def __init__(self, *, member: str | None, limit: int, parameter: str, status_code: int) -> None:
+        if parameter == "members":
+            reason = f"the ZIP archive has more than {limit} members"
+        elif member is None:
+            reason = f"the ZIP members decompress to more than {limit} bytes ({parameter})"
+        else:
+            reason = f"ZIP member {member!r} decompresses to more than {limit} bytes ({parameter})"
+        super().__init__(reason, status_code=status_code)
+        self.member = member
+        self.limit = limit
+        self.parameter = parameter
+
+
+class FileWriteError(FactPulseError):
+    """A downloaded file could not be written to ``path`` (disk full, no permission, ...).
+
+    It was written to a temporary file next to ``path`` and renamed over it only when
+    complete: nothing half-written is left and a file already at ``path`` is unchanged.
+    ``reason`` is the system's message and ``errno`` its code (``None`` if unknown); the
+    ``OSError`` is chained as ``__cause__``.
+    """
+
+    path: str
+    reason: str
+    errno: int | None
+
+    def __init__(self, path: str, error: OSError) -> None:
+        reason = error.strerror or str(error) or type(error).__name__
+        super().__init__(
+            f"cannot write {path!r}: {reason}; nothing was left half-written "
+            "(a file already there is unchanged)"
+        )
+        self.path = path
+        self.reason = reason
+        self.errno = error.errno

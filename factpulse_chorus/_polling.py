@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
+import math
 import random
 import time
 from collections import Counter
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from ._arguments import checked
 from ._exceptions import FactPulseError, RateLimitError, RequestValidationError
 from .models.common import FINAL_STATUSES, InvoiceStatusCode
 from .models.factures import FacturesConsulterResponse
@@ -123,11 +125,29 @@ PollEvent = StatusChanged | FinalStatus | PollError | PollFinished
 Fetch = Callable[[int], Awaitable[FacturesConsulterResponse]]
 
 
-def _positive(name: str, value: float | None, *, allow_none: bool = False) -> None:
+def _positive(
+    name: str, value: float | None, *, allow_none: bool = False, finite: bool = True
+) -> None:
     if value is None and allow_none:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise RequestValidationError(name, "must be a number > 0")
+    if finite and not math.isfinite(value):
+        raise RequestValidationError(name, "must be a finite number")
+
+
+def _final_statuses(values: Collection[InvoiceStatusCode | str]) -> frozenset[InvoiceStatusCode]:
+    # A bare string is refused by the argument check (it would be split into letters).
+    codes = []
+    for index, value in enumerate(values):
+        if not isinstance(value, str) or not value.strip():
+            raise RequestValidationError(
+                f"final_statuses[{index}]", "must be a status code (a non-blank string)"
+            )
+        codes.append(InvoiceStatusCode(value))
+    if not codes:
+        raise RequestValidationError("final_statuses", "must name at least one status")
+    return frozenset(codes)
 
 
 class _End:
@@ -424,6 +444,7 @@ class InvoicePoller:
     ``sleep`` (default :func:`asyncio.sleep`) can be replaced in tests.
     """
 
+    @checked
     def __init__(
         self,
         fetch: Fetch,
@@ -448,7 +469,7 @@ class InvoicePoller:
         _positive("interval", interval)
         _positive("max_interval", max_interval)
         _positive("max_rate", max_rate, allow_none=True)
-        _positive("deadline", deadline, allow_none=True)
+        _positive("deadline", deadline, allow_none=True, finite=False)
         if max_interval < interval:
             raise RequestValidationError("max_interval", "must be >= interval")
         if not backoff >= 1.0:
@@ -459,9 +480,7 @@ class InvoicePoller:
             raise RequestValidationError("concurrency", "must be an integer >= 1")
         if max_errors is not None and (isinstance(max_errors, bool) or max_errors < 1):
             raise RequestValidationError("max_errors", "must be an integer >= 1 or None")
-        finals = frozenset(InvoiceStatusCode(code) for code in final_statuses)
-        if not finals:
-            raise RequestValidationError("final_statuses", "must name at least one status")
+        finals = _final_statuses(final_statuses)
         self._scheduler = _Scheduler(
             fetch,
             ids,

@@ -1,31 +1,41 @@
-"""The runtime of the blocking facade: one anyio blocking portal per :class:`ChorusClient`.
+"""The runtime of the blocking facade: one event-loop thread per :class:`ChorusClient`.
 
 The generated ``_sync_generated`` module holds the sync classes; this module holds what they
 run on. Nothing here knows about the API: it only bridges coroutines to blocking calls.
 
 Lifetime
-    The constructor of a ``ChorusClient`` starts the portal (an asyncio event loop in a
-    daemon thread named ``factpulse-chorus-portal``) and builds the :class:`AsyncChorusClient`
-    *on that loop*, where its aiohttp session is later created and lives. ``close()`` (or
-    leaving ``with``) closes the async client on the loop, stops the portal (cancelling any
-    task still running there) and joins the thread; it is idempotent. ``with_options()``
-    views share the portal and are closed with their client. A client that is never closed
-    is closed when it is garbage collected, or at interpreter exit, by a
-    :func:`weakref.finalize`; do not rely on it, as collection time is unpredictable.
+    The constructor of a ``ChorusClient`` starts an anyio blocking portal (an asyncio event
+    loop in a daemon thread named ``factpulse-chorus-portal``) and builds the
+    :class:`AsyncChorusClient` *on that loop*, where its aiohttp session is later created
+    and lives. ``close()`` (or leaving ``with``) closes the async client on the loop, cancels
+    the calls still running there, stops the portal and joins the thread; it is idempotent.
+    ``with_options()`` views share the portal and are closed with their client. A client
+    that is never closed is closed when it is garbage collected, or at interpreter exit, by
+    a :func:`weakref.finalize`; do not rely on it, as collection time is unpredictable.
 
 Calls
-    Each call is submitted with :meth:`BlockingPortal.start_task_soon` and the calling
-    thread waits on the :class:`concurrent.futures.Future`. Exceptions raised by the
+    Each call costs one hand-off between threads: the caller schedules a callback on the
+    loop (``call_soon_threadsafe``) that starts the coroutine as a task, then waits on a
+    lock that the task's done-callback releases. (anyio's ``BlockingPortal.call`` costs two:
+    it waits for the task to be spawned, then for its result.) Exceptions raised by the
     coroutine reach the caller unchanged. If the wait is interrupted (``KeyboardInterrupt``
-    or any other exception raised in the waiting thread), the future is cancelled, which
-    cancels the coroutine on the loop (so the HTTP request is abandoned and its connection
-    closed), the thread waits up to :data:`CANCEL_GRACE` seconds for it to unwind, and the
-    interrupt propagates. The client remains usable.
+    or any other exception raised in the waiting thread), the task is cancelled (so the HTTP
+    request is abandoned and its connection closed), the thread waits up to
+    :data:`CANCEL_GRACE` seconds for it to unwind, and the interrupt propagates. The client
+    remains usable.
 
 Threads
     One client may be shared by any number of threads: their calls run concurrently on the
     portal's loop and share the connection pool and the token. A sync iterator or context
     manager returned by a method belongs to the thread that uses it.
+
+Processes
+    The loop thread and the connections belong to the process that made the client. In a
+    child made by :func:`os.fork`, every call of an inherited client raises
+    :class:`ClientClosedError` saying so (make a new ``ChorusClient`` in the child), and
+    ``close()`` and interpreter exit do nothing with it: nothing of it is run, closed or
+    finalized there, because its sockets, TLS sessions and the loop's selector are shared
+    with the parent, which is still using them.
 
 Running event loops
     A blocking method called from a thread that runs an asyncio event loop would freeze that
@@ -39,18 +49,20 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import os
+import sys
 import threading
 import weakref
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, ParamSpec, TypeVar, cast
 
 import anyio
 import anyio.from_thread
 
 from ._config import SYNC_CLOSED_MESSAGE
-from ._exceptions import ClientClosedError, RequestValidationError, SyncInAsyncContextError
+from ._exceptions import ClientClosedError, SyncInAsyncContextError
 
 if TYPE_CHECKING:
     from anyio.from_thread import BlockingPortal
@@ -60,11 +72,8 @@ __all__ = [
     "CANCEL_GRACE",
     "THREAD_NAME",
     "Portal",
-    "SyncClient",
     "SyncContextManager",
     "SyncIterator",
-    "SyncIteratorTwin",
-    "SyncResource",
 ]
 
 P = ParamSpec("P")
@@ -78,11 +87,16 @@ THREAD_NAME: Final = "factpulse-chorus-portal"
 CANCEL_GRACE: Final = 5.0
 """Seconds an interrupted call is given to finish cancelling before the interrupt goes on."""
 
+CLOSED_DURING_CALL: Final = "the client was closed during the call"
+
 _END: Final = object()  # what a drained async iterator's step returns
 
 # Shutdowns scheduled from the loop thread itself: asyncio only keeps weak references to
 # tasks, so they are held here until done.
 _BACKGROUND: set[asyncio.Task[None]] = set()
+
+# The portals of this process, for the fork hook; weak, so that they are still collected.
+_LIVE: Final[weakref.WeakSet[Portal]] = weakref.WeakSet()
 
 
 def _check_no_running_loop(fn: object) -> None:
@@ -98,110 +112,157 @@ def _check_no_running_loop(fn: object) -> None:
         )
 
 
-async def _run(
-    fn: Callable[..., Awaitable[T]],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    done: threading.Lock,
-) -> T:
-    """Await ``fn(*args, **kwargs)`` on the loop; release ``done`` once it has unwound."""
-    try:
-        return await fn(*args, **kwargs)
-    finally:
-        done.release()
-
-
 async def _call_sync(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
     """Run a plain function on the loop thread (it may touch loop-bound state)."""
     return fn(*args, **kwargs)
 
 
-async def _close_then_stop(final: Callable[[], Awaitable[object]], portal: BlockingPortal) -> None:
-    try:
-        await final()
-    finally:
-        await portal.stop(cancel_remaining=True)
+def _loop_and_thread() -> tuple[asyncio.AbstractEventLoop, int]:
+    return asyncio.get_running_loop(), threading.get_ident()
+
+
+class _Call(Generic[T]):
+    """One blocking call: started on the loop by one callback, awaited on a lock."""
+
+    __slots__ = ("args", "calls", "done", "error", "fn", "kwargs", "task")
+
+    def __init__(
+        self,
+        fn: Callable[..., Awaitable[T]],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        calls: set[_Call[Any]],
+    ) -> None:
+        self.fn, self.args, self.kwargs, self.calls = fn, args, kwargs, calls
+        self.task: asyncio.Future[T] | None = None
+        self.error: BaseException | None = None
+        self.done = threading.Lock()
+        self.done.acquire()  # released once the task is over, whatever its end
+
+    def start(self) -> None:
+        """On the loop thread: start the task (built there: the coroutine may bind to it)."""
+        try:
+            task = asyncio.ensure_future(self.fn(*self.args, **self.kwargs))
+        except BaseException as exc:  # e.g. wrong arguments: the caller gets it unchanged
+            self.error = exc
+            self.finish(None)
+            return
+        self.task = task
+        # A done-callback runs even for a task cancelled before its first step (where a
+        # `finally` in the coroutine would not).
+        task.add_done_callback(self.finish)
+
+    def finish(self, task: asyncio.Future[T] | None) -> None:
+        self.calls.discard(self)
+        if task is not None and not task.cancelled():
+            # Marked as retrieved: an interrupted caller never reads it, and asyncio would
+            # log "exception was never retrieved".
+            task.exception()
+        self.done.release()
+
+    def cancel(self) -> None:
+        """On the loop thread (scheduled after :meth:`start`, so the task exists)."""
+        if self.task is not None:
+            self.task.cancel()
+
+    def result(self) -> T:
+        if self.error is not None:
+            raise self.error
+        assert self.task is not None
+        if self.task.cancelled():
+            # Nobody in this thread cancelled it: close() stopped the portal under the call.
+            raise ClientClosedError(CLOSED_DURING_CALL)
+        return self.task.result()
 
 
 class Portal:
     """One running blocking portal, shared by a client and its views."""
 
     _portal: BlockingPortal | None
-    _thread_id: int
 
     def __init__(self) -> None:
         self._cm = anyio.from_thread.start_blocking_portal(backend="asyncio", name=THREAD_NAME)
         portal = self._cm.__enter__()
         self._portal = portal
         self._lock = threading.Lock()
-        self._thread_id = portal.call(threading.get_ident)
+        self._calls: set[_Call[Any]] = set()  # started and not over yet
+        self._pid = os.getpid()
+        self._forked = False
+        # What must never be finalized in a forked child (the async client): see _forget().
+        self.pinned: object = None
+        self._loop, self._thread_id = portal.call(_loop_and_thread)
+        _LIVE.add(self)
 
     @property
     def closed(self) -> bool:
-        """Whether the portal has been shut down."""
+        """Whether the portal has been shut down (or this process is a fork of its own)."""
         return self._portal is None
 
-    def _running(self) -> BlockingPortal:
-        portal = self._portal
-        if portal is None:
-            raise ClientClosedError(SYNC_CLOSED_MESSAGE)
-        return portal
+    def _closed_error(self) -> ClientClosedError:
+        if self._forked:
+            return ClientClosedError(
+                f"this ChorusClient was made in process {self._pid}, and this process "
+                f"({os.getpid()}) is a fork of it: its event loop thread and connections "
+                "stayed there. Create a new ChorusClient in this process"
+            )
+        return ClientClosedError(SYNC_CLOSED_MESSAGE)
 
     def _submit(
         self, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[concurrent.futures.Future[T], threading.Lock]:
-        portal = self._running()
-        done = threading.Lock()
-        done.acquire()
+    ) -> _Call[T]:
+        if self._portal is None:
+            raise self._closed_error()
+        if threading.get_ident() == self._thread_id:
+            raise SyncInAsyncContextError(
+                "ChorusClient cannot be called from its own event loop thread "
+                "(e.g. from an on_request/on_response hook)"
+            )
+        call = _Call(fn, args, kwargs, self._calls)
+        # Registered before it is scheduled: shutdown() releases whatever the loop never ran.
+        self._calls.add(call)
         try:
-            future = portal.start_task_soon(_run, fn, args, kwargs, done)
-        except RuntimeError:
-            if threading.get_ident() == self._thread_id:
-                raise SyncInAsyncContextError(
-                    "ChorusClient cannot be called from its own event loop thread "
-                    "(e.g. from an on_request/on_response hook)"
-                ) from None
-            # The portal stopped between the check above and the submission.
-            raise ClientClosedError(SYNC_CLOSED_MESSAGE) from None
-        return future, done
+            self._loop.call_soon_threadsafe(call.start)
+        except RuntimeError:  # the loop closed since the check above
+            self._calls.discard(call)
+            raise self._closed_error() from None
+        return call
 
-    @staticmethod
-    def _wait(future: concurrent.futures.Future[T], done: threading.Lock) -> T:
+    def _interrupted(self, call: _Call[Any]) -> None:
+        """The waiting thread was interrupted: cancel the task, let it unwind for a moment."""
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing runs any more
+            self._loop.call_soon_threadsafe(call.cancel)
+        call.done.acquire(timeout=CANCEL_GRACE)
+
+    def _wait(self, call: _Call[T]) -> T:
         try:
-            return future.result()
-        except concurrent.futures.CancelledError:
-            # Nobody in this thread cancelled it: close() stopped the portal under the call.
-            raise ClientClosedError("the client was closed during the call") from None
+            call.done.acquire()
         except BaseException:
             # Interrupted while waiting (KeyboardInterrupt, ...): cancel the coroutine so the
-            # request is really abandoned, give it a moment to unwind, then let the
-            # interrupt go on. A finished future cannot be cancelled: its exception is the
-            # caller's, raised unchanged.
-            if future.cancel():
-                done.acquire(timeout=CANCEL_GRACE)
+            # request is really abandoned, then let the interrupt go on. A finished task
+            # cannot be cancelled: the interrupt wins, as it would have a moment later.
+            self._interrupted(call)
             raise
+        return call.result()
 
     def call(self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``await fn(*args, **kwargs)`` on the loop and wait for its result."""
         _check_no_running_loop(fn)
-        future, done = self._submit(fn, args, kwargs)
-        return self._wait(future, done)
+        return self._wait(self._submit(fn, args, kwargs))
 
     def call_for_cleanup(self, fn: Callable[[], Awaitable[object]]) -> None:
         """Like :meth:`call`, allowed from a running loop; nothing to do once closed."""
         if self._portal is None:
             return
         try:
-            future, done = self._submit(fn, (), {})
+            call = self._submit(fn, (), {})
         except ClientClosedError:
             return
-        self._wait(future, done)
+        self._wait(call)
 
     def run_sync(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run the plain function ``fn`` on the loop thread and wait for its result."""
         _check_no_running_loop(fn)
-        future, done = self._submit(_call_sync, (fn, args, kwargs), {})
-        return cast(T, self._wait(future, done))
+        return cast(T, self._wait(self._submit(_call_sync, (fn, args, kwargs), {})))
 
     def iterate(
         self, fn: Callable[P, AsyncIterable[T]], /, *args: P.args, **kwargs: P.kwargs
@@ -230,28 +291,85 @@ class Portal:
         """``twin(portal, fn(*args, **kwargs))``: the plain ``fn`` builds its object on the loop."""
         return twin(self, self.run_sync(fn, *args, **kwargs))
 
+    async def _cancel_calls(self) -> None:
+        """On the loop: cancel the calls still running (their callers get ClientClosedError)."""
+        tasks = [call.task for call in list(self._calls) if call.task is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
+    async def _close_then_stop(
+        self, final: Callable[[], Awaitable[object]], portal: BlockingPortal
+    ) -> None:
+        try:
+            await final()
+        finally:
+            try:
+                await self._cancel_calls()
+            finally:
+                await portal.stop(cancel_remaining=True)
+
     def shutdown(self, final: Callable[[], Awaitable[object]]) -> None:
         """Run ``final()`` (closing the async client) on the loop, then stop it. Idempotent."""
         with self._lock:
             portal, self._portal = self._portal, None
         if portal is None:
             return
+        _LIVE.discard(self)
+        self.pinned = None
         if threading.get_ident() == self._thread_id:
             # Only the garbage collector gets here (a finalizer running on the loop thread):
             # it cannot wait for its own thread, so the loop finishes the job by itself.
-            task = asyncio.get_running_loop().create_task(_close_then_stop(final, portal))
+            task = self._loop.create_task(self._close_then_stop(final, portal))
             _BACKGROUND.add(task)
             task.add_done_callback(_BACKGROUND.discard)
             return
         try:
             portal.call(final)
         finally:
-            # Cancel what still runs (calls of other threads get ClientClosedError), then
-            # the context manager of start_blocking_portal joins the thread.
             try:
+                portal.call(self._cancel_calls)
                 portal.call(portal.stop, True)
             finally:
+                # The context manager of start_blocking_portal joins the thread.
                 self._cm.__exit__(None, None, None)
+                # A call scheduled as the loop closed was never started: end its wait.
+                for call in list(self._calls):
+                    call.error = ClientClosedError(CLOSED_DURING_CALL)
+                    call.finish(None)
+
+    def _forget(self) -> None:
+        """In a forked child: drop the portal without running, closing or freeing any of it."""
+        self._lock = threading.Lock()  # another thread of the parent may have held it
+        if self._portal is None:
+            return
+        self._portal, self._forked = None, True
+        # Freeing these objects here would run their finalizers in the child: anyio's
+        # portal context manager would wait forever for the parent's loop thread, and
+        # aiohttp's connector would close the pooled connections, unregistering their
+        # sockets from the epoll set shared with the parent and sending TLS close_notify on
+        # its connections. So they are kept until the child exits.
+        if not _FORGOTTEN and sys.implementation.name == "cpython":
+            # One reference never given back: the list outlives interpreter shutdown too,
+            # which clears module globals.
+            import ctypes
+
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(_FORGOTTEN))
+        _FORGOTTEN.append(self)
+
+
+_FORGOTTEN: Final[list[Portal]] = []  # the portals inherited by this (forked) process
+
+
+def _after_fork_in_child() -> None:
+    for portal in list(_LIVE):
+        portal._forget()
+    _LIVE.clear()
+
+
+if sys.platform != "win32":
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class SyncIterator(Iterator[T]):
@@ -323,47 +441,6 @@ class SyncIterator(Iterator[T]):
         self.close()
 
 
-class SyncIteratorTwin(SyncIterator[T]):
-    """Base of a generated blocking twin of an object that is both an async iterator and an
-    async context manager (an ``InvoicePoller``), built by :meth:`Portal.wrap`.
-
-    The paired methods run their async ones on the loop: ``__next__`` -> ``__anext__``,
-    ``close`` -> ``aclose``, ``__enter__`` -> ``__aenter__``, ``__exit__`` -> ``__aexit__``.
-    Unlike a plain :class:`SyncIterator`, the object exists already: closing closes it
-    even if it was never iterated.
-    """
-
-    _async: Any
-
-    def __init__(self, portal: Portal, wrapped: AsyncIterator[T]) -> None:
-        super().__init__(portal, wrapped.__aiter__, (), {})
-        self._async = wrapped
-
-    def close(self) -> None:
-        """Stop iterating and close the wrapped object (``aclose``); idempotent."""
-        self._finished = True
-        self._iterator = None
-        self._portal.call_for_cleanup(self._async.aclose)
-
-    def __enter__(self) -> Self:
-        self._portal.call(self._async.__aenter__)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._finished = True
-        self._iterator = None
-
-        async def leave() -> None:
-            await self._async.__aexit__(exc_type, exc, tb)
-
-        self._portal.call_for_cleanup(leave)
-
-
 class SyncContextManager(AbstractContextManager[T]):
     """Holds an async context manager open in one task on the portal.
 
@@ -386,7 +463,7 @@ class SyncContextManager(AbstractContextManager[T]):
         self._args = args
         self._kwargs = kwargs
         self._exc_info = (None, None, None)
-        self._task: tuple[concurrent.futures.Future[bool | None], threading.Lock] | None = None
+        self._call: _Call[bool | None] | None = None
 
     async def _hold(self, entered: concurrent.futures.Future[T]) -> bool | None:
         self._exit_event = anyio.Event()
@@ -405,15 +482,15 @@ class SyncContextManager(AbstractContextManager[T]):
 
     def __enter__(self) -> T:
         _check_no_running_loop(self._fn)
-        if self._task is not None:
+        if self._call is not None:
             raise RuntimeError("this context manager is already in use")
         entered: concurrent.futures.Future[T] = concurrent.futures.Future()
-        future, done = self._task = self._portal._submit(self._hold, (entered,), {})
+        call = self._call = self._portal._submit(self._hold, (entered,), {})
         try:
             return entered.result()
         except BaseException:
-            if future.cancel():
-                done.acquire(timeout=CANCEL_GRACE)
+            self._call = None
+            self._portal._interrupted(call)
             raise
 
     def __exit__(
@@ -422,100 +499,9 @@ class SyncContextManager(AbstractContextManager[T]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool | None:
-        task, self._task = self._task, None
-        if task is None:
+        call, self._call = self._call, None
+        if call is None:
             raise RuntimeError("__exit__ without __enter__")
         self._exc_info = (exc_type, exc, tb)
         self._portal.run_sync(self._exit_event.set)
-        return Portal._wait(*task)
-
-
-class SyncClient:
-    """Base of the generated ``ChorusClient``: opening, views and closing.
-
-    The generated class passes the async client's bound methods to these helpers, so that
-    the mapping stays mechanical (``aclose`` -> ``close``, ``__aenter__`` -> ``__enter__``).
-    """
-
-    _portal: Portal
-    _async: Any
-    # The client that owns the portal, kept alive by its views; None on that client.
-    _owner: SyncClient | None
-    _finalizer: weakref.finalize[..., Any] | None
-
-    def _open(self, factory: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> None:
-        """Start the portal and build the async client on its loop."""
-        _check_no_running_loop(factory)
-        if kwargs.get("session") is not None:
-            # An aiohttp session is bound to the loop it was made on; ours is private.
-            raise RequestValidationError(
-                "session",
-                "the blocking ChorusClient makes its own aiohttp session on its event-loop "
-                "thread; pass your session to AsyncChorusClient instead",
-            )
-        portal = Portal()
-        try:
-            client = portal.run_sync(factory, *args, **kwargs)
-        except BaseException:
-            portal.shutdown(_nothing)
-            raise
-        self._portal = portal
-        self._async = client
-        self._owner = None
-        # Closes the client if it is collected unclosed, or at interpreter exit (while the
-        # portal's daemon thread still runs). It references the portal, never `self`.
-        self._finalizer = weakref.finalize(self, portal.shutdown, client.aclose)
-
-    def _derive(self, fn: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> Self:
-        """A view: ``fn`` (the async ``with_options``) runs on the loop; same portal."""
-        if self._portal.closed:
-            raise ClientClosedError(SYNC_CLOSED_MESSAGE)
-        async_view = self._portal.run_sync(fn, *args, **kwargs)
-        view = object.__new__(type(self))
-        view._portal = self._portal
-        view._async = async_view
-        view._owner = self._owner or self
-        view._finalizer = None
-        return view
-
-    def _enter(self, fn: Callable[[], Awaitable[object]]) -> Self:
-        """``__enter__``: run the async ``__aenter__`` (it refuses a closed client)."""
-        self._portal.call(fn)
-        return self
-
-    def _close(
-        self, fn: Callable[P, Awaitable[object]], /, *args: P.args, **kwargs: P.kwargs
-    ) -> None:
-        """``close``/``__exit__``: run ``fn`` on the loop; on the owner, stop the portal too."""
-
-        async def final() -> None:
-            await fn(*args, **kwargs)
-
-        finalizer = self._finalizer
-        if finalizer is None:
-            self._portal.call_for_cleanup(final)
-        elif finalizer.detach() is not None:  # only the first close() gets here
-            self._portal.shutdown(final)
-
-    def __repr__(self) -> str:
-        name = type(self._async).__name__
-        return type(self).__name__ + repr(self._async).removeprefix(name)
-
-
-async def _nothing() -> None:
-    return None
-
-
-class SyncResource:
-    """Base of the generated sync sub-clients: the portal and the async sub-client."""
-
-    __slots__ = ("_async", "_portal")
-
-    _async: Any
-
-    def __init__(self, portal: Portal, async_resource: Any) -> None:
-        self._portal = portal
-        self._async = async_resource
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {self._async!r}>"
+        return self._portal._wait(call)

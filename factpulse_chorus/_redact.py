@@ -9,12 +9,17 @@ Keys are matched case-insensitively, at any depth of dicts and lists:
 * file contents are replaced by their length: ``pieceJointeFichier``, ``fichierBase64``.
 
 Text we do not control (a server message that may echo what we sent) is :func:`scrub`-bed
-of the exact secret strings instead: the client's, and those of a request's own
-``credentials`` (:func:`request_secrets`).
+of the secret strings instead, in every form a server may echo them (JSON-escaped,
+percent-encoded, ...): the client's, and those of a request's own ``credentials``
+(:func:`request_secrets`). :func:`scrub_error` does it to a raised error and its chain.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import re
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
@@ -22,12 +27,14 @@ import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 
 __all__ = [
+    "has_userinfo",
     "mask",
     "mask_request_headers",
     "redact",
     "redact_headers",
     "request_secrets",
     "scrub",
+    "scrub_error",
 ]
 
 MASK: Final = "***"
@@ -102,27 +109,161 @@ _MIN_NEEDLE = 4
 def scrub(value: Any, secrets: Iterable[str]) -> Any:
     """Replace every occurrence of the given secret strings, at any depth, by ``"***"``.
 
-    For text we do not control (a server message that might echo what we sent).
+    For text we do not control (a server message that might echo what we sent). A secret
+    is found in every form a server or proxy may echo it: as it is, JSON-escaped (with or
+    without ``ensure_ascii``, ``\\/`` included, escaped twice or more), percent-encoded
+    (``+`` for a space, encoded twice), as HTML entities, as Python escapes, as its UTF-8
+    bytes read as Latin-1, or with a non-ASCII character lost to U+FFFD; each character in
+    any of its forms. Dict keys are scrubbed as well as values.
     """
     # A value of one to three characters cannot be told apart from ordinary text: masking
     # it everywhere would garble every message and protect nothing.
-    needles = [s for s in secrets if len(s) >= _MIN_NEEDLE]
+    needles = tuple(sorted({s for s in secrets if isinstance(s, str) and len(s) >= _MIN_NEEDLE}))
     if not needles:
         return value
-    return _scrub(value, needles)
+    return _scrub(value, _pattern(needles))
 
 
-def _scrub(value: Any, needles: list[str]) -> Any:
+def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
     if isinstance(value, str):
-        for needle in needles:
-            if needle in value:
-                value = value.replace(needle, MASK)
-        return value
+        return pattern.sub(MASK, value)
     if isinstance(value, Mapping):
-        return {k: _scrub(v, needles) for k, v in value.items()}
+        return {
+            (_scrub(k, pattern) if isinstance(k, str) else k): _scrub(v, pattern)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
-        return [_scrub(v, needles) for v in value]
+        return [_scrub(v, pattern) for v in value]
     return value
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern(needles: tuple[str, ...]) -> re.Pattern[str]:
+    # Longest first: a secret containing another one is masked whole.
+    ordered = sorted(needles, key=len, reverse=True)
+    return re.compile("|".join("".join(_char_forms(c) for c in s) for s in ordered))
+
+
+def _hex(number: int, width: int) -> str:
+    """``number`` in hexadecimal, either case (``[eE]9``)."""
+    digits = f"{number:0{width}x}"
+    return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in digits)
+
+
+_SHORT_ESCAPES: Final = {'"': '"', "\\": "\\", "/": "/", "\b": "b", "\f": "f"}
+_SHORT_ESCAPES_MORE: Final = {"\n": "n", "\r": "r", "\t": "t", "'": "'"}
+_ENTITIES: Final = {'"': "quot", "&": "amp", "<": "lt", ">": "gt", "'": "apos"}
+
+
+def _ascii_forms(char: str) -> str:
+    """An ASCII character as it is, percent-encoded (once or more) or as an HTML entity."""
+    code = ord(char)
+    forms = [
+        re.escape(char),
+        f"%(?:25)*{_hex(code, 2)}",
+        f"&#0*{code};",
+        f"&#[xX]0*{_hex(code, 0)};",
+    ]
+    if char in _ENTITIES:
+        forms.append(f"&{_ENTITIES[char]};")
+    return f"(?:{'|'.join(forms)})"
+
+
+# One or more backslashes (an escape, escaped again), each maybe encoded itself.
+_BS: Final = f"(?:{_ascii_forms(chr(92))})+"
+
+
+def _code_point_forms(code: int) -> list[str]:
+    """Regex forms of one code point, but its UTF-8 bytes (see :func:`_char_forms`)."""
+    char = chr(code)
+    forms = [re.escape(char)]
+    escapes = {**_SHORT_ESCAPES, **_SHORT_ESCAPES_MORE}
+    if char in escapes:
+        # \" \\ \/ \n, escaped once or more, the escaped character maybe encoded too
+        escaped = escapes[char]
+        forms.append(_BS + _ascii_forms(escaped))
+    if code <= 0xFFFF:
+        forms.append(_BS + r"u" + _hex(code, 4))
+    else:  # a JSON surrogate pair, or Python's \U0001xxxx
+        high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+        forms.append(rf"{_BS}u{_hex(high, 4)}{_BS}u{_hex(low, 4)}")
+        forms.append(_BS + r"U" + _hex(code, 8))
+    if code <= 0xFF:
+        forms.append(_BS + r"x" + _hex(code, 2))
+    forms.append(rf"&#0*{code};|&#[xX]0*{_hex(code, 1) if code < 16 else _hex(code, 0)};")
+    if char in _ENTITIES:
+        forms.append(f"&{_ENTITIES[char]};")
+    if char == " ":
+        forms.append(r"\+")  # form encoding
+    if code > 0xFF:
+        forms.append(r"\?")  # lost when re-encoded to Latin-1 with errors="replace"
+    return forms
+
+
+def _char_forms(char: str) -> str:
+    """A regex matching ``char`` in any of the forms :func:`scrub` lists."""
+    code = ord(char)
+    forms = _code_point_forms(code)
+    utf8 = char.encode("utf-8", "surrogatepass")
+    # Percent-encoding of the UTF-8 bytes, also encoded twice (%25C3%25A9).
+    forms.append("".join(f"%(?:25)*{_hex(b, 2)}" for b in utf8))
+    if code > 0x7F:
+        # The UTF-8 bytes read as Latin-1 (mojibake), each byte in any of its forms; and
+        # a character lost to the replacement character when decoding failed.
+        forms.append("".join(f"(?:{'|'.join(_code_point_forms(b))})" for b in utf8))
+        forms.append("\ufffd")
+    return f"(?:{'|'.join(forms)})"
+
+
+def scrub_error(error: BaseException, secrets: Iterable[str]) -> None:
+    """Scrub ``secrets`` in place from ``error`` and the errors chained to it.
+
+    Their ``args`` and text attributes (``message``, ``body``, ``headers``, ``snippet``,
+    ``request_id``, ...) are what ``str``, ``repr``, tracebacks and error reporters show;
+    any of them may hold text the server sent (its body, a header, a reason phrase).
+    """
+    needles = tuple(sorted({s for s in secrets if isinstance(s, str) and len(s) >= _MIN_NEEDLE}))
+    if not needles:
+        return
+    pattern = _pattern(needles)
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        _scrub_exception(current, pattern)
+        current = current.__cause__ or current.__context__
+
+
+def _scrub_exception(error: BaseException, pattern: re.Pattern[str]) -> None:
+    # An exception that refuses new args or attributes keeps its own.
+    with contextlib.suppress(AttributeError, TypeError):
+        error.args = tuple(
+            (tuple(_scrub(a, pattern)) if type(a) is tuple else _scrub(a, pattern))
+            if _is_data(a)
+            else a
+            for a in error.args
+        )
+    for name, value in list(getattr(error, "__dict__", {}).items()):
+        if _is_data(value):
+            scrubbed = _scrub(value, pattern)
+            if type(value) is tuple:
+                scrubbed = tuple(scrubbed)
+            with contextlib.suppress(AttributeError, TypeError):
+                setattr(error, name, scrubbed)
+
+
+def _is_data(value: Any) -> bool:
+    # Plain containers only: a named tuple or a multidict keeps its type untouched.
+    return type(value) in (str, dict, list, tuple)
+
+
+def has_userinfo(url: str) -> bool:
+    """True when ``url`` carries ``user[:password]@`` before its host."""
+    try:
+        netloc = urllib.parse.urlsplit(url).netloc
+    except ValueError:
+        return "@" in url
+    return "@" in netloc
 
 
 def request_secrets(body: Any) -> tuple[str, ...]:

@@ -6,8 +6,12 @@ server certainly did not process them: the connection could not be opened (refus
 DNS, connect timeout) or HTTP 429. A write that timed out or lost its connection after
 being sent, or was answered 500/502/504, is an unknown outcome and is never resent. A
 401 leads to one new login and one replay (in the transport), which is not a retry. A
-body whose ``Content-Encoding`` cannot be undone is not retried either: the same bytes
-would come back.
+body whose ``Content-Encoding`` cannot be undone, or that is larger than
+``max_response_size``, is not retried either: the same bytes would come back.
+
+A ``Retry-After`` is used only when it is a plain number of seconds (``0`` or more) or an
+HTTP date in the future; anything else (negative, garbage, a date in the past) is ignored
+and the normal backoff applies, so that a broken header never means "resend at once".
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import email.utils
 import enum
 import math
 import random
+import re
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAYBE_PROCESSED_STATUSES",
+    "BodyTooLarge",
     "FailureKind",
     "backoff_delay",
     "bad_content_encoding",
@@ -56,6 +62,7 @@ class FailureKind(enum.Enum):
     TRUNCATED = ("truncated body", True, True)
     BROKEN = ("broken connection", True, True)
     UNDECODABLE = ("undecodable body", True, False)
+    TOO_LARGE = ("body too large", True, False)
     FATAL_UNSENT = ("fatal, unsent", False, False)
     FATAL = ("fatal", True, False)
 
@@ -65,8 +72,18 @@ class FailureKind(enum.Enum):
         self.transient = transient
 
 
+class BodyTooLarge(Exception):
+    """Raised inside the transport when a body passes ``max_response_size`` (internal)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the response body is larger than {limit} bytes")
+        self.limit = limit
+
+
 def classify_failure(exc: Exception) -> FailureKind:
     """The kind of an exception raised while sending a request or reading its answer."""
+    if isinstance(exc, BodyTooLarge):
+        return FailureKind.TOO_LARGE
     if isinstance(exc, aiohttp.ClientSSLError):
         return FailureKind.FATAL_UNSENT  # a certificate problem does not fix itself
     if isinstance(exc, aiohttp.ClientConnectorError):
@@ -86,6 +103,11 @@ def classify_failure(exc: Exception) -> FailureKind:
         # Includes ServerDisconnectedError on a reused keep-alive connection: the
         # request had been written, so the server may have acted on it.
         return FailureKind.BROKEN
+    if isinstance(exc, (RuntimeError, TypeError, ValueError)):
+        # aiohttp raises these (closed session or event loop, a value it cannot encode)
+        # while building the request, before a byte is written; every failure after the
+        # write is a ClientError or an OSError.
+        return FailureKind.FATAL_UNSENT
     return FailureKind.FATAL
 
 
@@ -144,21 +166,32 @@ def retry_after_of(status: int, headers: Mapping[str, str]) -> float | None:
     return None
 
 
+_SECONDS: Final = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?\Z")
+"""delay-seconds (RFC 9110: digits; a decimal part tolerated). ASCII only: ``float()``
+would also take ``-5``, ``1_0``, ``nan`` or non-ASCII digits."""
+
+
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """``Retry-After`` in seconds, from a number of seconds or an HTTP date; ``None`` if absent."""
+    """``Retry-After`` in seconds, from a number of seconds or an HTTP date in the future.
+
+    ``None`` when absent or unusable (negative, not a number nor a date, a date in the
+    past): the caller then uses its normal backoff.
+    """
     if not value:
         return None
     value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
+    if _SECONDS.match(value):
+        return float(value)
+    if not value[:1].isalpha():  # an HTTP date starts with the day's name
+        return None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:  # "-0000": HTTP dates are GMT anyway
         when = when.replace(tzinfo=datetime.timezone.utc)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    try:
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return seconds if math.isfinite(seconds) and seconds > 0 else None

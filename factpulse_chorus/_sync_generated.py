@@ -16,10 +16,11 @@ from ._client import AsyncChorusClient
 from ._config import (
     DEFAULT_CONNECTION_LIMIT,
     DEFAULT_CONNECTION_LIMIT_PER_HOST,
+    DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES,
 )
 from ._polling import PollEvent
-from ._portal import SyncClient, SyncIteratorTwin, SyncResource
+from ._sync_bases import SyncClient, SyncIteratorTwin, SyncResource
 from ._types import NOT_GIVEN
 from .models.common import FINAL_STATUSES, FileFormat
 
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
         ChorusProCredentials,
         FileFormatInput,
         InvoiceStatusInput,
+        LanguageCode,
         TargetStatusInput,
         ValidatorActionInput,
     )
@@ -64,7 +66,6 @@ if TYPE_CHECKING:
         FacturesTraiterFactureRecueResponse,
     )
     from .models.structures import (
-        LanguageCode,
         StructuresConsulterResponse,
         StructuresListerServicesResponse,
         StructuresObtenirIdDepuisSiretResponse,
@@ -72,13 +73,13 @@ if TYPE_CHECKING:
     )
     from .models.transverses import TransversesAjouterFichierResponse
     from .models.valideur import (
-        LanguageCodeLiteral,
         ValidatorInvoice,
         ValideurConsulterResponse,
         ValideurRechercherFilters,
         ValideurRechercherResponse,
         ValideurTraiterResponse,
     )
+    from .resources._factures_submit import SafeRetry
     from .resources.factures import AsyncFactures
     from .resources.structures import AsyncStructures
     from .resources.transverses import AsyncTransverses
@@ -120,7 +121,15 @@ class ChorusClient(SyncClient):
     ``_transport``). ``session``: an aiohttp session to use instead of ours; it is never
     closed by the client. ``on_request``/``on_response``: hooks (plain or async functions)
     called before each attempt with a :class:`RequestInfo` and after each response with
-    its :class:`RawResponse` (errors included), for metrics.
+    its :class:`RawResponse` (errors included), for metrics. ``max_response_size``: bytes
+    of (decompressed) body read per response, default 256 MiB, ``None`` for no limit;
+    past it, :class:`ResponseTooLargeError`. Header values (``api_key``, ``token``,
+    ``default_headers``, ``extra_headers``) must be str without control characters.
+
+    The client belongs to the event loop it is first used in. Used again once that loop
+    is closed (a second ``asyncio.run()``), it opens new connections in the new loop;
+    from another loop while the first is still open, calls raise
+    :class:`ClientClosedError`.
 
     Use it as ``with ChorusClient(...) as client:`` or call :meth:`close`.
     """
@@ -146,6 +155,7 @@ class ChorusClient(SyncClient):
         retry_policy: RetryPolicy | None = None,
         on_request: OnRequest | None = None,
         on_response: OnResponse | None = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         self._open(
             AsyncChorusClient,
@@ -165,6 +175,7 @@ class ChorusClient(SyncClient):
             retry_policy=retry_policy,
             on_request=on_request,
             on_response=on_response,
+            max_response_size=max_response_size,
         )
 
     @property
@@ -386,7 +397,7 @@ class Factures(SyncResource):
         comment: str | None = None,
         purchase_order_reference: str | None = None,
         contract_reference: str | None = None,
-        safe_retry: bool = False,
+        safe_retry: bool | SafeRetry = False,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
@@ -402,11 +413,15 @@ class Factures(SyncResource):
         :class:`OutcomeUnknownError` carrying ``invoice_number``.
 
         ``safe_retry=True`` (opt-in) handles that case instead: the SDK looks
-        ``invoice_number`` up among the supplier's invoices (``rechercher_fournisseur``);
-        if it is there, the existing invoice is returned (``message`` says so) and
-        nothing is resent; if not, the submission is sent again (at most twice more).
-        Chorus Pro refuses a second invoice with the same number from the same supplier,
-        so a resend racing a late first attempt fails and is resolved by a new look-up.
+        ``invoice_number`` up among the supplier's invoices (``rechercher_fournisseur``)
+        several times over a settle period (by default 4 look-ups over 30 s; a
+        :class:`SafeRetry` sets them), since a first attempt may land late. If it is
+        found, the existing invoice is returned (``message`` says so) and nothing is
+        resent; if not, the submission is sent again (at most twice more, each after
+        the same look-ups). A first attempt landing after the last look-up is caught by
+        Chorus Pro refusing a second invoice with the same number from the same supplier
+        (the SDK then looks it up again): against a server that does not refuse repeated
+        numbers that late landing would be a duplicate.
         """
         return self._portal.call(
             self._async.soumettre,
@@ -1006,7 +1021,7 @@ class Valideur(SyncResource):
         self,
         invoice_id: int,
         *,
-        language_code: LanguageCodeLiteral | None = None,
+        language_code: LanguageCode | None = None,
         extra: Mapping[str, Any] | None = None,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,

@@ -1,4 +1,4 @@
-"""Sending a request: the shared session, the auth header, and the attempt loop.
+"""Sending a request: the auth header, and the attempt loop (the session: :mod:`._session`).
 
 :meth:`Transport.request` turns a resource's call into one frozen
 :class:`~factpulse_chorus._types.PreparedRequest` (the client's defaults and the call's
@@ -6,15 +6,17 @@ options resolved, the body encoded) and hands it to the loop. The loop only send
 reads; what may be retried and after how long is decided in :mod:`._retry`, which
 exception an answer or a failure becomes in :mod:`._errors`. It is kept short and
 allocation-light because every call goes through it.
+
+Each attempt waits for a connection slot, then takes the token, then sends; the body is
+read chunk by chunk up to ``max_response_size``. A cancellation that closing the client
+caused (not the caller) becomes :class:`ClientClosedError`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import inspect
 import io
-import json as _json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -24,22 +26,38 @@ import aiohttp
 import attrs
 from multidict import CIMultiDict
 
-from ._auth import TokenManager, access_token, login_request
-from ._config import CLOSED_MESSAGE, ClientConfig, check_max_retries
+from ._auth import TokenManager, _cancelling, access_token, login_request
+from ._config import CLOSED_MESSAGE, ClientConfig, check_headers, check_max_retries
 from ._errors import (
     business_failure,
     decode_json,
     failure_error,
     failure_reason,
     outcome_unknown_after,
+    outcome_unknown_unreadable,
     safe_error_body,
     status_failure,
 )
-from ._exceptions import ClientClosedError, RequestValidationError
+from ._exceptions import (
+    APITimeoutError,
+    ClientClosedError,
+    FactPulseError,
+    OutcomeUnknownError,
+    RequestValidationError,
+    ResponseDecodeError,
+)
 from ._logging import logger
-from ._redact import mask_request_headers, redact, request_secrets
+from ._redact import mask_request_headers, redact, request_secrets, scrub, scrub_error
 from ._response import RawResponse
-from ._retry import backoff_delay, classify_failure, may_resend, retry_after_of, status_retry_delay
+from ._retry import (
+    BodyTooLarge,
+    backoff_delay,
+    classify_failure,
+    may_resend,
+    retry_after_of,
+    status_retry_delay,
+)
+from ._session import SharedState, client_timeout
 from ._types import (
     DEFAULT_REQUEST_OPTIONS,
     NotGiven,
@@ -49,6 +67,7 @@ from ._types import (
     Timeout,
 )
 from ._version import __version__
+from ._wire_values import encode_json
 
 __all__ = ["USER_AGENT", "SharedState", "Transport"]
 
@@ -57,90 +76,19 @@ USER_AGENT: Final = f"factpulse-chorus/{__version__}"
 _LARGE_BODY: Final = 1024 * 1024
 """Bodies above this size (bytes) are streamed: uploads of up to 10 MiB."""
 
-# One encoder for every call: json.dumps() with options builds a new one each time.
-_ENCODER: Final = _json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
 
 def _encode(body: Any) -> bytes:
     try:
-        return _ENCODER.encode(body).encode("utf-8")
+        # Decimals are written from their exact digits, never through a float.
+        return encode_json(body).encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise RequestValidationError("body", f"must be JSON-serialisable ({exc})") from exc
-
-
-@functools.lru_cache(maxsize=64)
-def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(
-        total=timeout.total, sock_connect=timeout.connect, sock_read=timeout.read
-    )
 
 
 async def _call_hook(hook: Callable[[Any], Awaitable[None] | None], arg: Any) -> None:
     result = hook(arg)
     if inspect.isawaitable(result):
         await result
-
-
-class SharedState:
-    """What a client shares with its ``with_options()`` views: the session and the token.
-
-    The aiohttp session is created on first use, inside the running event loop. A
-    session passed by the user is used as is and never closed by us.
-    """
-
-    def __init__(self, config: ClientConfig, session: aiohttp.ClientSession | None) -> None:
-        self.config = config
-        self.owns_session = session is None
-        self.closed = False
-        self.tokens: TokenManager | None = None
-        self._session = session
-
-    @property
-    def state(self) -> str:
-        """``unopened``, ``open`` or ``closed``."""
-        if self.closed:
-            return "closed"
-        return "unopened" if self._session is None else "open"
-
-    @property
-    def current_session(self) -> aiohttp.ClientSession | None:
-        """The session in use, if any (``None`` before first use and after closing)."""
-        return self._session
-
-    def session(self) -> aiohttp.ClientSession:
-        """The session, created on first use; :class:`ClientClosedError` once closed."""
-        session = self._session
-        if session is not None:
-            return session
-        if self.closed:
-            raise ClientClosedError(CLOSED_MESSAGE)
-        config = self.config
-        connector = aiohttp.TCPConnector(
-            limit=config.connection_limit, limit_per_host=config.connection_limit_per_host
-        )
-        session = aiohttp.ClientSession(
-            connector=connector,
-            # The API is token-based: skipping cookie handling saves work on every call.
-            cookie_jar=aiohttp.DummyCookieJar(),
-            timeout=_client_timeout(config.timeout),
-        )
-        self._session = session
-        return session
-
-    async def aclose(self) -> None:
-        """Close the session (if ours) and cancel a login in flight. Idempotent."""
-        if self.closed:
-            return
-        self.closed = True
-        session, self._session = self._session, None
-        try:
-            if self.tokens is not None:
-                await self.tokens.aclose()
-        finally:
-            # Even when closing is cancelled while a login unwinds, the session is closed:
-            # a later aclose() returns at once and could not do it any more.
-            if session is not None and self.owns_session:
-                await session.close()
 
 
 class Transport:
@@ -203,7 +151,10 @@ class Transport:
             raise ClientClosedError(CLOSED_MESSAGE)
         config = self.config
         timeout, max_retries = config.timeout, config.max_retries
+        extra_headers = None
         if options is not DEFAULT_REQUEST_OPTIONS:
+            if options.extra_headers:
+                extra_headers = check_headers("extra_headers", options.extra_headers)
             if not isinstance(options.timeout, NotGiven):
                 timeout = Timeout.coerce(options.timeout)
             if not isinstance(options.max_retries, NotGiven):
@@ -217,11 +168,17 @@ class Transport:
             operation=operation,
             timeout=timeout,
             max_retries=max_retries,
-            extra_headers=options.extra_headers or None,
+            extra_headers=extra_headers,
             invoice_number=invoice_number,
             secrets=self._secrets + request_secrets(json),
         )
-        return await self._send(prepared)
+        try:
+            return await self._send(prepared)
+        except FactPulseError as error:
+            # Whatever the server sent may be in it (a body, a header, a reason phrase):
+            # one last pass over it and its chain, in every form a secret may be echoed.
+            scrub_error(error, self._with_token(prepared.secrets))
+            raise
 
     async def _login(self) -> str:
         """Log in and return the access token (called by the TokenManager)."""
@@ -229,56 +186,97 @@ class Transport:
         return access_token(raw)
 
     async def _send(self, request: PreparedRequest) -> RawResponse:
-        """Send ``request`` until it is answered, fails for good, or runs out of retries."""
-        session = self._shared.session()
-        timeout = _client_timeout(request.timeout)
-        tokens = None if request.login else self._shared.tokens
+        """Send ``request`` until it is answered, fails for good, or runs out of retries.
+
+        Each attempt first waits for a free connection slot, then takes the token: a
+        token taken before a long wait in the pool could expire on the way.
+        """
+        shared = self._shared
+        session = shared.session_in_loop() or await shared.open()
+        timeout = client_timeout(request.timeout)
+        tokens = None if request.login else shared.tokens
+        # The login bypasses the slots: calls holding them may be waiting for it.
+        slots = None if request.login else shared.slots
         method, data = request.method, request.data
+        limit = self.config.max_response_size
         retries = attempt = 0
         replayed_after_401 = False
         while True:
             attempt += 1
-            token = None if tokens is None else (tokens.current() or await tokens.get())
-            headers = self._headers(request, token, retries)
-            if self._on_request is not None:
-                info = RequestInfo(
-                    method, request.url, request.operation, attempt, request.idempotent
-                )
-                await _call_hook(self._on_request, info)
-
-            started = time.perf_counter()
+            attempt_timeout = timeout
+            if slots is not None:
+                if slots.locked():
+                    attempt_timeout = await self._wait_for_slot(slots, request, timeout)
+                else:
+                    await slots.acquire()  # a slot is free: returns without suspending
             status = 0
+            response: aiohttp.ClientResponse | None = None
+            failure: Exception | None = None
             try:
-                async with session.request(
-                    method,
-                    request.url,
-                    # aiohttp warns that a large raw-bytes body blocks the loop while it is
-                    # written; a fresh BytesIO per attempt is streamed in chunks instead.
-                    data=io.BytesIO(data) if data is not None and len(data) > _LARGE_BODY else data,
-                    headers=headers,
-                    timeout=timeout,
-                    allow_redirects=False,
-                    raise_for_status=False,
-                ) as response:
-                    status = response.status
-                    body = await response.read()
-            except Exception as exc:  # CancelledError is a BaseException: it propagates
-                kind = classify_failure(exc)
+                if shared.closed:
+                    raise ClientClosedError(CLOSED_MESSAGE)
+                token = None if tokens is None else (tokens.current() or await tokens.get())
+                headers = self._headers(request, token, retries)
+                if self._on_request is not None:
+                    info = RequestInfo(
+                        method, request.url, request.operation, attempt, request.idempotent
+                    )
+                    await _call_hook(self._on_request, info)
+                started = time.perf_counter()
+                try:
+                    async with session.request(
+                        method,
+                        request.url,
+                        # aiohttp warns that a large raw-bytes body blocks the loop while it
+                        # is written; a fresh BytesIO per attempt is streamed in chunks instead.
+                        data=io.BytesIO(data)
+                        if data is not None and len(data) > _LARGE_BODY
+                        else data,
+                        headers=headers,
+                        timeout=attempt_timeout,
+                        allow_redirects=False,
+                        raise_for_status=False,
+                    ) as response:
+                        status = response.status
+                        body = await _read_body(response, limit)
+                except asyncio.CancelledError:
+                    if _cancelling() or self._closed_reason(session) is None:
+                        raise  # the caller's own cancellation
+                    # Closing the client cancelled aiohttp's wait (for a pooled connection,
+                    # say): the request never left, unless an answer had started.
+                    if status and not request.idempotent:
+                        raise _unknown_after_close(request) from None
+                    raise ClientClosedError(CLOSED_MESSAGE) from None
+                except Exception as exc:  # handled below, once the slot is free again
+                    failure = exc
+            finally:
+                if slots is not None:
+                    slots.release()
+
+            if failure is not None:
+                failed = failure  # named apart: mypy treats the except variable as deleted
+                kind = classify_failure(failed)
                 if logger.isEnabledFor(logging.DEBUG):
-                    logger.debug("%s %s -> %s", method, request.path, failure_reason(exc))
-                if retries < request.max_retries and may_resend(
-                    kind, idempotent=request.idempotent
+                    logger.debug("%s %s -> %s", method, request.path, self._reason(request, failed))
+                closed = self._closed_reason(session)
+                if (
+                    closed is None
+                    and retries < request.max_retries
+                    and may_resend(kind, idempotent=request.idempotent)
                 ):
                     delay = backoff_delay(retries, self._policy)
-                    await self._pause(request, failure_reason(exc), delay, retries)
+                    await self._pause(request, self._reason(request, failed), delay, retries)
                     retries += 1
                     continue
                 # `response` is this attempt's only when a status was received.
                 answer = response if status else None
-                error = failure_error(exc, kind, request, answer, session_closed=session.closed)
-                mask_request_headers(exc)  # it is chained to ours: users print it
-                raise error from exc
+                error = failure_error(failed, kind, request, answer, closed=closed)
+                mask_request_headers(failed)  # it is chained to ours: users print it
+                if error.__cause__ is not None:
+                    raise error  # failure_error chained it to a typed reason already
+                raise error from failed
 
+            assert response is not None
             elapsed = time.perf_counter() - started
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
@@ -288,7 +286,8 @@ class Transport:
                     status,
                     elapsed * 1000.0,
                     attempt,
-                    response.headers.get("X-Request-ID"),
+                    # The server's text: it may echo a secret.
+                    scrub(response.headers.get("X-Request-ID"), self._with_token(request.secrets)),
                 )
             if 200 <= status < 300:
                 return await self._success(request, response, body, elapsed)
@@ -339,6 +338,41 @@ class Transport:
                 raise unknown from error
             raise error
 
+    def _closed_reason(self, session: aiohttp.ClientSession) -> str | None:
+        """The :class:`ClientClosedError` message if the client or its session was closed
+        under a call (then nothing is retried), else ``None``."""
+        if self._shared.closed:
+            return CLOSED_MESSAGE
+        if session.closed:
+            return (
+                "the aiohttp session used by the client is closed; create a new AsyncChorusClient"
+            )
+        return None
+
+    async def _wait_for_slot(
+        self, slots: asyncio.Semaphore, request: PreparedRequest, timeout: aiohttp.ClientTimeout
+    ) -> aiohttp.ClientTimeout:
+        """Wait for a free connection slot within the attempt's total timeout; returns the
+        timeout left for the attempt itself."""
+        total = timeout.total
+        if total is None:
+            await slots.acquire()
+            return timeout
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(slots.acquire(), total)
+        except asyncio.TimeoutError:
+            raise APITimeoutError(
+                f"{request.method} {request.url} timed out after {total:g} s waiting for a free "
+                "connection (connection_limit); it was not sent",
+                method=request.method,
+                url=request.url,
+            ) from None
+        left = max(total - (time.perf_counter() - started), 0.001)
+        return aiohttp.ClientTimeout(
+            total=left, sock_connect=timeout.sock_connect, sock_read=timeout.sock_read
+        )
+
     async def _success(
         self,
         request: PreparedRequest,
@@ -349,9 +383,15 @@ class Transport:
         """The :class:`RawResponse` of a 2xx answer, or the business error its body carries."""
         secrets = self._with_token(request.secrets)
         content_type = response.headers.get("Content-Type", "")
-        parsed = decode_json(
-            body, response.status, content_type, show_body=not request.login, secrets=secrets
-        )
+        try:
+            parsed = decode_json(
+                body, response.status, content_type, show_body=not request.login, secrets=secrets
+            )
+        except ResponseDecodeError as exc:
+            unknown = outcome_unknown_unreadable(exc, request)
+            if unknown is not None:
+                raise unknown from exc
+            raise
         raw = _raw_response(request, response, parsed, elapsed)
         if request.login:
             if self._on_response is not None:  # the hook never sees the access token
@@ -391,6 +431,11 @@ class Transport:
         with_body["Content-Type"] = "application/json"
         self._headers_no_body, self._headers_body = no_body, with_body
 
+    def _reason(self, request: PreparedRequest, failed: Exception) -> str:
+        """A failure for a log line: aiohttp may quote what the server sent (a bad status
+        line, a header), which may echo a secret."""
+        return str(scrub(failure_reason(failed), self._with_token(request.secrets)))
+
     def _with_token(self, secrets: tuple[str, ...]) -> tuple[str, ...]:
         token = self._cached_token
         return (*secrets, token) if token else secrets
@@ -407,6 +452,37 @@ class Transport:
             delay,
         )
         await asyncio.sleep(delay)
+
+
+async def _read_body(response: aiohttp.ClientResponse, limit: int | None) -> bytes:
+    """The whole body, or :class:`BodyTooLarge` as soon as more than ``limit`` bytes of it
+    (decompressed: what aiohttp hands over) have arrived."""
+    if limit is None:
+        return await response.read()
+    # The same loop as StreamReader.read(), plus a count: no cost on the normal path.
+    content = response.content
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await content.readany()
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _unknown_after_close(request: PreparedRequest) -> OutcomeUnknownError:
+    return OutcomeUnknownError(
+        f"{request.operation}: the client was closed while the answer was arriving, so the "
+        "server may have processed the request; it was not resent",
+        method=request.method,
+        url=request.url,
+        operation=request.operation,
+        invoice_number=request.invoice_number,
+    )
 
 
 def _raw_response(

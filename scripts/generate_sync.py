@@ -262,7 +262,7 @@ class _Generator:
         classes = []
         for cls, sync_name, kind in self.queue:  # grows while its classes are rendered
             classes.append(self.render_class(cls, sync_name, kind))
-            self.use(BASES[kind], (f"{PACKAGE}._portal", BASES[kind]), runtime=True)
+            self.use(BASES[kind], (f"{PACKAGE}._sync_bases", BASES[kind]), runtime=True)
         lines: dict[bool, list[str]] = {True: [], False: []}
         for name, (module, attr) in sorted(self.imports.items()):
             package = self.target_package

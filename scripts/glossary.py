@@ -17,7 +17,7 @@ from pathlib import Path
 import attrs
 
 from factpulse_chorus import models
-from factpulse_chorus.models.common import FALLBACK, wire_name
+from factpulse_chorus._wire import FALLBACK, wire_name
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START = "<!-- glossary:start (scripts/glossary.py writes this table) -->"

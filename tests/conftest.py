@@ -1,1 +1,55 @@
-"""Fixtures shared by every test folder."""
+"""Fixtures shared by every test folder.
+
+* ``kind``: ``"async"`` or ``"sync"``; a test (or fixture) asking for it runs on both clients.
+* ``client``: the demo account's client of that kind on ``api_url`` (by default the
+  ``chorus_sandbox`` of the test; a module points it elsewhere by defining its own ``api_url``).
+* ``client_factory``: ``async with client_factory(url, **options) as client`` for a test that
+  needs several clients or other options, on the same kind.
+
+The blocking client is seen through :mod:`dual_client`'s async adapter, so one test body
+serves both. Folder-only fixtures live in that folder's ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import pytest
+from dual_client import KINDS, ClientFactory, dual_client
+
+from factpulse_chorus.sandbox import ThreadedSandbox
+
+DEMO_ACCOUNT = {"email": "demo", "password": "demo"}
+
+
+@pytest.fixture(params=KINDS)
+def kind(request: pytest.FixtureRequest) -> str:
+    """Each test asking for it runs on the async client and on the blocking one."""
+    return str(request.param)
+
+
+@pytest.fixture
+def api_url(chorus_sandbox: ThreadedSandbox) -> str:
+    """Where ``client`` and ``client_factory`` connect by default."""
+    return chorus_sandbox.url
+
+
+@pytest.fixture
+def client_factory(kind: str) -> ClientFactory:
+    """Clients of this test's kind, on the demo account unless ``options`` name credentials."""
+
+    def make(url: str, **options: Any) -> AbstractAsyncContextManager[Any]:
+        if not options.keys() & {"email", "token", "api_key"}:
+            options = {**DEMO_ACCOUNT, **options}
+        return dual_client(kind, base_url=url, **options)
+
+    return make
+
+
+@pytest.fixture
+async def client(client_factory: ClientFactory, api_url: str) -> AsyncIterator[Any]:
+    """The demo account's client (async, or blocking behind the adapter) on ``api_url``."""
+    async with client_factory(api_url) as c:
+        yield c

@@ -8,13 +8,16 @@ Imported by the transport, auth, lifecycle and secret-leak tests.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
 import json
 import socket
+import threading
 import time
+import zlib
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from aiohttp import web
@@ -62,6 +65,8 @@ class FakeFactPulse:
         self.handler: Handler | None = None
         self.login_handler: Handler | None = None
         self.accept_any_token = False
+        self.refused = 0
+        """API calls refused with a 401 (a missing, revoked or expired token)."""
         self._serial = 0
 
     def issue_token(self, lifetime: float | None = None) -> str:
@@ -116,6 +121,7 @@ class FakeFactPulse:
             {"method": request.method, "path": request.path, "headers": dict(request.headers)}
         )
         if not self._authorised(request):
+            self.refused += 1
             return json_response(
                 {"errorCode": "AUTHENTICATION_REQUIRED", "errorMessage": "Invalid or expired JWT"},
                 status=401,
@@ -148,8 +154,53 @@ async def fake_server(**kwargs: Any) -> AsyncIterator[tuple[FakeFactPulse, str]]
         yield fake, url
 
 
+@contextmanager
+def serve_in_thread(app: web.Application) -> Iterator[str]:
+    """Run ``app`` on 127.0.0.1 in a thread with its own event loop; yield its base URL.
+
+    For tests that run several event loops of their own (``asyncio.run()`` twice).
+    """
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="fake-server", daemon=True)
+    thread.start()
+    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.2)
+
+    async def start() -> str:
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return f"http://127.0.0.1:{port}"
+
+    try:
+        yield asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=10)
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+
+
+def gzip_bomb(size: int) -> bytes:
+    """A gzip stream of ``size`` zero bytes (about 1 KiB per MiB once compressed),
+    built a MiB at a time so that making it costs no memory."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16+: gzip framing
+    block = b"\0" * (1 << 20)
+    parts = [packer.compress(block) for _ in range(size >> 20)]
+    parts.append(packer.compress(b"\0" * (size & ((1 << 20) - 1))))
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+_HELD: list[socket.socket] = []
+atexit.register(lambda: [sock.close() for sock in _HELD])
+
+
 def closed_port() -> int:
-    """A local port nobody listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A local port nobody listens on: bound and never listening, so a connection is
+    refused. The socket stays open until the process ends: released, the port could go
+    to a server another test (or an xdist worker) starts on port 0."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    _HELD.append(sock)
+    return int(sock.getsockname()[1])

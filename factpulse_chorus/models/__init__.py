@@ -14,106 +14,270 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .common import (
-        ACTION_STATUSES,
-        FINAL_STATUSES,
-        APIResponse,
-        ChorusProCredentials,
-        FileFormat,
-        InvoiceStatusCode,
-        LanguageCode,
-        NativeResponse,
-        PageInfo,
-        RawResponse,
-        SearchPagination,
-        SortDirection,
-        StructureStatus,
-        TargetStatus,
-        TypedResponse,
-        ValidatorAction,
+        ACTION_STATUSES as ACTION_STATUSES,
+    )
+    from .common import (
+        FINAL_STATUSES as FINAL_STATUSES,
+    )
+    from .common import (
+        APIResponse as APIResponse,
+    )
+    from .common import (
+        ChorusProCredentials as ChorusProCredentials,
+    )
+    from .common import (
+        FileFormat as FileFormat,
+    )
+    from .common import (
+        InvoiceStatusCode as InvoiceStatusCode,
+    )
+    from .common import (
+        LanguageCode as LanguageCode,
+    )
+    from .common import (
+        NativeResponse as NativeResponse,
+    )
+    from .common import (
+        PageInfo as PageInfo,
+    )
+    from .common import (
+        RawResponse as RawResponse,
+    )
+    from .common import (
+        SearchPagination as SearchPagination,
+    )
+    from .common import (
+        SortDirection as SortDirection,
+    )
+    from .common import (
+        StructureStatus as StructureStatus,
+    )
+    from .common import (
+        TargetStatus as TargetStatus,
+    )
+    from .common import (
+        TypedResponse as TypedResponse,
+    )
+    from .common import (
+        ValidatorAction as ValidatorAction,
     )
     from .factures import (
-        AdditionalAttachment,
-        ContentKind,
-        FacturesCompleterRequest,
-        FacturesCompleterResponse,
-        FacturesConsulterManyResult,
-        FacturesConsulterRequest,
-        FacturesConsulterResponse,
-        FacturesDeposerResult,
-        FacturesRechercherDestinataireFilters,
-        FacturesRechercherDestinataireRequest,
-        FacturesRechercherDestinataireResponse,
-        FacturesRechercherFournisseurFilters,
-        FacturesRechercherFournisseurRequest,
-        FacturesRechercherFournisseurResponse,
-        FacturesRecyclerRequest,
-        FacturesRecyclerResponse,
-        FacturesSoumettreRequest,
-        FacturesSoumettreResponse,
-        FacturesTelechargerGroupeRequest,
-        FacturesTelechargerGroupeResponse,
-        FacturesTraiterFactureRecueRequest,
-        FacturesTraiterFactureRecueResponse,
-        FinalStatus,
-        InvoiceStatus,
-        PollError,
-        PollEvent,
-        PollFinished,
-        PollSummary,
-        RecipientFilter,
-        RecipientInvoice,
-        StatusChanged,
-        SupplierFilter,
-        SupplierInvoice,
+        AdditionalAttachment as AdditionalAttachment,
+    )
+    from .factures import (
+        ContentKind as ContentKind,
+    )
+    from .factures import (
+        FacturesCompleterRequest as FacturesCompleterRequest,
+    )
+    from .factures import (
+        FacturesCompleterResponse as FacturesCompleterResponse,
+    )
+    from .factures import (
+        FacturesConsulterManyResult as FacturesConsulterManyResult,
+    )
+    from .factures import (
+        FacturesConsulterRequest as FacturesConsulterRequest,
+    )
+    from .factures import (
+        FacturesConsulterResponse as FacturesConsulterResponse,
+    )
+    from .factures import (
+        FacturesDeposerResult as FacturesDeposerResult,
+    )
+    from .factures import (
+        FacturesRechercherDestinataireFilters as FacturesRechercherDestinataireFilters,
+    )
+    from .factures import (
+        FacturesRechercherDestinataireRequest as FacturesRechercherDestinataireRequest,
+    )
+    from .factures import (
+        FacturesRechercherDestinataireResponse as FacturesRechercherDestinataireResponse,
+    )
+    from .factures import (
+        FacturesRechercherFournisseurFilters as FacturesRechercherFournisseurFilters,
+    )
+    from .factures import (
+        FacturesRechercherFournisseurRequest as FacturesRechercherFournisseurRequest,
+    )
+    from .factures import (
+        FacturesRechercherFournisseurResponse as FacturesRechercherFournisseurResponse,
+    )
+    from .factures import (
+        FacturesRecyclerRequest as FacturesRecyclerRequest,
+    )
+    from .factures import (
+        FacturesRecyclerResponse as FacturesRecyclerResponse,
+    )
+    from .factures import (
+        FacturesSoumettreRequest as FacturesSoumettreRequest,
+    )
+    from .factures import (
+        FacturesSoumettreResponse as FacturesSoumettreResponse,
+    )
+    from .factures import (
+        FacturesTelechargerGroupeRequest as FacturesTelechargerGroupeRequest,
+    )
+    from .factures import (
+        FacturesTelechargerGroupeResponse as FacturesTelechargerGroupeResponse,
+    )
+    from .factures import (
+        FacturesTraiterFactureRecueRequest as FacturesTraiterFactureRecueRequest,
+    )
+    from .factures import (
+        FacturesTraiterFactureRecueResponse as FacturesTraiterFactureRecueResponse,
+    )
+    from .factures import (
+        FinalStatus as FinalStatus,
+    )
+    from .factures import (
+        InvoiceStatus as InvoiceStatus,
+    )
+    from .factures import (
+        PollError as PollError,
+    )
+    from .factures import (
+        PollEvent as PollEvent,
+    )
+    from .factures import (
+        PollFinished as PollFinished,
+    )
+    from .factures import (
+        PollSummary as PollSummary,
+    )
+    from .factures import (
+        RecipientFilter as RecipientFilter,
+    )
+    from .factures import (
+        RecipientInvoice as RecipientInvoice,
+    )
+    from .factures import (
+        StatusChanged as StatusChanged,
+    )
+    from .factures import (
+        SupplierFilter as SupplierFilter,
+    )
+    from .factures import (
+        SupplierInvoice as SupplierInvoice,
     )
     from .structures import (
-        StructureInfo,
-        StructureParameters,
-        StructuresConsulterRequest,
-        StructuresConsulterResponse,
-        StructureService,
-        StructuresListerServicesRequest,
-        StructuresListerServicesResponse,
-        StructuresObtenirIdDepuisSiretRequest,
-        StructuresObtenirIdDepuisSiretResponse,
-        StructuresRechercherRequest,
-        StructuresRechercherResponse,
+        StructureInfo as StructureInfo,
     )
-    from .transverses import TransversesAjouterFichierRequest, TransversesAjouterFichierResponse
+    from .structures import (
+        StructureParameters as StructureParameters,
+    )
+    from .structures import (
+        StructuresConsulterRequest as StructuresConsulterRequest,
+    )
+    from .structures import (
+        StructuresConsulterResponse as StructuresConsulterResponse,
+    )
+    from .structures import (
+        StructureService as StructureService,
+    )
+    from .structures import (
+        StructuresListerServicesRequest as StructuresListerServicesRequest,
+    )
+    from .structures import (
+        StructuresListerServicesResponse as StructuresListerServicesResponse,
+    )
+    from .structures import (
+        StructuresObtenirIdDepuisSiretRequest as StructuresObtenirIdDepuisSiretRequest,
+    )
+    from .structures import (
+        StructuresObtenirIdDepuisSiretResponse as StructuresObtenirIdDepuisSiretResponse,
+    )
+    from .structures import (
+        StructuresRechercherRequest as StructuresRechercherRequest,
+    )
+    from .structures import (
+        StructuresRechercherResponse as StructuresRechercherResponse,
+    )
+    from .transverses import (
+        TransversesAjouterFichierRequest as TransversesAjouterFichierRequest,
+    )
+    from .transverses import (
+        TransversesAjouterFichierResponse as TransversesAjouterFichierResponse,
+    )
     from .valideur import (
-        AttachmentList,
-        BillingFramework,
-        Factor,
-        InvoiceAttachment,
-        InvoiceDetail,
-        InvoiceRecipient,
-        InvoiceReferences,
-        InvoiceSupplier,
-        InvoiceTotals,
-        LineItem,
-        LineItemList,
-        MainAttachment,
-        ValidatorInvoice,
-        ValideurConsulterRequest,
-        ValideurConsulterResponse,
-        ValideurRechercherFilters,
-        ValideurRechercherRequest,
-        ValideurRechercherResponse,
-        ValideurTraiterRequest,
-        ValideurTraiterResponse,
-        VatLine,
-        VatSummary,
+        AttachmentList as AttachmentList,
+    )
+    from .valideur import (
+        BillingFramework as BillingFramework,
+    )
+    from .valideur import (
+        Factor as Factor,
+    )
+    from .valideur import (
+        InvoiceAttachment as InvoiceAttachment,
+    )
+    from .valideur import (
+        InvoiceDetail as InvoiceDetail,
+    )
+    from .valideur import (
+        InvoiceRecipient as InvoiceRecipient,
+    )
+    from .valideur import (
+        InvoiceReferences as InvoiceReferences,
+    )
+    from .valideur import (
+        InvoiceSupplier as InvoiceSupplier,
+    )
+    from .valideur import (
+        InvoiceTotals as InvoiceTotals,
+    )
+    from .valideur import (
+        LineItem as LineItem,
+    )
+    from .valideur import (
+        LineItemList as LineItemList,
+    )
+    from .valideur import (
+        MainAttachment as MainAttachment,
+    )
+    from .valideur import (
+        ValidatorInvoice as ValidatorInvoice,
+    )
+    from .valideur import (
+        ValideurConsulterRequest as ValideurConsulterRequest,
+    )
+    from .valideur import (
+        ValideurConsulterResponse as ValideurConsulterResponse,
+    )
+    from .valideur import (
+        ValideurRechercherFilters as ValideurRechercherFilters,
+    )
+    from .valideur import (
+        ValideurRechercherRequest as ValideurRechercherRequest,
+    )
+    from .valideur import (
+        ValideurRechercherResponse as ValideurRechercherResponse,
+    )
+    from .valideur import (
+        ValideurTraiterRequest as ValideurTraiterRequest,
+    )
+    from .valideur import (
+        ValideurTraiterResponse as ValideurTraiterResponse,
+    )
+    from .valideur import (
+        VatLine as VatLine,
+    )
+    from .valideur import (
+        VatSummary as VatSummary,
     )
 
-_MODULES = {
-    "common": (
-        "LanguageCode",
+# The public names, each written once here: module -> names. __all__ and the lazy
+# look-up are derived from it; the imports above repeat it for type checkers, and
+# tests/client/test_exports.py checks that the two agree.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    ".common": (
         "ACTION_STATUSES",
         "FINAL_STATUSES",
         "APIResponse",
         "ChorusProCredentials",
         "FileFormat",
         "InvoiceStatusCode",
+        "LanguageCode",
         "NativeResponse",
         "PageInfo",
         "RawResponse",
@@ -124,20 +288,7 @@ _MODULES = {
         "TypedResponse",
         "ValidatorAction",
     ),
-    "structures": (
-        "StructuresConsulterRequest",
-        "StructuresConsulterResponse",
-        "StructuresListerServicesRequest",
-        "StructuresListerServicesResponse",
-        "StructuresObtenirIdDepuisSiretRequest",
-        "StructuresObtenirIdDepuisSiretResponse",
-        "StructuresRechercherRequest",
-        "StructuresRechercherResponse",
-        "StructureInfo",
-        "StructureParameters",
-        "StructureService",
-    ),
-    "factures": (
+    ".factures": (
         "AdditionalAttachment",
         "ContentKind",
         "FacturesCompleterRequest",
@@ -172,8 +323,24 @@ _MODULES = {
         "SupplierFilter",
         "SupplierInvoice",
     ),
-    "transverses": ("TransversesAjouterFichierRequest", "TransversesAjouterFichierResponse"),
-    "valideur": (
+    ".structures": (
+        "StructureInfo",
+        "StructureParameters",
+        "StructureService",
+        "StructuresConsulterRequest",
+        "StructuresConsulterResponse",
+        "StructuresListerServicesRequest",
+        "StructuresListerServicesResponse",
+        "StructuresObtenirIdDepuisSiretRequest",
+        "StructuresObtenirIdDepuisSiretResponse",
+        "StructuresRechercherRequest",
+        "StructuresRechercherResponse",
+    ),
+    ".transverses": (
+        "TransversesAjouterFichierRequest",
+        "TransversesAjouterFichierResponse",
+    ),
+    ".valideur": (
         "AttachmentList",
         "BillingFramework",
         "Factor",
@@ -198,104 +365,19 @@ _MODULES = {
         "VatSummary",
     ),
 }
-_WHERE = {name: module for module, names in _MODULES.items() for name in names}
+_LAZY = {name: module for module, names in _EXPORTS.items() for name in names}
 
-__all__ = [
-    "ACTION_STATUSES",
-    "FINAL_STATUSES",
-    "APIResponse",
-    "AdditionalAttachment",
-    "AttachmentList",
-    "BillingFramework",
-    "ChorusProCredentials",
-    "ContentKind",
-    "Factor",
-    "FacturesCompleterRequest",
-    "FacturesCompleterResponse",
-    "FacturesConsulterManyResult",
-    "FacturesConsulterRequest",
-    "FacturesConsulterResponse",
-    "FacturesDeposerResult",
-    "FacturesRechercherDestinataireFilters",
-    "FacturesRechercherDestinataireRequest",
-    "FacturesRechercherDestinataireResponse",
-    "FacturesRechercherFournisseurFilters",
-    "FacturesRechercherFournisseurRequest",
-    "FacturesRechercherFournisseurResponse",
-    "FacturesRecyclerRequest",
-    "FacturesRecyclerResponse",
-    "FacturesSoumettreRequest",
-    "FacturesSoumettreResponse",
-    "FacturesTelechargerGroupeRequest",
-    "FacturesTelechargerGroupeResponse",
-    "FacturesTraiterFactureRecueRequest",
-    "FacturesTraiterFactureRecueResponse",
-    "FileFormat",
-    "FinalStatus",
-    "InvoiceAttachment",
-    "InvoiceDetail",
-    "InvoiceRecipient",
-    "InvoiceReferences",
-    "InvoiceStatus",
-    "InvoiceStatusCode",
-    "InvoiceSupplier",
-    "InvoiceTotals",
-    "LanguageCode",
-    "LineItem",
-    "LineItemList",
-    "MainAttachment",
-    "NativeResponse",
-    "PageInfo",
-    "PollError",
-    "PollEvent",
-    "PollFinished",
-    "PollSummary",
-    "RawResponse",
-    "RecipientFilter",
-    "RecipientInvoice",
-    "SearchPagination",
-    "SortDirection",
-    "StatusChanged",
-    "StructureInfo",
-    "StructureParameters",
-    "StructureService",
-    "StructureStatus",
-    "StructuresConsulterRequest",
-    "StructuresConsulterResponse",
-    "StructuresListerServicesRequest",
-    "StructuresListerServicesResponse",
-    "StructuresObtenirIdDepuisSiretRequest",
-    "StructuresObtenirIdDepuisSiretResponse",
-    "StructuresRechercherRequest",
-    "StructuresRechercherResponse",
-    "SupplierFilter",
-    "SupplierInvoice",
-    "TargetStatus",
-    "TransversesAjouterFichierRequest",
-    "TransversesAjouterFichierResponse",
-    "TypedResponse",
-    "ValidatorAction",
-    "ValidatorInvoice",
-    "ValideurConsulterRequest",
-    "ValideurConsulterResponse",
-    "ValideurRechercherFilters",
-    "ValideurRechercherRequest",
-    "ValideurRechercherResponse",
-    "ValideurTraiterRequest",
-    "ValideurTraiterResponse",
-    "VatLine",
-    "VatSummary",
-]
+__all__ = sorted(_LAZY)
 
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
+    module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
+    return sorted(set(globals()) | set(__all__))

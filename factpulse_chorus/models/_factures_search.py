@@ -27,6 +27,14 @@ from .._validation import (
     optional,
     required,
 )
+from .._wire import extra_field, wire
+from ._fields import (
+    int_tuple_or_none,
+    is_collection,
+    mapping_or_none,
+    status_tuple,
+    str_tuple_or_none,
+)
 from .common import (
     ChorusProCredentials,
     InvoiceStatusCode,
@@ -35,12 +43,6 @@ from .common import (
     PageInfo,
     SearchPagination,
     SortDirectionInput,
-    extra_field,
-    int_tuple_or_none,
-    mapping_or_none,
-    status_tuple,
-    str_tuple_or_none,
-    wire,
 )
 
 __all__ = [
@@ -72,27 +74,39 @@ _opt_ids = optional(check_id_list, non_empty=False)
 _opt_texts = optional(check_text_list)
 
 
-def filter_field(name: str, validator: Any = _opt_text) -> Any:
-    """An optional native filter field sent under the wire name ``name``."""
-    return attrs.field(default=None, validator=validator, metadata=wire(name))
+def filter_field(name: str, validator: Any = _opt_text, **options: Any) -> Any:
+    """An optional native filter field sent under the wire name ``name`` (``options`` as
+    for :func:`wire`)."""
+    return attrs.field(default=None, validator=validator, metadata=wire(name, **options))
 
 
-def item_field(name: str) -> Any:
-    """An optional field of a native response item read from the wire name ``name``."""
-    return attrs.field(default=None, metadata=wire(name))
+def item_field(name: str, **options: Any) -> Any:
+    """An optional field of a native response item read from the wire name ``name``
+    (``options`` as for :func:`wire`: ``lenient=True`` for dates, amounts, sizes)."""
+    return attrs.field(default=None, metadata=wire(name, **options))
 
 
 def tuple_or_none(value: Iterable[T] | None) -> tuple[T, ...] | None:
-    """Converter of a list filter: a tuple, ``None`` staying unset."""
-    return None if value is None else tuple(value)
+    """Converter of a list filter: a tuple, ``None`` staying unset (anything else is left
+    for the validator to refuse, naming the field)."""
+    if value is None:
+        return None
+    return tuple(value) if is_collection(value) else value  # type: ignore[return-value]
 
 
 def items_of(name: str, cls: type) -> Callable[[Any, Any, tuple[object, ...] | None], None]:
     """Validator of a list-of-``cls`` field: each item must be a ``cls``."""
 
     def check(_instance: Any, _attribute: Any, value: tuple[object, ...] | None) -> None:
-        if value is not None and not all(isinstance(item, cls) for item in value):
-            raise RequestValidationError(name, f"must be {cls.__name__} objects")
+        if value is None:
+            return
+        if not isinstance(value, tuple):
+            raise RequestValidationError(name, f"must be a list of {cls.__name__} objects")
+        for index, item in enumerate(value):
+            if not isinstance(item, cls):
+                raise RequestValidationError(
+                    name, f"must be {cls.__name__} objects (item {index} is not)"
+                )
 
     return check
 
@@ -145,7 +159,12 @@ def _recipients(value: Iterable[RecipientFilter] | None) -> tuple[RecipientFilte
 class FacturesRechercherFournisseurFilters(TypedDict, total=False):
     """The filters of ``factures.rechercher_fournisseur``, ``pages_fournisseur`` and
     ``iter_fournisseur`` (keywords; ``None`` means "not filtered"). Wire names: see
-    :class:`FacturesRechercherFournisseurRequest`."""
+    :class:`FacturesRechercherFournisseurRequest`.
+
+    ``status_date_from`` / ``status_date_to`` take a date (sent ``YYYY-MM-DD``) or a
+    datetime, sent RFC 3339 with its offset; a naive datetime is Europe/Paris wall time
+    (Chorus Pro's zone, summer time included), whatever the machine's zone. Amounts are
+    Decimals, sent as JSON numbers with every digit."""
 
     invoice_number: str | None
     status: InvoiceStatusInput | Sequence[InvoiceStatusInput] | None
@@ -197,8 +216,12 @@ class FacturesRechercherFournisseurRequest:
     invoice_date_to: date | None = filter_field("periodeDateFactureAu", _opt_date)
     deposit_date_from: date | None = filter_field("periodeDateDepotDu", _opt_date)
     deposit_date_to: date | None = filter_field("periodeDateDepotAu", _opt_date)
-    status_date_from: date | None = filter_field("periodeDateHeureEtatCourantDu", _opt_datetime)
-    status_date_to: date | None = filter_field("periodeDateHeureEtatCourantAu", _opt_datetime)
+    status_date_from: date | None = filter_field(
+        "periodeDateHeureEtatCourantDu", _opt_datetime, offset=True
+    )
+    status_date_to: date | None = filter_field(
+        "periodeDateHeureEtatCourantAu", _opt_datetime, offset=True
+    )
     status: tuple[InvoiceStatusCode, ...] | None = attrs.field(
         default=None, converter=_statuses, metadata=wire("statutCourant")
     )
@@ -256,9 +279,9 @@ class SupplierInvoice:
     invoice_number: str | None = item_field("numeroFacture")
     invoice_type: str | None = item_field("typeFacture")
     payment_request_type: str | None = item_field("typeDemandePaiement")
-    invoice_date: date | None = item_field("dateFacture")
-    deposit_date: date | None = item_field("dateDepot")
-    status_date: date | None = item_field("dateHeureEtatCourant")
+    invoice_date: date | None = item_field("dateFacture", lenient=True)
+    deposit_date: date | None = item_field("dateDepot", lenient=True)
+    status_date: date | None = item_field("dateHeureEtatCourant", lenient=True)
     status: InvoiceStatusCode | None = item_field("statut")
     status_comment: str | None = item_field("commentaireEtatCourant")
     recipient_structure_id: int | None = item_field("idDestinataire")
@@ -272,9 +295,9 @@ class SupplierInvoice:
     supplier_identifier_type: str | None = item_field("typeIdentifiantFournisseur")
     supplier_service_code: str | None = item_field("codeServiceFournisseur")
     supplier_service_name: str | None = item_field("nomServiceFournisseur")
-    total_net_amount: Decimal | None = item_field("montantHT")
-    total_gross_amount: Decimal | None = item_field("montantTTC")
-    amount_due: Decimal | None = item_field("montantAPayer")
+    total_net_amount: Decimal | None = item_field("montantHT", lenient=True)
+    total_gross_amount: Decimal | None = item_field("montantTTC", lenient=True)
+    amount_due: Decimal | None = item_field("montantAPayer", lenient=True)
     currency: str | None = item_field("devise")
     purchase_order_reference: str | None = item_field("numeroBonCommande")
     contract_reference: str | None = item_field("numeroMarche")
@@ -282,7 +305,7 @@ class SupplierInvoice:
     deposit_flow_number: str | None = item_field("numeroFluxDepot")
     deposit_mode: str | None = item_field("modeDepot")
     rejection_processed: bool | None = item_field("rejetTraite")
-    size: int | None = item_field("taille")
+    size: int | None = item_field("taille", lenient=True)
     creator_name: str | None = item_field("nomPrenomUtilisateurCreateur")
     factor_code: str | None = item_field("affactureurCode")
     factor_name: str | None = item_field("affactureurRaisonSociale")
@@ -343,7 +366,12 @@ def _suppliers(value: Iterable[SupplierFilter] | None) -> tuple[SupplierFilter, 
 class FacturesRechercherDestinataireFilters(TypedDict, total=False):
     """The filters of ``factures.rechercher_destinataire``, ``pages_destinataire`` and
     ``iter_destinataire`` (keywords; ``None`` means "not filtered"). Wire names: see
-    :class:`FacturesRechercherDestinataireRequest`."""
+    :class:`FacturesRechercherDestinataireRequest`.
+
+    ``status_date_from`` / ``status_date_to`` take a date (sent ``YYYY-MM-DD``) or a
+    datetime, sent RFC 3339 with its offset; a naive datetime is Europe/Paris wall time
+    (Chorus Pro's zone, summer time included), whatever the machine's zone. Amounts are
+    Decimals, sent as JSON numbers with every digit."""
 
     downloaded_by_recipient: bool | None
     status: InvoiceStatusInput | Sequence[InvoiceStatusInput] | None
@@ -392,8 +420,12 @@ class FacturesRechercherDestinataireRequest:
     deposit_date_to: date | None = filter_field("periodeDateDepotAu", _opt_date)
     invoice_date_from: date | None = filter_field("periodeDateFactureDu", _opt_date)
     invoice_date_to: date | None = filter_field("periodeDateFactureAu", _opt_date)
-    status_date_from: date | None = filter_field("periodeDateHeureEtatCourantDu", _opt_datetime)
-    status_date_to: date | None = filter_field("periodeDateHeureEtatCourantAu", _opt_datetime)
+    status_date_from: date | None = filter_field(
+        "periodeDateHeureEtatCourantDu", _opt_datetime, offset=True
+    )
+    status_date_to: date | None = filter_field(
+        "periodeDateHeureEtatCourantAu", _opt_datetime, offset=True
+    )
     status: tuple[InvoiceStatusCode, ...] | None = attrs.field(
         default=None, converter=_statuses, metadata=wire("statutCourant")
     )
@@ -447,9 +479,9 @@ class RecipientInvoice:
     invoice_type: str | None = item_field("typeFacture")
     payment_request_type: str | None = item_field("typeDemandePaiement")
     works_invoice_type: str | None = item_field("typeFactureTravaux")
-    invoice_date: date | None = item_field("dateFacture")
-    deposit_date: date | None = item_field("dateDepot")
-    status_date: date | None = item_field("dateHeureEtatCourant")
+    invoice_date: date | None = item_field("dateFacture", lenient=True)
+    deposit_date: date | None = item_field("dateDepot", lenient=True)
+    status_date: date | None = item_field("dateHeureEtatCourant", lenient=True)
     status: InvoiceStatusCode | None = item_field("statut")
     status_comment: str | None = item_field("commentaireEtatCourant")
     downloaded_by_recipient: bool | None = item_field("factureTelechargeeParDestinataire")
@@ -470,13 +502,13 @@ class RecipientInvoice:
     project_manager_code: str | None = item_field("codeMOE")
     project_manager_name: str | None = item_field("designationMOE")
     project_manager_identifier_type: str | None = item_field("typeIdentifiantMOE")
-    total_net_amount: Decimal | None = item_field("montantHT")
-    total_gross_amount: Decimal | None = item_field("montantTTC")
-    amount_due: Decimal | None = item_field("montantAPayer")
+    total_net_amount: Decimal | None = item_field("montantHT", lenient=True)
+    total_gross_amount: Decimal | None = item_field("montantTTC", lenient=True)
+    amount_due: Decimal | None = item_field("montantAPayer", lenient=True)
     currency: str | None = item_field("devise")
     purchase_order_reference: str | None = item_field("numeroBonCommande")
     contract_reference: str | None = item_field("numeroMarche")
-    size: int | None = item_field("taille")
+    size: int | None = item_field("taille", lenient=True)
 
 
 @attrs.frozen(kw_only=True)

@@ -14,7 +14,8 @@ from typing import Any
 
 import attrs
 
-from .common import InvoiceStatusCode, wire
+from .._wire import wire
+from .common import InvoiceStatusCode
 
 __all__ = [
     "AttachmentList",
@@ -170,10 +171,10 @@ class InvoiceReferences:
     works_invoice_type: str | None = wire_field("typeFactureTravaux")
     currency: str | None = wire_field("codeDeviseFacture")
     currency_name: str | None = wire_field("libelleDeviseFacture")
-    invoice_date: date | None = wire_field("dateFacture")
-    deposit_date: date | None = wire_field("dateDepot")
-    creation_date: date | None = wire_field("dateCreationFacture")
-    payment_due_date: date | None = wire_field("dateEcheancePaiement")
+    invoice_date: date | None = wire_field("dateFacture", lenient=True)
+    deposit_date: date | None = wire_field("dateDepot", lenient=True)
+    creation_date: date | None = wire_field("dateCreationFacture", lenient=True)
+    payment_due_date: date | None = wire_field("dateEcheancePaiement", lenient=True)
     payment_method: str | None = wire_field("modePaiement")
     vat_exemption_reason: str | None = wire_field("motifExonerationTva")
     vat_exemption_reason_label: str | None = wire_field("libelleMotifExonerationTva")
@@ -181,22 +182,22 @@ class InvoiceReferences:
     contract_reference: str | None = wire_field("numeroMarche")
     original_invoice_number: str | None = wire_field("numeroFactureOrigine")
     payment_mandate_number: str | None = wire_field("numeroDpMandat")
-    attachments_total_size: int | None = wire_field("tailleTotalePiecesJointes")
+    attachments_total_size: int | None = wire_field("tailleTotalePiecesJointes", lenient=True)
 
 
 @attrs.frozen(kw_only=True)
 class InvoiceTotals:
     """``facture.montantTotal``: the invoice's totals (net, VAT, gross, discount, due)."""
 
-    total_net_amount: Decimal | None = wire_field("montantHtTotal")
-    vat_amount: Decimal | None = wire_field("montantTVA")
+    total_net_amount: Decimal | None = wire_field("montantHtTotal", lenient=True)
+    vat_amount: Decimal | None = wire_field("montantTVA", lenient=True)
     total_gross_amount_before_discount: Decimal | None = wire_field(
-        "montantTtcAvantRemiseGlobalTTC"
+        "montantTtcAvantRemiseGlobalTTC", lenient=True
     )
-    global_discount_amount: Decimal | None = wire_field("montantRemiseGlobaleTTC")
+    global_discount_amount: Decimal | None = wire_field("montantRemiseGlobaleTTC", lenient=True)
     global_discount_reason: str | None = wire_field("motifRemiseGlobaleTTC")
-    total_gross_amount: Decimal | None = wire_field("montantTtcTotal")
-    amount_due: Decimal | None = wire_field("montantAPayer")
+    total_gross_amount: Decimal | None = wire_field("montantTtcTotal", lenient=True)
+    amount_due: Decimal | None = wire_field("montantAPayer", lenient=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -238,16 +239,20 @@ class LineItem:
     number: int | None = wire_field("lignePosteNumero")
     reference: str | None = wire_field("lignePosteReference")
     description: str | None = wire_field("lignePosteDenomination")
-    quantity: Decimal | None = wire_field("lignePosteQuantite")
+    quantity: Decimal | None = wire_field("lignePosteQuantite", lenient=True)
     unit_code: str | None = wire_field("lignePosteUniteCode")
     unit_label: str | None = wire_field("lignePosteUniteLibelle")
-    unit_net_price: Decimal | None = wire_field("lignePosteMontantUnitaireHT")
-    net_discount_amount: Decimal | None = wire_field("lignePosteMontantRemiseHT")
-    net_amount_after_discount: Decimal | None = wire_field("lignePosteMontantHtApresRemise")
+    unit_net_price: Decimal | None = wire_field("lignePosteMontantUnitaireHT", lenient=True)
+    net_discount_amount: Decimal | None = wire_field("lignePosteMontantRemiseHT", lenient=True)
+    net_amount_after_discount: Decimal | None = wire_field(
+        "lignePosteMontantHtApresRemise", lenient=True
+    )
     vat_rate_code: str | None = wire_field("lignePosteTauxTva")
-    manual_vat_rate: Decimal | None = wire_field("lignePosteTauxTvaManuel")
-    vat_amount: Decimal | None = wire_field("lignePosteMontantTva")
-    gross_amount_after_discount: Decimal | None = wire_field("lignePosteMontantTtcApresRemise")
+    manual_vat_rate: Decimal | None = wire_field("lignePosteTauxTvaManuel", lenient=True)
+    vat_amount: Decimal | None = wire_field("lignePosteMontantTva", lenient=True)
+    gross_amount_after_discount: Decimal | None = wire_field(
+        "lignePosteMontantTtcApresRemise", lenient=True
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -268,10 +273,10 @@ class VatLine:
     vat_rate_id: int | None = wire_field("ligneTvaTauxRefId")
     vat_rate_code: str | None = wire_field("ligneTvaTauxRefCode")
     vat_rate_label: str | None = wire_field("ligneTvaTauxRefLibelle")
-    vat_rate: Decimal | None = wire_field("ligneTvaTauxRefValeur")
-    manual_vat_rate: Decimal | None = wire_field("ligneTvaTauxManuel")
-    taxable_amount: Decimal | None = wire_field("ligneTvaMontantBaseHtParTaux")
-    vat_amount: Decimal | None = wire_field("ligneTvaMontantTvaParTaux")
+    vat_rate: Decimal | None = wire_field("ligneTvaTauxRefValeur", lenient=True)
+    manual_vat_rate: Decimal | None = wire_field("ligneTvaTauxManuel", lenient=True)
+    taxable_amount: Decimal | None = wire_field("ligneTvaMontantBaseHtParTaux", lenient=True)
+    vat_amount: Decimal | None = wire_field("ligneTvaMontantTvaParTaux", lenient=True)
 
 
 @attrs.frozen(kw_only=True)

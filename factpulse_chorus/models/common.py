@@ -1,19 +1,14 @@
-"""Models shared by every resource group.
+"""Models shared by every resource group: status codes and the other closed sets (with
+their literal aliases), the response envelopes, credentials and pagination.
 
-Wire names are camelCase and derived from the snake_case attribute names
-(``numero_facture`` -> ``numeroFacture``). Irregular ones (``montantHT``,
-``identifiantFactureCPP``, ...) are declared next to the field with :func:`wire`,
-which is also where alternative names accepted on read (``fallback``), the money
-format and inlined objects are declared. :mod:`factpulse_chorus._converter` reads
-that metadata; nothing else knows about wire names.
+How a field maps to its wire name is declared with :func:`factpulse_chorus._wire.wire`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum
 from types import MappingProxyType
@@ -24,9 +19,10 @@ import attrs
 from .._exceptions import RequestValidationError
 from .._response import NO_RESPONSE, RawResponse
 from .._validation import check_bool as _check_bool
-from .._validation import check_enum, check_json_value, check_text, optional, required
+from .._validation import check_enum, check_text, optional, required
 from .._validation import check_page as _check_page
 from .._validation import check_page_size as _check_page_size
+from .._wire import _OpenWireEnum, _WireEnum, wire
 
 __all__ = [
     "ACTION_STATUSES",
@@ -57,175 +53,6 @@ __all__ = [
     "ValidatorActionLiteral",
     "language_field",
 ]
-
-# --- wire-name metadata ----------------------------------------------------------------------
-
-WIRE = "factpulse_chorus.wire"
-FALLBACK = "factpulse_chorus.fallback"
-MONEY = "factpulse_chorus.money"
-INLINE = "factpulse_chorus.inline"
-LENIENT = "factpulse_chorus.lenient"
-
-MoneyFormat = Literal["number", "string", "fixed2"]
-
-
-def wire(
-    name: str | None = None,
-    *,
-    fallback: tuple[str, ...] = (),
-    money: MoneyFormat | None = None,
-    inline: bool = False,
-    lenient: bool = False,
-) -> dict[str, Any]:
-    """Field metadata for the converter.
-
-    ``name``: the wire name when it is not the camelCase of the attribute name.
-    ``fallback``: other wire names read when ``name`` is absent or null.
-    ``money``: how a Decimal is written: ``"number"`` (JSON number, the default,
-    native bodies), ``"string"`` (exact decimal string) or ``"fixed2"`` (string with
-    exactly two decimals, typed request bodies).
-    ``inline``: the nested object may also be spread over the enclosing object's
-    top level (read when ``name`` is absent; written there).
-    ``lenient``: a response field whose format the sources do not fix (REFERENCE §12:
-    dates, amounts, sizes). Besides the documented form, the common French variants are
-    read (``01/04/2025``, ``1 250,50``); a value that still does not fit leaves the field
-    None, is kept as received in the response's ``unparsed`` and is logged once, instead
-    of failing the response. The field must default to None.
-    """
-    meta: dict[str, Any] = {}
-    if name is not None:
-        meta[WIRE] = name
-    if fallback:
-        meta[FALLBACK] = fallback
-    if money is not None:
-        meta[MONEY] = money
-    if inline:
-        meta[INLINE] = True
-    if lenient:
-        meta[LENIENT] = True
-    return meta
-
-
-def lenient_field(name: str | None = None) -> Any:
-    """An optional response field (default None) read leniently: see ``wire(lenient=True)``."""
-    return attrs.field(default=None, metadata=wire(name, lenient=True))
-
-
-@functools.cache
-def camel(name: str) -> str:
-    """snake_case -> camelCase: ``numero_facture`` -> ``numeroFacture``.
-
-    Digits stay as they are: ``id_valideur1`` -> ``idValideur1``.
-    """
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def wire_name(attribute: attrs.Attribute[Any]) -> str:
-    """The wire name of an attrs attribute."""
-    name = attribute.metadata.get(WIRE)
-    return name if isinstance(name, str) else camel(attribute.name)
-
-
-_RESERVED: dict[type, frozenset[str]] = {}
-
-
-def _reserved_keys(cls: type) -> frozenset[str]:
-    keys = _RESERVED.get(cls)
-    if keys is None:
-        names: set[str] = {"credentials"}
-        for attribute in attrs.fields(cls):
-            if attribute.name != "extra":
-                names.add(wire_name(attribute))
-                names.update(attribute.metadata.get(FALLBACK, ()))
-        keys = _RESERVED[cls] = frozenset(names)
-    return keys
-
-
-def check_extra(instance: object, extra: Mapping[str, Any]) -> None:
-    """Refuse ``extra`` keys that name a declared field (use the keyword argument instead)."""
-    if not extra:
-        return
-    reserved = _reserved_keys(type(instance))
-    for key in extra:
-        if not isinstance(key, str):
-            raise RequestValidationError("extra", "keys must be strings (JSON object keys)")
-        if key in reserved:
-            raise RequestValidationError(
-                "extra", f"key {key!r} is a declared field: pass it as a keyword argument"
-            )
-    check_json_value("extra", extra)
-
-
-def freeze_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """A read-only copy of a mapping (``None`` -> empty)."""
-    return MappingProxyType(dict(value or {}))
-
-
-def _extra_validator(instance: Any, _attribute: Any, value: Mapping[str, Any]) -> None:
-    check_extra(instance, value)
-
-
-def extra_field() -> Any:
-    """The ``extra`` pass-through field of native request bodies."""
-    return attrs.field(
-        factory=dict, converter=freeze_mapping, validator=_extra_validator, hash=False
-    )
-
-
-# --- enums -----------------------------------------------------------------------------------
-
-_NORMALISED: dict[type, dict[str, Any]] = {}
-_PSEUDO_LIMIT = 1024
-
-
-def _normalise(value: str) -> str:
-    return value.strip().upper().replace("-", "_")
-
-
-class _WireEnum(str, Enum):
-    """A str Enum whose lookup ignores case, surrounding spaces and ``-`` vs ``_``."""
-
-    def __str__(self) -> str:
-        return str.__str__(self)
-
-    def __format__(self, format_spec: str) -> str:
-        return str.__format__(self, format_spec)
-
-    @classmethod
-    def _lookup(cls, value: object) -> Any:
-        if not isinstance(value, str):
-            return None
-        table = _NORMALISED.get(cls)
-        if table is None:
-            table = _NORMALISED[cls] = {_normalise(m.value): m for m in cls}
-        return table.get(_normalise(value))
-
-    @classmethod
-    def _missing_(cls, value: object) -> Any:
-        return cls._lookup(value)
-
-
-class _OpenWireEnum(_WireEnum):
-    """A :class:`_WireEnum` that keeps unknown codes as pseudo-members named ``UNKNOWN``."""
-
-    @classmethod
-    def _missing_(cls, value: object) -> Any:
-        member = cls._lookup(value)
-        if member is not None or not isinstance(value, str):
-            return member
-        pseudo = str.__new__(cls, value)
-        pseudo._name_ = "UNKNOWN"
-        pseudo._value_ = value
-        # Cache so that the same unknown code is the same object, within a bound.
-        if len(cls._value2member_map_) < _PSEUDO_LIMIT:
-            return cls._value2member_map_.setdefault(value, pseudo)
-        return pseudo
-
-    @property
-    def is_known(self) -> bool:
-        """False for a code this version of the SDK does not know (kept as received)."""
-        return self._name_ in type(self)._member_map_
 
 
 class InvoiceStatusCode(_OpenWireEnum):
@@ -478,7 +305,8 @@ class ResultData:
 
     def to_dict(self) -> dict[str, Any]:
         """The model as JSON-safe data under the SDK's field names (not the wire names):
-        Decimals as strings, dates ISO 8601, enums as their codes; ``raw`` left out."""
+        Decimals as strings, dates ISO 8601, enums as their codes; ``raw`` and
+        ``unparsed`` left out."""
         data = jsonable(self)
         assert isinstance(data, dict)
         return data
@@ -639,60 +467,3 @@ class PageInfo:
         if self.page is None or self.page_count is None:
             return None
         return self.page + 1 if self.page < self.page_count else None
-
-
-# --- request field helpers shared by the resource modules ------------------------------------
-
-
-def status_tuple(
-    value: Iterable[InvoiceStatusCode | str] | str | None,
-) -> tuple[InvoiceStatusCode, ...] | None:
-    """Converter of ``statutCourant`` filters: a code or codes -> tuple of status codes."""
-    if value is None:
-        return None
-    items = (value,) if isinstance(value, str) else tuple(value)
-    return tuple(_status_item(item) for item in items)
-
-
-def _status_item(item: object) -> InvoiceStatusCode:
-    if not isinstance(item, str) or not item.strip():
-        raise RequestValidationError("status", "must be status codes (non-blank strings)")
-    return InvoiceStatusCode(item)
-
-
-def int_tuple(value: Iterable[int] | int) -> tuple[int, ...]:
-    """Converter: an id or ids -> tuple (elements are checked by the validator)."""
-    return (value,) if isinstance(value, int) else tuple(value)
-
-
-def int_tuple_or_none(value: Iterable[int] | int | None) -> tuple[int, ...] | None:
-    """Converter like :func:`int_tuple`, keeping None (unset)."""
-    return None if value is None else int_tuple(value)
-
-
-def str_tuple_or_none(value: Iterable[str] | str | None) -> tuple[str, ...] | None:
-    """Converter: a string or strings -> tuple, keeping None (unset)."""
-    if value is None:
-        return None
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
-def mapping_or_none(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-    """Converter: a read-only copy of a mapping, keeping None (unset)."""
-    return None if value is None else MappingProxyType(dict(value))
-
-
-def check_filter_names(filters: Mapping[str, object], declared: type, method: str) -> None:
-    """Refuse a keyword that is not one of the filters ``declared`` (a ``TypedDict``).
-
-    The search methods take their filters as ``**filters``, declared once per search as a
-    TypedDict; type checkers catch a misspelt keyword, and this catches it at run time.
-    """
-    allowed: frozenset[str] = getattr(declared, "__optional_keys__", frozenset()) | getattr(
-        declared, "__required_keys__", frozenset()
-    )
-    for name in filters:
-        if name not in allowed:
-            raise RequestValidationError(
-                name, f"is not a filter of {method} (known: {', '.join(sorted(allowed))})"
-            )

@@ -39,6 +39,7 @@ from .._validation import (
     optional,
     required,
 )
+from .._wire import extra_field, wire
 from ._factures_search import (
     FacturesRechercherDestinataireFilters,
     FacturesRechercherDestinataireRequest,
@@ -55,6 +56,7 @@ from ._factures_search import (
     items_of,
     tuple_or_none,
 )
+from ._fields import int_tuple
 from .common import (
     ChorusProCredentials,
     FileFormat,
@@ -62,9 +64,6 @@ from .common import (
     NativeResponse,
     TargetStatus,
     TypedResponse,
-    extra_field,
-    int_tuple,
-    wire,
 )
 
 if TYPE_CHECKING:
@@ -222,7 +221,7 @@ class InvoiceStatus:
 
     code: InvoiceStatusCode
     label: str
-    date: dt.date | None = None
+    date: dt.date | None = attrs.field(default=None, metadata=wire(lenient=True))
 
 
 @attrs.frozen(kw_only=True)
@@ -235,8 +234,10 @@ class FacturesConsulterResponse(TypedResponse):
 
     invoice_id: int = attrs.field(metadata=wire("chorusInvoiceId"))
     invoice_number: str | None = None
-    invoice_date: date | None = None
-    total_gross_amount: Decimal | None = attrs.field(default=None, metadata=wire(money="string"))
+    invoice_date: date | None = attrs.field(default=None, metadata=wire(lenient=True))
+    total_gross_amount: Decimal | None = attrs.field(
+        default=None, metadata=wire(money="string", lenient=True)
+    )
     status: InvoiceStatus = attrs.field(metadata=wire("currentStatus"))
     recipient_structure_id: int | None = None
     recipient_name: str | None = item_field("recipientStructureName")
@@ -310,12 +311,13 @@ class FacturesTelechargerGroupeResponse(NativeResponse):
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the decoded file to ``path`` (replacing it) and return the path.
 
+        Written to a temporary file in the same folder, then renamed over ``path``:
+        :class:`FileWriteError` (naming the path) when it cannot be written, and then
+        nothing is left half-written and a file already at ``path`` is unchanged.
         Blocking file I/O: from async code, ``telecharger_groupe(..., dest=path)`` writes
         in a worker thread instead.
         """
-        target = Path(path)
-        target.write_bytes(self.content())
-        return target
+        return _files.save_file(self.content(), path)
 
     def zip_members(self) -> list[str]:
         """The file names inside the ZIP archive (folders left out), in archive order.
@@ -324,17 +326,38 @@ class FacturesTelechargerGroupeResponse(NativeResponse):
         """
         return _files.zip_members(self.content(), self._status)
 
-    def read_member(self, name: str) -> bytes:
-        """The content of one member of the ZIP archive (``KeyError`` if absent)."""
-        return _files.read_zip_member(self.content(), name, self._status)
+    def read_member(self, name: str, *, max_bytes: int = _files.MAX_MEMBER_BYTES) -> bytes:
+        """The content of one member of the ZIP archive (``KeyError`` if absent).
 
-    def extract(self, directory: str | os.PathLike[str]) -> list[Path]:
+        Decompressed chunk by chunk: :class:`ArchiveTooLargeError` past ``max_bytes``
+        (128 MiB by default), so no more than that is ever held in memory.
+        """
+        return _files.read_zip_member(self.content(), name, self._status, max_bytes=max_bytes)
+
+    def extract(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        max_member_bytes: int = _files.MAX_MEMBER_BYTES,
+        max_total_bytes: int = _files.MAX_TOTAL_BYTES,
+    ) -> list[Path]:
         """Extract the ZIP archive into ``directory`` (created if needed); return the files.
 
-        Members whose name is absolute or climbs out of ``directory`` (``..``) are refused
-        with ResponseDecodeError before anything is written.
+        Members are streamed to disk. Refused before anything is written: names that are
+        absolute, climb out of ``directory`` (``..``) or clash (ResponseDecodeError).
+        :class:`ArchiveTooLargeError` when a member decompresses past
+        ``max_member_bytes`` (128 MiB by default), all together past ``max_total_bytes``
+        (1 GiB), or the archive has over 10,000 members; :class:`FileWriteError` when a
+        file cannot be written. Files appear only once all are complete: on any error
+        nothing is left half-written and existing files are unchanged.
         """
-        return _files.extract_zip(self.content(), directory, self._status)
+        return _files.extract_zip(
+            self.content(),
+            directory,
+            self._status,
+            max_member_bytes=max_member_bytes,
+            max_total_bytes=max_total_bytes,
+        )
 
     @property
     def content_kind(self) -> ContentKind:
@@ -383,7 +406,7 @@ class FacturesTraiterFactureRecueResponse(NativeResponse):
     invoice_id: int = attrs.field(metadata=_ID_FACTURE)
     invoice_number: str | None = item_field("numeroFacture")
     new_status: InvoiceStatusCode | None = item_field("nouveauStatut")
-    processing_date: date | None = item_field("dateTraitement")
+    processing_date: date | None = item_field("dateTraitement", lenient=True)
 
 
 # --- 11. factures/completer ---------------------------------------------------------------------
@@ -442,7 +465,7 @@ class FacturesCompleterResponse(NativeResponse):
 
     invoice_id: int = attrs.field(metadata=_ID_CPP)
     invoice_number: str | None = item_field("numeroFacture")
-    processing_date: date | None = item_field("dateTraitement")
+    processing_date: date | None = item_field("dateTraitement", lenient=True)
 
 
 # --- 12. factures/recycler ----------------------------------------------------------------------
@@ -478,7 +501,7 @@ class FacturesRecyclerResponse(NativeResponse):
 
     invoice_id: int = attrs.field(metadata=_ID_CPP)
     invoice_number: str | None = item_field("numeroFacture")
-    deposit_date: date | None = item_field("dateDepot")
+    deposit_date: date | None = item_field("dateDepot", lenient=True)
     status: InvoiceStatusCode | None = item_field("statutFacture")
 
 

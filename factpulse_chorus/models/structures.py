@@ -6,6 +6,7 @@ import attrs
 
 from .._validation import check_bool, check_id, check_siren, check_siret, check_text, optional
 from .._validation import required as _required
+from .._wire import wire
 from .common import (
     APIResponse,
     ChorusProCredentials,
@@ -13,7 +14,6 @@ from .common import (
     StructureStatus,
     TypedResponse,
     language_field,
-    wire,
 )
 
 __all__ = [

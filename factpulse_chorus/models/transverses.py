@@ -10,7 +10,8 @@ import attrs
 
 from .._exceptions import RequestValidationError
 from .._validation import MAX_ATTACHMENT_BYTES, check_attachment_size, check_text, required
-from .common import ChorusProCredentials, NativeResponse, extra_field, wire
+from .._wire import extra_field, wire
+from .common import ChorusProCredentials, NativeResponse
 
 __all__ = ["TransversesAjouterFichierRequest", "TransversesAjouterFichierResponse"]
 

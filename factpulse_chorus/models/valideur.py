@@ -25,6 +25,8 @@ from .._validation import (
     optional,
     required,
 )
+from .._wire import extra_field, wire
+from ._fields import mapping_or_none, status_tuple, str_tuple_or_none
 from ._invoice_detail import (
     AttachmentList,
     BillingFramework,
@@ -53,12 +55,7 @@ from .common import (
     SortDirectionInput,
     ValidatorAction,
     ValidatorActionInput,
-    extra_field,
     language_field,
-    mapping_or_none,
-    status_tuple,
-    str_tuple_or_none,
-    wire,
 )
 
 __all__ = [
@@ -119,8 +116,8 @@ class ValideurRechercherFilters(TypedDict, total=False):
     invoice_number: str | None
     engagement_number: str | None
     contract_reference: str | None
-    invoice_types: Sequence[str] | None
-    works_invoice_types: Sequence[str] | None
+    invoice_types: str | Sequence[str] | None
+    works_invoice_types: str | Sequence[str] | None
     total_net_amount_min: Decimal | None
     total_net_amount_max: Decimal | None
     total_gross_amount_min: Decimal | None
@@ -247,15 +244,15 @@ class ValidatorInvoice:
 
     invoice_id: int | None = wire_field("idFacture", fallback=("identifiantFactureCPP",))
     invoice_number: str | None = wire_field("numeroFacture")
-    invoice_date: date | None = wire_field("dateFacture")
-    deposit_date: date | None = wire_field("dateDepot")
+    invoice_date: date | None = wire_field("dateFacture", lenient=True)
+    deposit_date: date | None = wire_field("dateDepot", lenient=True)
     status: InvoiceStatusCode | None = wire_field("statut")
     invoice_type: str | None = wire_field("typeFacture")
     payment_request_type: str | None = wire_field("typeDemandePaiement")
     works_invoice_type: str | None = wire_field("typeFactureTravaux")
-    total_net_amount: Decimal | None = wire_field("montantHT")
-    total_gross_amount: Decimal | None = wire_field("montantTTC")
-    amount_due: Decimal | None = wire_field("montantAPayer")
+    total_net_amount: Decimal | None = wire_field("montantHT", lenient=True)
+    total_gross_amount: Decimal | None = wire_field("montantTTC", lenient=True)
+    amount_due: Decimal | None = wire_field("montantAPayer", lenient=True)
     currency: str | None = wire_field("devise")
     supplier_structure_id: int | None = wire_field("idFournisseur")
     supplier_code: str | None = wire_field("identifiantFournisseur")
@@ -373,4 +370,4 @@ class ValideurTraiterResponse(NativeResponse):
     invoice_id: int = attrs.field(metadata=wire("idFacture", fallback=("identifiantFactureCPP",)))
     invoice_number: str | None = wire_field("numeroFacture")
     status: InvoiceStatusCode | None = wire_field("statutFacture")
-    processing_date: date | None = wire_field("dateTraitement")
+    processing_date: date | None = wire_field("dateTraitement", lenient=True)

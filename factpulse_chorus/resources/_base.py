@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import attrs
 
+from .._arguments import wrap_public_methods
 from .._converter import from_wire, to_wire
 from .._types import NOT_GIVEN, Headers, NotGiven, NotGivenOr, RequestOptions, TimeoutTypes
 
@@ -37,6 +38,11 @@ class AsyncResource:
     """Base of the sub-clients: what they need from their client, bound once."""
 
     __slots__ = ("_default_credentials", "_request")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every public method of a sub-client checks its arguments' types first (issue 13).
+        super().__init_subclass__(**kwargs)
+        wrap_public_methods(cls)
 
     def __init__(self, request: SendRequest, default_credentials: DefaultCredentials) -> None:
         self._request = request

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from .._pagination import iterate_pages
 from .._types import NOT_GIVEN, Headers, NotGivenOr, TimeoutTypes
-from ..models.common import SearchPagination, check_filter_names
+from ..models._fields import check_filter_names
+from ..models.common import SearchPagination
 from ..models.factures import (
     FacturesRechercherDestinataireFilters,
     FacturesRechercherDestinataireRequest,

@@ -6,8 +6,13 @@ these are the two places where one call makes several requests.
 
 from __future__ import annotations
 
+import asyncio
+import math
+import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from .._exceptions import (
     ChorusProBusinessError,
@@ -24,8 +29,56 @@ if TYPE_CHECKING:
     from .._files import FileInput
     from .factures import AsyncFactures
 
-_SAFE_RESENDS: Final = 2
-"""With ``soumettre(safe_retry=True)``: resends at most, each after a look-up."""
+__all__ = ["SafeRetry", "deposit", "find_submitted", "safe_retry_policy", "send_safely"]
+
+
+@attrs.frozen(kw_only=True)
+class SafeRetry:
+    """How ``factures.soumettre(safe_retry=...)`` settles an unknown outcome.
+
+    After an unknown outcome the invoice number is looked up ``lookups`` times over
+    ``settle`` seconds (at once, then evenly spaced, the last one ``settle`` seconds
+    later): a first attempt still in the server's hands may land that late. Only when
+    none finds it is the submission sent again; at most ``resends`` times, each followed
+    by the same round of look-ups. ``safe_retry=True`` means ``SafeRetry()``:
+    30 seconds, 4 look-ups, 2 resends. ``resends=0``: look up, never resend.
+    """
+
+    settle: float = 30.0
+    lookups: int = 4
+    resends: int = 2
+
+    def __attrs_post_init__(self) -> None:
+        settle = self.settle
+        if (
+            isinstance(settle, bool)
+            or not isinstance(settle, (int, float))
+            or not math.isfinite(settle)
+            or settle < 0
+        ):
+            raise RequestValidationError("safe_retry.settle", "a finite number of seconds >= 0")
+        for name, least in (("lookups", 1), ("resends", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise RequestValidationError(f"safe_retry.{name}", f"an integer >= {least}")
+
+    def delays(self) -> list[float]:
+        """When each look-up is due, in seconds after the unknown outcome."""
+        if self.lookups == 1:
+            return [float(self.settle)]
+        return [self.settle * i / (self.lookups - 1) for i in range(self.lookups)]
+
+
+def safe_retry_policy(value: object) -> SafeRetry | None:
+    """``soumettre``'s ``safe_retry``: ``False`` (``None``), ``True`` or a :class:`SafeRetry`."""
+    if isinstance(value, SafeRetry):
+        return value
+    if value is True:
+        return SafeRetry()
+    if value is False:
+        return None
+    raise RequestValidationError("safe_retry", "True, False or a SafeRetry")
+
 
 Send = Callable[[], Awaitable[FacturesSoumettreResponse]]
 
@@ -54,8 +107,10 @@ async def send_safely(
     invoice_number: str,
     outcome: OutcomeUnknownError,
     options: dict[str, Any],
+    policy: SafeRetry,
 ) -> FacturesSoumettreResponse:
-    """After ``outcome``: look ``invoice_number`` up, resend only when it is not there."""
+    """After ``outcome``: look ``invoice_number`` up as ``policy`` says, resend only when
+    no look-up found it."""
 
     async def find() -> FacturesSoumettreResponse | None:
         try:
@@ -65,13 +120,29 @@ async def send_safely(
             # error (a 503, say) read as "not submitted".
             raise outcome from exc
 
-    for _ in range(_SAFE_RESENDS):
+    async def settle() -> FacturesSoumettreResponse | None:
+        # A single look-up right away is not enough: the first attempt may still be on
+        # its way through FactPulse to Chorus Pro, and land after it.
+        start = time.monotonic()
+        for due in policy.delays():
+            wait = start + due - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            existing = await find()
+            if existing is not None:
+                return existing
+        return None
+
+    for _ in range(policy.resends):
         logger.warning(
-            "factures.soumettre: outcome unknown (%s); looking invoice %r up before any resend",
+            "factures.soumettre: outcome unknown (%s); looking invoice %r up %d times over "
+            "%.1f s before any resend",
             outcome.message,
             invoice_number,
+            policy.lookups,
+            policy.settle,
         )
-        existing = await find()
+        existing = await settle()
         if existing is not None:
             return existing
         try:
@@ -80,11 +151,11 @@ async def send_safely(
             outcome = again
         except ChorusProBusinessError:
             # The first attempt may have landed meanwhile: the number is now taken.
-            existing = await find()
+            existing = await settle()
             if existing is not None:
                 return existing
             raise
-    existing = await find()
+    existing = await settle()
     if existing is not None:
         return existing
     raise outcome

@@ -35,6 +35,7 @@ from ..models.factures import (
 )
 from . import _factures_submit
 from ._factures_search import AsyncFacturesSearches
+from ._factures_submit import SafeRetry
 
 if TYPE_CHECKING:
     from .._files import FileInput
@@ -71,7 +72,7 @@ class AsyncFactures(AsyncFacturesSearches):
         comment: str | None = None,
         purchase_order_reference: str | None = None,
         contract_reference: str | None = None,
-        safe_retry: bool = False,
+        safe_retry: bool | SafeRetry = False,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
@@ -87,12 +88,17 @@ class AsyncFactures(AsyncFacturesSearches):
         :class:`OutcomeUnknownError` carrying ``invoice_number``.
 
         ``safe_retry=True`` (opt-in) handles that case instead: the SDK looks
-        ``invoice_number`` up among the supplier's invoices (``rechercher_fournisseur``);
-        if it is there, the existing invoice is returned (``message`` says so) and
-        nothing is resent; if not, the submission is sent again (at most twice more).
-        Chorus Pro refuses a second invoice with the same number from the same supplier,
-        so a resend racing a late first attempt fails and is resolved by a new look-up.
+        ``invoice_number`` up among the supplier's invoices (``rechercher_fournisseur``)
+        several times over a settle period (by default 4 look-ups over 30 s; a
+        :class:`SafeRetry` sets them), since a first attempt may land late. If it is
+        found, the existing invoice is returned (``message`` says so) and nothing is
+        resent; if not, the submission is sent again (at most twice more, each after
+        the same look-ups). A first attempt landing after the last look-up is caught by
+        Chorus Pro refusing a second invoice with the same number from the same supplier
+        (the SDK then looks it up again): against a server that does not refuse repeated
+        numbers that late landing would be a duplicate.
         """
+        policy = _factures_submit.safe_retry_policy(safe_retry)
         request = FacturesSoumettreRequest(
             invoice_number=invoice_number,
             invoice_date=invoice_date,
@@ -134,11 +140,11 @@ class AsyncFactures(AsyncFacturesSearches):
         try:
             return await send()
         except OutcomeUnknownError as unknown:
-            if not safe_retry:
+            if policy is None:
                 raise
             lookup = {"credentials": credentials, "timeout": timeout}
             return await _factures_submit.send_safely(
-                self, send, request.invoice_number, unknown, lookup
+                self, send, request.invoice_number, unknown, lookup, policy
             )
 
     async def deposer(

@@ -12,6 +12,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ._faults import Fault
 
@@ -23,9 +24,15 @@ def _fault(spec: str) -> Fault:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, as every error of ``factpulse-chorus`` (argparse prints the usage too).
+        self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser(prog: str = "python -m factpulse_chorus.sandbox") -> argparse.ArgumentParser:
     """The command-line interface (also ``factpulse-chorus sandbox``: ``prog`` names it)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=prog,
         description="Offline emulator of the FactPulse Chorus Pro API.",
     )
@@ -85,7 +92,13 @@ async def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         vocabulary=args.vocabulary,
     )
-    async with sandbox as sb:
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            sb = await stack.enter_async_context(sandbox)
+        except OSError as exc:  # the port is taken, the address is not this machine's, ...
+            reason = exc.strerror or str(exc)
+            print(f"error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
+            return 1
         print(f"FactPulse Chorus Pro sandbox listening on {sb.url}", flush=True)
         print("Demo account: username 'demo', password 'demo', any client_uid", flush=True)
         if args.host not in ("127.0.0.1", "::1", "localhost"):
@@ -101,7 +114,8 @@ def main(
 ) -> int:
     """Run the server until SIGINT/SIGTERM; returns the exit code.
 
-    ``--help`` and bad arguments leave through ``SystemExit`` (argparse), code 0 or 2.
+    ``--help`` and bad arguments leave through ``SystemExit`` (argparse), code 0 or 2 (one
+    ``error: ...`` line); a port that cannot be listened on returns 1 (one line too).
     """
     args = build_parser(prog).parse_args(argv)
     try:

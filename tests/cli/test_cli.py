@@ -99,7 +99,7 @@ def test_structures_id_show_services_search(sandbox: ThreadedSandbox) -> None:
 
 
 def test_invalid_siret_is_a_usage_error_naming_the_field(sandbox: ThreadedSandbox) -> None:
-    assert_one_line_error(cli(sandbox, "structures", "id", "123"), 2, "siret")
+    assert_one_line_error(cli(sandbox, "structures", "id", "123"), 2, "SIRET")
 
 
 # --- invoices ------------------------------------------------------------------------------------

@@ -7,10 +7,8 @@ The sandbox records the bodies it accepted, so the tests assert the exact JSON s
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime as dt
-import functools
 import inspect
 import zipfile
 from collections.abc import AsyncIterator
@@ -19,6 +17,7 @@ from io import BytesIO
 from typing import Any
 
 import pytest
+from dual_client import ClientFactory
 
 from factpulse_chorus import (
     AsyncChorusClient,
@@ -41,28 +40,22 @@ SECRET_PISTE = "piste-SECRET-4f9a1c"
 SECRET_CPRO = "cpro-PASSWORD-77e2b0"
 
 
-class _Api:
-    """The same attribute paths on both clients; every call is awaitable."""
-
-    def __init__(self, target: Any, *, blocking: bool) -> None:
-        self._target = target
-        self._blocking = blocking
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._target, name)
-        if name in {"structures", "factures", "transverses", "valideur"}:
-            return _Api(value, blocking=self._blocking)
-        if not callable(value):
-            return value
-        if self._blocking:
-            assert not inspect.iscoroutinefunction(value), name
-
-            async def blocking_call(*args: Any, **kwargs: Any) -> Any:
-                return await asyncio.to_thread(functools.partial(value, *args, **kwargs))
-
-            return blocking_call
-        assert inspect.iscoroutinefunction(value), name
-        return value
+# Every method of the four groups that calls an endpoint, as a test below calls it.
+ENDPOINTS = {
+    "structures": ["rechercher", "consulter", "lister_services", "obtenir_id_depuis_siret"],
+    "factures": [
+        "soumettre",
+        "consulter",
+        "rechercher_fournisseur",
+        "rechercher_destinataire",
+        "telecharger_groupe",
+        "traiter_facture_recue",
+        "completer",
+        "recycler",
+    ],
+    "transverses": ["ajouter_fichier"],
+    "valideur": ["rechercher", "consulter", "traiter"],
+}
 
 
 @pytest.fixture
@@ -71,24 +64,23 @@ async def sandbox() -> AsyncIterator[Sandbox]:
         yield sb
 
 
-@pytest.fixture(params=["async", "sync"])
-async def api(request: pytest.FixtureRequest, sandbox: Sandbox) -> AsyncIterator[_Api]:
-    kwargs: dict[str, Any] = {
-        "base_url": sandbox.url,
-        "email": "demo",
-        "password": "demo",
-        "client_uid": "b7f1",
-        "max_retries": 0,
-    }
-    if request.param == "async":
-        async with AsyncChorusClient(**kwargs) as client:
-            yield _Api(client, blocking=False)
-    else:
-        client = await asyncio.to_thread(ChorusClient, **kwargs)
-        try:
-            yield _Api(client, blocking=True)
-        finally:
-            await asyncio.to_thread(client.close)
+@pytest.fixture
+async def api(client_factory: ClientFactory, sandbox: Sandbox) -> AsyncIterator[Any]:
+    """The client of this test's kind (both run): the blocking one behind the async adapter."""
+    async with client_factory(sandbox.url, client_uid="b7f1", max_retries=0) as client:
+        yield client
+
+
+def test_every_endpoint_is_a_coroutine_on_async_and_plain_on_blocking() -> None:
+    async_client = AsyncChorusClient(base_url="http://127.0.0.1:9", email="x", password="y")
+    with ChorusClient(base_url="http://127.0.0.1:9", email="x", password="y") as blocking:
+        for group, names in ENDPOINTS.items():
+            for name in names:
+                assert inspect.iscoroutinefunction(getattr(getattr(async_client, group), name))
+                method = getattr(getattr(blocking, group), name)
+                assert callable(method)
+                assert not inspect.iscoroutinefunction(method), name
+    assert sum(map(len, ENDPOINTS.values())) == 16
 
 
 def sent(sandbox: Sandbox, route: str) -> dict[str, Any]:
@@ -100,7 +92,7 @@ def sent(sandbox: Sandbox, route: str) -> dict[str, Any]:
     return body
 
 
-async def submit(api: _Api, number: str, **overrides: Any) -> int:
+async def submit(api: Any, number: str, **overrides: Any) -> int:
     arguments: dict[str, Any] = {
         "invoice_number": number,
         "invoice_date": dt.date(2025, 3, 10),
@@ -120,7 +112,7 @@ async def submit(api: _Api, number: str, **overrides: Any) -> int:
 # -- structures ---------------------------------------------------------------------------
 
 
-async def test_structures_rechercher(api: _Api, sandbox: Sandbox) -> None:
+async def test_structures_rechercher(api: Any, sandbox: Sandbox) -> None:
     result = await api.structures.rechercher(
         structure_identifier=RECIPIENT_SIRET, structure_identifier_type="SIRET"
     )
@@ -137,7 +129,7 @@ async def test_structures_rechercher(api: _Api, sandbox: Sandbox) -> None:
     assert result.raw.json["structures"][0]["structureId"] == RECIPIENT_ID
 
 
-async def test_structures_consulter(api: _Api, sandbox: Sandbox) -> None:
+async def test_structures_consulter(api: Any, sandbox: Sandbox) -> None:
     result = await api.structures.consulter(RECIPIENT_ID, language_code="fr")
     assert sent(sandbox, "structures/consulter") == {
         "structureId": RECIPIENT_ID,
@@ -150,14 +142,14 @@ async def test_structures_consulter(api: _Api, sandbox: Sandbox) -> None:
     assert result.parameters.engagement_number_required is False
 
 
-async def test_structures_consulter_unknown_is_a_business_error(api: _Api) -> None:
+async def test_structures_consulter_unknown_is_a_business_error(api: Any) -> None:
     with pytest.raises(ChorusProBusinessError) as info:
         await api.structures.consulter(99_999_999)
     assert info.value.return_code != 0
     assert info.value.body["returnCode"] == info.value.return_code
 
 
-async def test_structures_lister_services(api: _Api, sandbox: Sandbox) -> None:
+async def test_structures_lister_services(api: Any, sandbox: Sandbox) -> None:
     result = await api.structures.lister_services(RECIPIENT_ID)
     [entry] = sandbox.received("structures/services")
     assert entry["id"] == RECIPIENT_ID
@@ -166,7 +158,7 @@ async def test_structures_lister_services(api: _Api, sandbox: Sandbox) -> None:
     assert result.total == 3
 
 
-async def test_structures_lister_services_refuses_zero_trust(api: _Api, sandbox: Sandbox) -> None:
+async def test_structures_lister_services_refuses_zero_trust(api: Any, sandbox: Sandbox) -> None:
     credentials = ChorusProCredentials(
         piste_client_id="id",
         piste_client_secret=SECRET_PISTE,
@@ -179,26 +171,26 @@ async def test_structures_lister_services_refuses_zero_trust(api: _Api, sandbox:
     assert sandbox.received() == []
 
 
-async def test_structures_obtenir_id_depuis_siret(api: _Api, sandbox: Sandbox) -> None:
+async def test_structures_obtenir_id_depuis_siret(api: Any, sandbox: Sandbox) -> None:
     result = await api.structures.obtenir_id_depuis_siret(RECIPIENT_SIRET)
     assert sent(sandbox, "structures/obtenir-id-depuis-siret") == {"siret": RECIPIENT_SIRET}
     assert result.structure_id == RECIPIENT_ID
     assert result.structure_name == "COMMUNE DE SAINT-EXEMPLE"
 
 
-async def test_obtenir_id_shared_siret_raises_not_found(api: _Api, sandbox: Sandbox) -> None:
+async def test_obtenir_id_shared_siret_raises_not_found(api: Any, sandbox: Sandbox) -> None:
     shared = sandbox.domain.directory.shared_siret
     with pytest.raises(StructureNotFoundError) as info:
         await api.structures.obtenir_id_depuis_siret(shared)
     assert info.value.identifier == shared
 
 
-async def test_obtenir_id_unknown_siret_raises_not_found(api: _Api) -> None:
+async def test_obtenir_id_unknown_siret_raises_not_found(api: Any) -> None:
     with pytest.raises(StructureNotFoundError):
         await api.structures.obtenir_id_depuis_siret("73282932000074")
 
 
-async def test_invalid_siret_is_refused_before_sending(api: _Api, sandbox: Sandbox) -> None:
+async def test_invalid_siret_is_refused_before_sending(api: Any, sandbox: Sandbox) -> None:
     with pytest.raises(RequestValidationError) as info:
         await api.structures.obtenir_id_depuis_siret("21999012400015")  # bad Luhn key
     assert info.value.field == "siret"
@@ -209,7 +201,7 @@ async def test_invalid_siret_is_refused_before_sending(api: _Api, sandbox: Sandb
 # -- factures -----------------------------------------------------------------------------
 
 
-async def test_soumettre_sends_the_documented_body(api: _Api, sandbox: Sandbox) -> None:
+async def test_soumettre_sends_the_documented_body(api: Any, sandbox: Sandbox) -> None:
     upload = await api.transverses.ajouter_fichier(PDF, name="F2025-0042_facturx.pdf")
     response = await api.factures.soumettre(
         invoice_number="F2025-0042",
@@ -246,7 +238,7 @@ async def test_soumettre_sends_the_documented_body(api: _Api, sandbox: Sandbox) 
     assert sandbox.invoice_count() == 1
 
 
-async def test_soumettre_amounts_must_add_up_before_sending(api: _Api, sandbox: Sandbox) -> None:
+async def test_soumettre_amounts_must_add_up_before_sending(api: Any, sandbox: Sandbox) -> None:
     with pytest.raises(RequestValidationError) as info:
         await submit(api, "F-BAD-1", total_gross_amount=Decimal("121.00"))
     assert "total_gross_amount" in info.value.field
@@ -259,13 +251,13 @@ async def test_soumettre_amounts_must_add_up_before_sending(api: _Api, sandbox: 
     assert sandbox.received() == []
 
 
-async def test_soumettre_business_error_for_a_missing_service_code(api: _Api) -> None:
+async def test_soumettre_business_error_for_a_missing_service_code(api: Any) -> None:
     with pytest.raises(ChorusProBusinessError) as info:
         await submit(api, "F-NOSVC-1", service_code=None)
     assert info.value.return_code != 0
 
 
-async def test_consulter(api: _Api, sandbox: Sandbox) -> None:
+async def test_consulter(api: Any, sandbox: Sandbox) -> None:
     invoice_id = await submit(api, "F-CONS-1")
     result = await api.factures.consulter(invoice_id)
     assert sent(sandbox, "factures/consulter") == {"chorusInvoiceId": invoice_id}
@@ -277,13 +269,13 @@ async def test_consulter(api: _Api, sandbox: Sandbox) -> None:
     assert result.recipient_structure_id == RECIPIENT_ID
 
 
-async def test_consulter_unknown_invoice(api: _Api) -> None:
+async def test_consulter_unknown_invoice(api: Any) -> None:
     with pytest.raises(ChorusProBusinessError) as info:
         await api.factures.consulter(1_234_567)
     assert info.value.return_code == 20000
 
 
-async def test_rechercher_fournisseur(api: _Api, sandbox: Sandbox) -> None:
+async def test_rechercher_fournisseur(api: Any, sandbox: Sandbox) -> None:
     ids = [await submit(api, f"F-SUP-{n}") for n in range(3)]
     result = await api.factures.rechercher_fournisseur(
         status=["MISE_A_DISPOSITION"],
@@ -311,7 +303,7 @@ async def test_rechercher_fournisseur(api: _Api, sandbox: Sandbox) -> None:
     assert (result.page_info.total, result.page_info.page_count) == (3, 2)
 
 
-async def test_rechercher_destinataire(api: _Api, sandbox: Sandbox) -> None:
+async def test_rechercher_destinataire(api: Any, sandbox: Sandbox) -> None:
     invoice_id = await submit(api, "F-DEST-1")
     result = await api.factures.rechercher_destinataire(
         downloaded_by_recipient=False, invoice_number="F-DEST-1"
@@ -328,7 +320,7 @@ async def test_rechercher_destinataire(api: _Api, sandbox: Sandbox) -> None:
     assert result.page_info.total == 1  # read from the top level for this endpoint
 
 
-async def test_telecharger_groupe_zip(api: _Api, sandbox: Sandbox) -> None:
+async def test_telecharger_groupe_zip(api: Any, sandbox: Sandbox) -> None:
     upload = await api.transverses.ajouter_fichier(PDF, name="piece.pdf")
     first = await submit(api, "F-DL-1", attachment_id=upload.attachment_id)
     second = await submit(api, "F-DL-2")
@@ -347,14 +339,14 @@ async def test_telecharger_groupe_zip(api: _Api, sandbox: Sandbox) -> None:
     assert len({name.split("/")[0] for name in names}) == 2  # one folder per invoice
 
 
-async def test_telecharger_groupe_pdf(api: _Api) -> None:
+async def test_telecharger_groupe_pdf(api: Any) -> None:
     invoice_id = await submit(api, "F-DL-PDF")
     result = await api.factures.telecharger_groupe([invoice_id], file_format="PDF")
     assert result.content_kind == "pdf"
     assert result.content().startswith(b"%PDF")
 
 
-async def test_recipient_suspends_and_supplier_completes(api: _Api, sandbox: Sandbox) -> None:
+async def test_recipient_suspends_and_supplier_completes(api: Any, sandbox: Sandbox) -> None:
     invoice_id = await submit(api, "F-SUSP-1")
     with pytest.raises(RequestValidationError) as info:
         await api.factures.traiter_facture_recue(invoice_id, new_status="SUSPENDUE")
@@ -403,7 +395,7 @@ async def test_recipient_suspends_and_supplier_completes(api: _Api, sandbox: San
     assert status.status.code is InvoiceStatusCode.MISE_A_DISPOSITION
 
 
-async def test_completer_on_a_wrong_status_is_20002(api: _Api) -> None:
+async def test_completer_on_a_wrong_status_is_20002(api: Any) -> None:
     invoice_id = await submit(api, "F-COMP-X")
     with pytest.raises(ChorusProBusinessError) as info:
         await api.factures.completer(invoice_id, comment="rien")
@@ -414,7 +406,7 @@ async def test_completer_on_a_wrong_status_is_20002(api: _Api) -> None:
     assert info.value.request_id in str(info.value)
 
 
-async def test_recycler(api: _Api, sandbox: Sandbox) -> None:
+async def test_recycler(api: Any, sandbox: Sandbox) -> None:
     invoice_id = await submit(api, "F-RECY-1")
     await api.factures.traiter_facture_recue(invoice_id, new_status="A_RECYCLER")
     result = await api.factures.recycler(invoice_id, service_code="TECH-002")
@@ -429,14 +421,14 @@ async def test_recycler(api: _Api, sandbox: Sandbox) -> None:
     }
 
 
-async def test_service_fait_is_sent_with_its_hyphen(api: _Api, sandbox: Sandbox) -> None:
+async def test_service_fait_is_sent_with_its_hyphen(api: Any, sandbox: Sandbox) -> None:
     invoice_id = await submit(api, "F-SF-1")
     result = await api.factures.traiter_facture_recue(invoice_id, new_status="SERVICE_FAIT")
     assert sent(sandbox, "factures/traiter-facture-recue")["nouveauStatut"] == "SERVICE-FAIT"
     assert result.new_status is InvoiceStatusCode.SERVICE_FAIT
 
 
-async def test_forbidden_transition_is_a_business_error(api: _Api) -> None:
+async def test_forbidden_transition_is_a_business_error(api: Any) -> None:
     invoice_id = await submit(api, "F-FORB-1")
     await api.factures.traiter_facture_recue(invoice_id, new_status="MANDATEE")
     with pytest.raises(ChorusProBusinessError):
@@ -448,7 +440,7 @@ async def test_forbidden_transition_is_a_business_error(api: _Api) -> None:
 # -- transverses --------------------------------------------------------------------------
 
 
-async def test_ajouter_fichier(api: _Api, sandbox: Sandbox) -> None:
+async def test_ajouter_fichier(api: Any, sandbox: Sandbox) -> None:
     result = await api.transverses.ajouter_fichier(PDF, name="F2025-0042_facturx.pdf")
     body = sent(sandbox, "transverses/ajouter-fichier")
     assert body == {
@@ -462,7 +454,7 @@ async def test_ajouter_fichier(api: _Api, sandbox: Sandbox) -> None:
 
 
 async def test_ajouter_fichier_over_10_mib_is_refused_before_sending(
-    api: _Api, sandbox: Sandbox
+    api: Any, sandbox: Sandbox
 ) -> None:
     with pytest.raises(RequestValidationError) as info:
         await api.transverses.ajouter_fichier(b"\0" * (10 * 1024 * 1024 + 1), name="big.pdf")
@@ -473,7 +465,7 @@ async def test_ajouter_fichier_over_10_mib_is_refused_before_sending(
 # -- valideur -----------------------------------------------------------------------------
 
 
-async def test_validator_approves_and_refuses(api: _Api, sandbox: Sandbox) -> None:
+async def test_validator_approves_and_refuses(api: Any, sandbox: Sandbox) -> None:
     approved = sandbox.domain.seed_invoice(invoice_number="ST-2025-009")
     refused = sandbox.domain.seed_invoice(invoice_number="ST-2025-010")
 
@@ -514,7 +506,7 @@ async def test_validator_approves_and_refuses(api: _Api, sandbox: Sandbox) -> No
 
 
 async def test_validator_search_takes_every_declared_filter_and_refuses_others(
-    api: _Api, sandbox: Sandbox
+    api: Any, sandbox: Sandbox
 ) -> None:
     await api.valideur.rechercher(billing_framework={"codeCadreFacturation": "A9"})
     assert sent(sandbox, "factures/valideur/rechercher") == {
@@ -531,7 +523,7 @@ async def test_validator_search_takes_every_declared_filter_and_refuses_others(
 # -- cross-cutting ------------------------------------------------------------------------
 
 
-async def test_zero_trust_credentials_go_in_the_body(api: _Api, sandbox: Sandbox) -> None:
+async def test_zero_trust_credentials_go_in_the_body(api: Any, sandbox: Sandbox) -> None:
     credentials = ChorusProCredentials(
         piste_client_id="3f2a9c1e",
         piste_client_secret=SECRET_PISTE,
@@ -558,7 +550,7 @@ async def test_zero_trust_credentials_go_in_the_body(api: _Api, sandbox: Sandbox
     assert sent(sandbox, "structures/consulter")["credentials"]["sandbox"] is False
 
 
-async def test_actor_checks_with_zero_trust_logins(api: _Api) -> None:
+async def test_actor_checks_with_zero_trust_logins(api: Any) -> None:
     invoice_id = await submit(api, "F-ACTOR-1")
     validator = ChorusProCredentials(
         piste_client_id="x",
@@ -573,7 +565,7 @@ async def test_actor_checks_with_zero_trust_logins(api: _Api) -> None:
     assert info.value.return_code == 20001
 
 
-async def test_strict_sandbox_rejects_an_unknown_extra_key(api: _Api) -> None:
+async def test_strict_sandbox_rejects_an_unknown_extra_key(api: Any) -> None:
     with pytest.raises(UnprocessableEntityError) as info:
         await api.factures.recycler(1, extra={"codeServiceTypo": "X"})
     assert info.value.status_code == 422
@@ -602,7 +594,7 @@ def test_both_clients_expose_the_same_methods() -> None:
         sync_client.close()
 
 
-async def test_payment_path_to_a_final_status(api: _Api) -> None:
+async def test_payment_path_to_a_final_status(api: Any) -> None:
     invoice_id = await submit(api, "F-PAY-1")
     for status in ("PRISE_EN_COMPTE_DESTINATAIRE", "SERVICE-FAIT", "MANDATEE", "MISE_EN_PAIEMENT"):
         result = await api.factures.traiter_facture_recue(invoice_id, new_status=status)
@@ -615,7 +607,7 @@ async def test_payment_path_to_a_final_status(api: _Api) -> None:
 
 
 async def test_a_submission_without_its_pdf_is_logged(
-    api: _Api, caplog: pytest.LogCaptureFixture
+    api: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level("WARNING", logger="factpulse_chorus"):
         await submit(api, "F-NOPDF-1")

@@ -9,16 +9,20 @@ import logging
 
 import aiohttp
 import pytest
+from aiohttp import web
 from fake_server import (
     API_KEY,
     API_PATH,
     EMAIL,
     PASSWORD,
+    FakeFactPulse,
     fake_server,
+    json_response,
+    serve_in_thread,
 )
 
 from factpulse_chorus._client import AsyncChorusClient
-from factpulse_chorus._exceptions import ClientClosedError
+from factpulse_chorus._exceptions import ClientClosedError, OutcomeUnknownError
 from factpulse_chorus._types import NOT_GIVEN, RequestOptions, Timeout
 from factpulse_chorus.models.common import RawResponse
 
@@ -242,3 +246,112 @@ async def test_cancelled_aclose_during_a_login_still_closes_the_session() -> Non
         await client.aclose()  # idempotent afterwards
     finally:
         await runner.cleanup()
+
+
+# -- event loops (issue 13, item 1) -------------------------------------------------------
+
+
+async def write(client: AsyncChorusClient) -> RawResponse:
+    return await client._transport.request(
+        "POST", API_PATH, json={"chorusInvoiceId": 1}, idempotent=False, operation="test.write"
+    )
+
+
+def test_a_second_asyncio_run_opens_new_connections_and_keeps_the_token() -> None:
+    fake = FakeFactPulse()
+    with serve_in_thread(fake.app()) as url:
+        client = AsyncChorusClient(base_url=url, email=EMAIL, password=PASSWORD)
+        asyncio.run(call(client))  # the loop ends with a keep-alive connection open
+        first = client._shared.current_session
+        asyncio.run(write(client))  # a write: must not be "may have been processed"
+        asyncio.run(call(client))
+        assert client._shared.current_session is not first
+        assert first is not None
+        assert first.closed
+        assert fake.logins == 1  # the token outlives the loop
+        assert fake.hits["factures/consulter"] == 3
+        asyncio.run(client.aclose())
+        assert client.state == "closed"
+    gc.collect()  # filterwarnings=error: a socket or session left open would fail here
+
+
+def test_a_login_cut_by_the_end_of_its_loop_is_redone_in_the_next() -> None:
+    fake = FakeFactPulse()
+    with serve_in_thread(fake.app()) as url:
+        client = AsyncChorusClient(base_url=url, email=EMAIL, password=PASSWORD)
+
+        async def start_login_and_leave() -> None:
+            # asyncio.run() cancels the task still logging in when this returns.
+            asyncio.get_running_loop().create_task(call(client))
+            await asyncio.sleep(0)
+
+        asyncio.run(start_login_and_leave())
+        asyncio.run(write(client))
+        asyncio.run(client.aclose())
+    gc.collect()
+
+
+def test_another_loop_while_the_first_is_open_is_a_clear_error_never_an_unknown_outcome() -> None:
+    fake = FakeFactPulse()
+    with serve_in_thread(fake.app()) as url:
+        client = AsyncChorusClient(base_url=url, email=EMAIL, password=PASSWORD)
+        first = asyncio.new_event_loop()
+        try:
+            first.run_until_complete(call(client))
+            for send in (write, call):
+                with pytest.raises(ClientClosedError, match="another event loop"):
+                    asyncio.run(send(client))
+            assert fake.hits["factures/consulter"] == 1  # nothing else was sent
+            first.run_until_complete(call(client))  # still fine in its own loop
+            first.run_until_complete(client.aclose())
+        finally:
+            first.close()
+
+
+def test_a_user_session_of_a_closed_loop_is_a_clear_error() -> None:
+    fake = FakeFactPulse()
+    with serve_in_thread(fake.app()) as url:
+
+        async def make_session() -> aiohttp.ClientSession:
+            return aiohttp.ClientSession()
+
+        session = asyncio.run(make_session())
+        client = AsyncChorusClient(base_url=url, api_key=API_KEY, session=session)
+        with pytest.raises(ClientClosedError, match="another event loop"):
+            asyncio.run(write(client))
+        assert fake.hits["factures/consulter"] == 0
+        asyncio.run(client.aclose())
+        asyncio.run(session.close())
+
+
+# -- closing while calls wait for a connection (issue 13, item 3) ---------------------------
+
+
+async def test_aclose_fails_calls_waiting_for_a_connection_with_client_closed() -> None:
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def hold(request: web.Request) -> web.StreamResponse:
+        entered.set()
+        await release.wait()
+        return json_response({"returnCode": 0})
+
+    async with fake_server() as (fake, url):
+        fake.handler = hold
+        client = AsyncChorusClient(base_url=url, email=EMAIL, password=PASSWORD, connection_limit=1)
+        in_flight = asyncio.create_task(write(client))  # takes the only connection
+        await entered.wait()
+        waiting = [asyncio.create_task(call(client) if i % 2 else write(client)) for i in range(40)]
+        asked = asyncio.create_task(call(client))
+        for _ in range(50):  # let every call reach its wait for the connection
+            await asyncio.sleep(0)
+        asked.cancel()  # a cancellation the caller asks for stays one
+        await client.aclose()
+        results = await asyncio.wait_for(
+            asyncio.gather(in_flight, asked, *waiting, return_exceptions=True), 10
+        )
+        release.set()
+    sent, cancelled, *rest = results
+    assert isinstance(sent, OutcomeUnknownError), sent  # it was really sent
+    assert isinstance(cancelled, asyncio.CancelledError)
+    assert all(isinstance(r, ClientClosedError) for r in rest), rest
+    assert fake.hits["factures/consulter"] == 1

@@ -16,9 +16,11 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from payloads import example, example_names
 
 from factpulse_chorus import RequestValidationError, ResponseDecodeError
-from factpulse_chorus._converter import from_wire, parse_date, to_wire
+from factpulse_chorus._converter import encode_json, from_wire, parse_date, to_wire
+from factpulse_chorus._wire_values import paris_time
 from factpulse_chorus.models import common, factures, structures, transverses, valideur
 from factpulse_chorus.models.common import (
     ACTION_STATUSES,
@@ -36,8 +38,8 @@ from factpulse_chorus.models.common import (
     ValidatorAction,
 )
 
-# The spec's examples are inlined at the end of this file (EXAMPLES_JSON) so that the suite
-# runs anywhere; when the shared spec is present, a test checks the copy is still verbatim.
+# The spec's examples are copied under tests/data/examples/ so that the suite runs anywhere;
+# when the shared spec is present, a test checks the copies are still verbatim.
 SHARED_EXAMPLES = Path("/work/shared/api/examples")
 
 HYPOTHESIS = settings(
@@ -48,13 +50,9 @@ HYPOTHESIS = settings(
 )
 
 
-def example(name: str) -> Any:
-    return json.loads(json.dumps(_EXAMPLES[name]))  # a fresh copy each time
-
-
 def wire_round_trip(obj: Any) -> Any:
     """to_wire -> real JSON text -> from_wire."""
-    return from_wire(json.loads(json.dumps(to_wire(obj))), type(obj))
+    return from_wire(json.loads(encode_json(to_wire(obj))), type(obj))
 
 
 CREDENTIALS = ChorusProCredentials(
@@ -363,10 +361,18 @@ def _check_request_body(obj: Any, body: Mapping[str, Any]) -> None:
             if type(obj) is factures.FacturesSoumettreRequest:
                 assert body[wire] == f"{value:.2f}"  # typed endpoint: a 2-decimal string
             else:
-                assert isinstance(body[wire], (int, float))  # native: a JSON number
-                assert Decimal(repr(body[wire])) == value
+                # Native: a JSON number written from the Decimal's own digits, no float.
+                assert isinstance(body[wire], Decimal)
+                text = encode_json({"n": body[wire]})
+                assert text == '{"n":' + format(value, "f") + "}"
+                assert json.loads(text, parse_float=Decimal, parse_int=Decimal)["n"] == value
         elif isinstance(value, datetime):
-            assert parse_date(body[wire]) == value
+            sent = parse_date(body[wire])
+            # Date-time filters carry an offset; a naive value is Paris wall time.
+            assert isinstance(sent, datetime)
+            assert sent.utcoffset() is not None
+            assert sent == paris_time(value)
+            assert sent.replace(tzinfo=None) == value.replace(tzinfo=None)
         elif isinstance(value, date):
             assert body[wire] == value.isoformat()
         elif isinstance(value, common._WireEnum):
@@ -380,7 +386,7 @@ def test_request_bodies_use_exact_wire_names_and_leave_unset_fields_out(cls: typ
     @given(model_strategy(cls, request=True))
     def check(obj: Any) -> None:
         body = to_wire(obj)
-        json.dumps(body)  # really JSON
+        encode_json(body)  # really JSON, as the transport writes it
         _check_request_body(obj, body)
 
     check()
@@ -991,7 +997,8 @@ def test_money_is_written_per_endpoint_convention() -> None:
     )
     body = to_wire(filters)
     assert body == {"montantHTMin": 1000, "montantTTCMax": 1250.5}
-    assert type(body["montantHTMin"]) is int
+    # JSON numbers from the Decimals' own digits (never through a float).
+    assert encode_json(body) == '{"montantHTMin":1000,"montantTTCMax":1250.50}'
     status = {"code": "DEPOSEE", "label": "Deposee"}
     parsed = from_wire({"returnCode": 0, "message": "", "totalGrossAmount": "1250.50",
                         "chorusInvoiceId": 1, "currentStatus": status},
@@ -1032,23 +1039,25 @@ def test_money_is_written_per_endpoint_convention() -> None:
             "$.returnCode",
             "got boolean True",
         ),
+        # Amounts, dates and sizes are lenient (test_lenient_fields_*); ids, codes,
+        # booleans and texts keep their JSON-path errors.
         (
-            {"codeRetour": 0, "listeFactures": [{}, {"montantHT": "12,50"}]},
+            {"codeRetour": 0, "listeFactures": [{}, {"idDestinataire": "12,50"}]},
             factures.FacturesRechercherFournisseurResponse,
-            "$.listeFactures[1].montantHT",
-            "expected an amount",
+            "$.listeFactures[1].idDestinataire",
+            "expected an integer",
         ),
         (
-            {"codeRetour": 0, "listeFactures": [{"montantTTC": True}]},
+            {"codeRetour": 0, "listeFactures": [{"idServiceExecutant": True}]},
             factures.FacturesRechercherFournisseurResponse,
-            "$.listeFactures[0].montantTTC",
+            "$.listeFactures[0].idServiceExecutant",
             "got boolean True",
         ),
         (
-            {"codeRetour": 0, "listeFactures": [{"dateDepot": "10/03/2025"}]},
+            {"codeRetour": 0, "listeFactures": [{"statut": ["10/03/2025"]}]},
             factures.FacturesRechercherFournisseurResponse,
-            "$.listeFactures[0].dateDepot",
-            "expected a date",
+            "$.listeFactures[0].statut",
+            "expected a InvoiceStatusCode code",
         ),
         (
             {"codeRetour": 0, "listeFactures": {"identifiantFactureCPP": 1}},
@@ -1061,21 +1070,24 @@ def test_money_is_written_per_endpoint_convention() -> None:
                 "codeRetour": 0,
                 "facture": {
                     "identifiantFactureCPP": 1,
-                    "lignesDePoste": {"lignePoste": [{"lignePosteQuantite": "x"}]},
+                    "lignesDePoste": {"lignePoste": [{"lignePosteNumero": "x"}]},
                 },
             },
             valideur.ValideurConsulterResponse,
-            "$.facture.lignesDePoste.lignePoste[0].lignePosteQuantite",
-            "expected an amount",
+            "$.facture.lignesDePoste.lignePoste[0].lignePosteNumero",
+            "expected an integer",
         ),
         (
             {
                 "codeRetour": 0,
-                "facture": {"identifiantFactureCPP": 1, "montantTotal": {"montantTVA": "NaN"}},
+                "facture": {
+                    "identifiantFactureCPP": 1,
+                    "montantTotal": {"montantTVA": "NaN", "motifRemiseGlobaleTTC": 1.5},
+                },
             },
             valideur.ValideurConsulterResponse,
-            "$.facture.montantTotal.montantTVA",
-            "finite",
+            "$.facture.montantTotal.motifRemiseGlobaleTTC",
+            "expected a string",
         ),
         (
             ["not", "an", "object"],
@@ -1142,7 +1154,7 @@ def test_decode_error_carries_status_and_content_type_from_raw() -> None:
     assert info.value.content_type == "application/json; charset=utf-8"
     assert "$.returnCode: required key missing" in str(info.value)
     assert "$.message: required key missing" in str(info.value)
-    many = {"codeRetour": 0, "listeFactures": [{"taille": "x"}] * 8}
+    many = {"codeRetour": 0, "listeFactures": [{"idDestinataire": "x"}] * 8}
     with pytest.raises(ResponseDecodeError, match=r"and 3 more"):
         from_wire(many, factures.FacturesRechercherFournisseurResponse)
 
@@ -1157,8 +1169,9 @@ def test_lenient_scalars() -> None:
     assert parsed.recipient_code == "21999012400014"
     assert parsed.rejection_processed is False
     assert parsed.size == 12
-    with pytest.raises(ResponseDecodeError, match=r"\$\.taille: expected an integer"):
-        from_wire({"taille": 12.5}, factures.SupplierInvoice)
+    # A fractional size is never rounded: kept as received (test_lenient_fields_*).
+    with pytest.raises(ResponseDecodeError, match=r"\$\.idDestinataire: expected an integer"):
+        from_wire({"idDestinataire": 12.5}, factures.SupplierInvoice)
     with pytest.raises(ResponseDecodeError, match=r"\$\.rejetTraite: expected a boolean"):
         from_wire({"rejetTraite": "peut-etre"}, factures.SupplierInvoice)
 
@@ -1254,550 +1267,12 @@ def test_annotations_resolve_for_every_model() -> None:
                 assert set(hints) >= {a.name for a in attrs.fields(obj)}
 
 
-def test_inlined_examples_match_the_shared_spec() -> None:
-    assert len(_EXAMPLES) == 31
-    for name, body in _EXAMPLES.items():
+def test_example_files_match_the_shared_spec() -> None:
+    names = example_names()
+    assert len(names) == 36  # the 31 endpoint examples, the token pair and three errors
+    if SHARED_EXAMPLES.is_dir():  # the shared spec is only on the development machines
+        assert names == sorted(path.stem for path in SHARED_EXAMPLES.glob("*.json"))
+    for name in names:
         path = SHARED_EXAMPLES / f"{name}.json"
-        if path.exists():  # the shared spec is only on the development machines
-            assert json.loads(path.read_text(encoding="utf-8")) == body, name
-
-
-# Verbatim copy of /work/shared/api/examples/*.json (REFERENCE.md §11), keyed by file name.
-EXAMPLES_JSON = r"""
-{
- "factures-completer.request": {
-  "identifiantFactureCPP": 7412589,
-  "commentaire": "Bon de commande signe joint comme demande.",
-  "listePiecesJointes": [
-   {
-    "pieceJointeIdFichier": 4817302,
-    "pieceJointeNom": "bon_de_commande_BC-2025-117.pdf"
-   }
-  ]
- },
- "factures-completer.response": {
-  "codeRetour": 0,
-  "libelle": "GDP_MSG_00.000",
-  "identifiantFactureCPP": 7412589,
-  "numeroFacture": "F2025-0042",
-  "dateTraitement": "2025-03-13 09:41"
- },
- "factures-consulter.request": {
-  "chorusInvoiceId": 7412589
- },
- "factures-consulter.response": {
-  "returnCode": 0,
-  "message": "Invoice retrieved",
-  "chorusInvoiceId": 7412589,
-  "invoiceNumber": "F2025-0042",
-  "invoiceDate": "2025-03-10",
-  "totalGrossAmount": "1250.50",
-  "currentStatus": {
-   "code": "MISE_A_DISPOSITION",
-   "label": "Mise à disposition du destinataire",
-   "date": "2025-03-10"
-  },
-  "recipientStructureId": 25827464,
-  "recipientStructureName": "COMMUNE DE SAINT-EXEMPLE"
- },
- "factures-rechercher-destinataire.request": {
-  "factureTelechargeeParDestinataire": false,
-  "periodeDateDepotDu": "2025-03-01",
-  "periodeDateDepotAu": "2025-03-31",
-  "statutCourant": [
-   "MISE_A_DISPOSITION",
-   "COMPLETEE"
-  ],
-  "paramRecherche": {
-   "pageResultatDemandee": 1,
-   "nbResultatsParPage": 10,
-   "triColonne": "dateDepot",
-   "triSens": "Descendant"
-  }
- },
- "factures-rechercher-destinataire.response": {
-  "codeRetour": 0,
-  "libelle": "GDP_MSG_00.000",
-  "listeFactures": [
-   {
-    "idFacture": 7412589,
-    "numeroFacture": "F2025-0042",
-    "typeFacture": "FACTURE",
-    "typeDemandePaiement": "FACTURE",
-    "dateFacture": "2025-03-10",
-    "dateDepot": "2025-03-10",
-    "dateHeureEtatCourant": "2025-03-10T14:32:05+01:00",
-    "statut": "MISE_A_DISPOSITION",
-    "factureTelechargeeParDestinataire": false,
-    "idDestinataire": 25827464,
-    "codeDestinataire": "21999012400014",
-    "designationDestinataire": "COMMUNE DE SAINT-EXEMPLE",
-    "idServiceExecutant": 10458732,
-    "codeServiceExecutant": "FIN-001",
-    "nomServiceExecutant": "Direction des finances",
-    "codeFournisseur": "84213765500010",
-    "designationFournisseur": "ATELIER NUMERIQUE DU LITTORAL",
-    "typeIdentifiantFournisseur": "SIRET",
-    "montantHT": 1042.08,
-    "montantTTC": 1250.5,
-    "montantAPayer": 1250.5,
-    "devise": "EUR",
-    "numeroBonCommande": "BC-2025-117",
-    "numeroMarche": "MAPA-2024-031"
-   }
-  ],
-  "pageCourante": 1,
-  "pages": 1,
-  "nbResultatsParPage": 10,
-  "total": 1
- },
- "factures-rechercher-fournisseur.request": {
-  "periodeDateDepotDu": "2025-03-01",
-  "periodeDateDepotAu": "2025-03-31",
-  "statutCourant": [
-   "MISE_A_DISPOSITION",
-   "SUSPENDUE",
-   "MISE_EN_PAIEMENT"
-  ],
-  "listeDestinataire": [
-   {
-    "idDestinataire": 25827464
-   }
-  ],
-  "rechercheFactureParFournisseur": {
-   "pageResultatDemandee": 1,
-   "nbResultatsParPage": 20,
-   "triColonne": "dateDepot",
-   "triSens": "Descendant"
-  }
- },
- "factures-rechercher-fournisseur.response": {
-  "codeRetour": 0,
-  "libelle": "GDP_MSG_00.000",
-  "listeFactures": [
-   {
-    "identifiantFactureCPP": 7412589,
-    "numeroFacture": "F2025-0042",
-    "typeFacture": "FACTURE",
-    "typeDemandePaiement": "FACTURE",
-    "dateFacture": "2025-03-10",
-    "dateDepot": "2025-03-10",
-    "dateHeureEtatCourant": "2025-03-13T09:41:00+01:00",
-    "statut": "MISE_A_DISPOSITION",
-    "idDestinataire": 25827464,
-    "codeDestinataire": "21999012400014",
-    "designationDestinataire": "COMMUNE DE SAINT-EXEMPLE",
-    "idServiceExecutant": 10458732,
-    "codeServiceExecutant": "FIN-001",
-    "nomServiceExecutant": "Direction des finances",
-    "codeFournisseur": "84213765500010",
-    "designationFournisseur": "ATELIER NUMERIQUE DU LITTORAL",
-    "typeIdentifiantFournisseur": "SIRET",
-    "montantHT": 1042.08,
-    "montantTTC": 1250.5,
-    "montantAPayer": 1250.5,
-    "devise": "EUR",
-    "numeroBonCommande": "BC-2025-117",
-    "numeroMarche": "MAPA-2024-031",
-    "numeroFluxDepot": "CPP2025031000004217",
-    "modeDepot": "SAISIE_API",
-    "rejetTraite": false
-   },
-   {
-    "identifiantFactureCPP": 7398810,
-    "numeroFacture": "F2025-0031",
-    "typeFacture": "FACTURE",
-    "typeDemandePaiement": "FACTURE",
-    "dateFacture": "2025-03-03",
-    "dateDepot": "2025-03-03",
-    "dateHeureEtatCourant": "2025-03-28T09:15:40+01:00",
-    "statut": "MISE_EN_PAIEMENT",
-    "idDestinataire": 25827464,
-    "codeDestinataire": "21999012400014",
-    "designationDestinataire": "COMMUNE DE SAINT-EXEMPLE",
-    "idServiceExecutant": 10458733,
-    "codeServiceExecutant": "TECH-002",
-    "nomServiceExecutant": "Services techniques",
-    "codeFournisseur": "84213765500010",
-    "designationFournisseur": "ATELIER NUMERIQUE DU LITTORAL",
-    "typeIdentifiantFournisseur": "SIRET",
-    "montantHT": 3000.0,
-    "montantTTC": 3600.0,
-    "montantAPayer": 3600.0,
-    "devise": "EUR",
-    "numeroBonCommande": "BC-2025-098",
-    "numeroMarche": "MAPA-2024-031",
-    "numeroFluxDepot": "CPP2025030300003980",
-    "modeDepot": "SAISIE_API",
-    "rejetTraite": false
-   }
-  ],
-  "parametresRetour": {
-   "pageCourante": 1,
-   "pages": 1,
-   "nbResultatsParPage": 20,
-   "total": 2
-  }
- },
- "factures-recycler.request": {
-  "identifiantFactureCPP": 7420031,
-  "idStructureCPP": 26011579,
-  "codeService": "SERV-ACHATS",
-  "numeroEngagement": "EJ2025000387"
- },
- "factures-recycler.response": {
-  "codeRetour": 0,
-  "libelle": "GDP_MSG_00.000",
-  "identifiantFactureCPP": 7420031,
-  "numeroFacture": "F2025-0045",
-  "dateDepot": "2025-03-18",
-  "statutFacture": "DEPOSEE"
- },
- "factures-soumettre.request": {
-  "invoiceNumber": "F2025-0042",
-  "invoiceDate": "2025-03-10",
-  "paymentDueDate": "2025-04-09",
-  "structureId": 25827464,
-  "serviceCode": "FIN-001",
-  "totalNetAmount": "1042.08",
-  "vatAmount": "208.42",
-  "totalGrossAmount": "1250.50",
-  "mainAttachmentId": 4817263,
-  "mainAttachmentLabel": "Facture F2025-0042 (Factur-X)",
-  "comment": "Maintenance du site web - fevrier 2025",
-  "purchaseOrderReference": "BC-2025-117",
-  "contractReference": "MAPA-2024-031"
- },
- "factures-soumettre.response": {
-  "returnCode": 0,
-  "message": "Invoice submitted to Chorus Pro",
-  "chorusInvoiceId": 7412589,
-  "depositFlowNumber": "CPP2025031000004217"
- },
- "factures-telecharger-groupe.request": {
-  "listeIdentifiantsFactureCPP": [
-   7412589,
-   7398810
-  ],
-  "inclurePiecesJointes": true,
-  "formatFichier": "ZIP"
- },
- "factures-telecharger-groupe.response": {
-  "codeRetour": 0,
-  "libelle": "GDP_MSG_00.000",
-  "fichierBase64": "UEsDBBQAAAAIAGt0bVr2m1x0..."
- },
- "factures-traiter-facture-recue.request": {
-  "identifiantFactureCPP": 7412589,
-  "nouveauStatut": "SUSPENDUE",
-  "motifRejet": "Bon de commande signe manquant",
-  "commentaire": "Merci de joindre le bon de commande BC-2025-117 signe par le service."
- },
- "factures-traiter-facture-recue.response": {
-  "codeRetour": 0,
-  "libelle": "GDP_MSG_00.000",
-  "idFacture": 7412589,
-  "numeroFacture": "F2025-0042",
-  "nouveauStatut": "SUSPENDUE",
-  "dateTraitement": "2025-03-12"
- },
- "structures-consulter.request": {
-  "structureId": 25827464,
-  "languageCode": "fr"
- },
- "structures-consulter.response": {
-  "returnCode": 0,
-  "message": "Structure details retrieved",
-  "structureId": 25827464,
-  "structureIdentifier": "21999012400014",
-  "structureLabel": "COMMUNE DE SAINT-EXEMPLE",
-  "companyName": "COMMUNE DE SAINT-EXEMPLE",
-  "vatNumber": "FR38219990124",
-  "structureEmail": "comptabilite@mairie-saint-exemple.example",
-  "parameters": {
-   "serviceCodeRequired": true,
-   "engagementNumberRequired": false,
-   "engagementOrServiceManagement": true
-  }
- },
- "structures-obtenir-id-depuis-siret.request": {
-  "credentials": {
-   "pisteClientId": "3f2a9c1e-5b7d-4e8f-a6c2-91d0b4e7f123",
-   "pisteClientSecret": "FAKE-piste-secret-8d41c2e9b7a6",
-   "chorusProLogin": "TECH_84213765500010@cpro.fr",
-   "chorusProPassword": "FAKE-cpro-password-Q7m2",
-   "sandbox": true
-  },
-  "siret": "21999012400014",
-  "identifierType": "SIRET"
- },
- "structures-obtenir-id-depuis-siret.response": {
-  "structureId": 25827464,
-  "structureIdentifier": "21999012400014",
-  "structureName": "COMMUNE DE SAINT-EXEMPLE",
-  "message": "Structure found"
- },
- "structures-rechercher.request": {
-  "structureIdentifier": "21999012400014",
-  "structureIdentifierType": "SIRET",
-  "restrictPrivateStructures": false
- },
- "structures-rechercher.response": {
-  "returnCode": 0,
-  "message": "1 structure found",
-  "structures": [
-   {
-    "structureId": 25827464,
-    "structureIdentifier": "21999012400014",
-    "structureName": "COMMUNE DE SAINT-EXEMPLE",
-    "structureIdentifierType": "SIRET",
-    "status": "ACTIVE"
-   }
-  ],
-  "total": 1
- },
- "structures-services.response": {
-  "returnCode": 0,
-  "message": "3 services found",
-  "services": [
-   {
-    "serviceId": 10458732,
-    "serviceCode": "FIN-001",
-    "serviceLabel": "Direction des finances",
-    "isActive": true
-   },
-   {
-    "serviceId": 10458733,
-    "serviceCode": "TECH-002",
-    "serviceLabel": "Services techniques",
-    "isActive": true
-   },
-   {
-    "serviceId": 10391120,
-    "serviceCode": "CULT-OLD",
-    "serviceLabel": "Service culture (ancien)",
-    "isActive": false
-   }
-  ],
-  "total": 3
- },
- "transverses-ajouter-fichier.request": {
-"pieceJointeFichier": "JVBERi0xLjcKJeLjz9MKMSAwIG9iago8PC9UeXBlL0NhdGFsb2cvTWV0YWRhdGEgMiAwIFI...",
-  "pieceJointeNom": "F2025-0042_facturx.pdf",
-  "pieceJointeTypeMime": "application/pdf",
-  "pieceJointeExtension": "PDF"
- },
- "transverses-ajouter-fichier.response": {
-  "codeRetour": 0,
-  "libelle": "TRA_MSG_00.000",
-  "pieceJointeIdFichier": 4817263
- },
- "valideur-consulter.request": {
-  "idFacture": 7433150
- },
- "valideur-consulter.response": {
-  "codeRetour": 0,
-  "libelle": "GDP_MSG_00.000",
-  "facture": {
-   "identifiantFactureCPP": 7433150,
-   "numeroFacture": "ST-2025-009",
-   "statutFacture": "A_VALIDER_1",
-   "modeDepot": "SAISIE_API",
-   "commentaire": "Travaux de cablage - batiment B (sous-traitance)",
-   "destinataire": {
-    "idDestinataire": 25827464,
-    "codeDestinataire": "21999012400014",
-    "libelleDestinataire": "COMMUNE DE SAINT-EXEMPLE",
-    "idServiceExecutant": 10458733,
-    "codeServiceExecutant": "TECH-002",
-    "libelleServiceExecutant": "Services techniques",
-    "adresseDestinataireDetail": "1 place de la Mairie",
-    "adresseDestinataireCodePostal": "99100",
-    "adresseDestinataireVille": "SAINT-EXEMPLE",
-    "adresseDestinataireCodePays": "FR",
-    "adresseDestinataireLibellePays": "France"
-   },
-   "fournisseur": {
-    "idFournisseur": 31150744,
-    "codeFournisseur": "84213765500010",
-    "typeIdentifiantFournisseur": "SIRET",
-    "designationFournisseur": "ATELIER NUMERIQUE DU LITTORAL",
-    "adresseFournisseurDetail": "12 quai des Exemples",
-    "adresseFournisseurCodePostal": "99200",
-    "adresseFournisseurVille": "PORT-EXEMPLE",
-    "adresseFournisseurCodePays": "FR",
-    "adresseFournisseurLibellePays": "France",
-    "coordBancairesFournisseurId": 551203,
-    "coordBancairesFournisseurType": "IBAN",
-    "coordBancairesFournisseurCodePays": "FR"
-   },
-   "cadreDeFacturation": {
-    "codeCadreFacturation": "A9_FACTURE_SOUSTRAITANT",
-    "idValideur1": 31207718,
-    "codeValideur1": "90315528100012",
-    "typeIdentifiantValideur1": "SIRET",
-    "raisonSocialeValideur1": "EXEMPLE MAITRISE D'OEUVRE"
-   },
-   "references": {
-    "typeFacture": "FACTURE",
-    "typeTva": "TVA_SUR_DEBIT",
-    "codeDeviseFacture": "EUR",
-    "libelleDeviseFacture": "Euro",
-    "dateFacture": "2025-03-14",
-    "dateDepot": "2025-03-14",
-    "dateCreationFacture": "2025-03-14 10:05",
-    "dateEcheancePaiement": "2025-04-13",
-    "numeroBonCommande": "BC-2025-121",
-    "numeroMarche": "MAPA-2024-031",
-    "tailleTotalePiecesJointes": 245760
-   },
-   "montantTotal": {
-    "montantHtTotal": 5200.0,
-    "montantTVA": 1040.0,
-    "montantTtcAvantRemiseGlobalTTC": 6240.0,
-    "montantRemiseGlobaleTTC": 0.0,
-    "montantTtcTotal": 6240.0,
-    "montantAPayer": 6240.0
-   },
-   "pieceJointePrincipale": {
-    "idPieceJointePrincipale": 4820115,
-    "idLiaisonPieceJointePrincipale": 9912034
-   },
-   "listeDesPiecesJointes": {
-    "pieceJointe": [
-     {
-      "pieceJointeId": 4820115,
-      "pieceJointeIdLiaison": 9912034,
-      "pieceJointeDesignation": "ST-2025-009.pdf",
-      "pieceJointeExtension": "PDF",
-      "pieceJointeTypeCode": "FACTURE",
-      "pieceJointeTypeLibelle": "Facture"
-     }
-    ],
-    "pageCouranteListePiecesJointe": 1,
-    "pagesListePiecesJointe": 1,
-    "nbResultatsParPageListePiecesJointe": 10,
-    "totalListePiecesJointe": 1
-   },
-   "lignesDePoste": {
-    "lignePoste": [
-     {
-      "lignePosteNumero": 1,
-      "lignePosteReference": "INT-RES-B",
-      "lignePosteDenomination": "Integration reseau - batiment B",
-      "lignePosteQuantite": 1,
-      "lignePosteUniteLibelle": "forfait",
-      "lignePosteMontantUnitaireHT": 4000.0,
-      "lignePosteMontantRemiseHT": 0.0,
-      "lignePosteMontantHtApresRemise": 4000.0,
-      "lignePosteTauxTva": "TVA20",
-      "lignePosteMontantTva": 800.0,
-      "lignePosteMontantTtcApresRemise": 4800.0
-     },
-     {
-      "lignePosteNumero": 2,
-      "lignePosteReference": "CAB-CAT6",
-      "lignePosteDenomination": "Cablage cuivre categorie 6",
-      "lignePosteQuantite": 120,
-      "lignePosteUniteLibelle": "metre",
-      "lignePosteMontantUnitaireHT": 10.0,
-      "lignePosteMontantRemiseHT": 0.0,
-      "lignePosteMontantHtApresRemise": 1200.0,
-      "lignePosteTauxTva": "TVA20",
-      "lignePosteMontantTva": 240.0,
-      "lignePosteMontantTtcApresRemise": 1440.0
-     }
-    ],
-    "pageCouranteLignesPoste": 1,
-    "pagesLignesPoste": 1,
-    "nbResultatsParPageLignesPoste": 10,
-    "totalLignesPoste": 2
-   },
-   "recapitulatifDeTva": {
-    "ligneTva": [
-     {
-      "ligneTvaTauxRefCode": "TVA20",
-      "ligneTvaTauxRefLibelle": "TVA 20 %",
-      "ligneTvaTauxRefValeur": 20.0,
-      "ligneTvaMontantBaseHtParTaux": 5200.0,
-      "ligneTvaMontantTvaParTaux": 1040.0
-     }
-    ],
-    "pageCouranteLignesRecapitulativesTVA": 1,
-    "pagesLignesRecapitulativesTVA": 1,
-    "nbResultatsParPageLignesRecapitulativesTVA": 10,
-    "totalLignesRecapitulativesTVA": 1
-   }
-  }
- },
- "valideur-rechercher.request": {
-  "idStructureValideur": 31207718,
-  "statutCourant": [
-   "A_VALIDER_1"
-  ],
-  "periodeDateDepotDu": "2025-03-01",
-  "periodeDateDepotAu": "2025-03-31",
-  "pagination": {
-   "pageResultatDemandee": 1,
-   "nbResultatsParPage": 10,
-   "triColonne": "dateDepot",
-   "triSens": "Ascendant"
-  }
- },
- "valideur-rechercher.response": {
-  "codeRetour": 0,
-  "libelle": "GDP_MSG_00.000",
-  "listeFactures": [
-   {
-    "idFacture": 7433150,
-    "numeroFacture": "ST-2025-009",
-    "dateFacture": "2025-03-14",
-    "dateDepot": "2025-03-14",
-    "statut": "A_VALIDER_1",
-    "typeFacture": "FACTURE",
-    "typeDemandePaiement": "FACTURE",
-    "montantHT": 5200.0,
-    "montantTTC": 6240.0,
-    "montantAPayer": 6240.0,
-    "devise": "EUR",
-    "idFournisseur": 31150744,
-    "identifiantFournisseur": "84213765500010",
-    "designationFournisseur": "ATELIER NUMERIQUE DU LITTORAL",
-    "typeIdentifiantFournisseur": "SIRET",
-    "idDestinataire": 25827464,
-    "identifiantDestinataire": "21999012400014",
-    "designationDestinataire": "COMMUNE DE SAINT-EXEMPLE",
-    "typeIdentifiantDestinataire": "SIRET",
-    "idServiceExecutant": 10458733,
-    "codeServiceExecutant": "TECH-002",
-    "nomServiceExecutant": "Services techniques",
-    "idValideur": 31207718,
-    "identifiantValideur": "90315528100012",
-    "designationValideur": "EXEMPLE MAITRISE D'OEUVRE",
-    "typeIdentifiantValideur": "SIRET",
-    "numeroMarche": "MAPA-2024-031"
-   }
-  ],
-  "parametresRetour": {
-   "pageCourante": 1,
-   "pages": 1,
-   "nbResultatsParPage": 10,
-   "total": 1
-  }
- },
- "valideur-traiter.request": {
-  "idFacture": 7433150,
-  "action": "VALIDATION",
-  "complementInfo": "Travaux conformes au proces-verbal de reception du 2025-03-12."
- },
- "valideur-traiter.response": {
-  "codeRetour": 0,
-  "libelle": "GDP_MSG_00.000",
-  "idFacture": 7433150,
-  "numeroFacture": "ST-2025-009",
-  "statutFacture": "VALIDEE_1",
-  "dateTraitement": "2025-03-17"
- }
-}
-"""
-_EXAMPLES: dict[str, Any] = json.loads(EXAMPLES_JSON)
+        if path.exists():
+            assert json.loads(path.read_text(encoding="utf-8")) == example(name), name

@@ -6,7 +6,7 @@ import attrs
 import pytest
 
 from factpulse_chorus import RequestValidationError
-from factpulse_chorus.models.common import check_filter_names
+from factpulse_chorus.models._fields import check_filter_names
 from factpulse_chorus.models.valideur import ValideurRechercherFilters, ValideurRechercherRequest
 
 # Not filters: set by the method itself (page, credentials) or from the pagination keywords.

@@ -12,6 +12,7 @@ import pytest
 
 from factpulse_chorus import AsyncChorusClient, ChorusClient, ChorusProBusinessError
 from factpulse_chorus._polling import InvoicePoller
+from factpulse_chorus._types import RequestInfo
 from factpulse_chorus.models.common import InvoiceStatusCode
 from factpulse_chorus.models.factures import (
     FinalStatus,
@@ -164,20 +165,26 @@ async def test_poll_follows_changes_with_backoff(chorus_sandbox_factory: Factory
 async def test_break_cleans_up_every_task(chorus_sandbox_factory: Factory) -> None:
     sandbox = chorus_sandbox_factory(seed=1)
     ids = [sandbox.domain.seed_invoice() for _ in range(100)]  # never final here
-    async with client_for(sandbox) as client:
+    polls: list[int] = []  # counted where requests start: one in flight may land later
+
+    def started(info: RequestInfo) -> None:
+        if info.url.endswith("/factures/consulter"):
+            polls.append(info.attempt)
+
+    async with client_for(sandbox, on_request=started) as client:
         await client.factures.consulter(ids[0])
         before = len(asyncio.all_tasks())
         async for _event in client.factures.poll(ids, interval=0.01, concurrency=8):
             break
-        # The dropped poller cancels its workers; give them a few turns to unwind.
-        for _ in range(100):
+        # The dropped poller cancels its workers; they unwind within a few loop turns.
+        for _ in range(1000):  # at most 10 s, for a loaded machine
             if len(asyncio.all_tasks()) == before:
                 break
             await asyncio.sleep(0.01)
         assert len(asyncio.all_tasks()) == before
-        stopped = sandbox.stats()["requests"]["factures/consulter"]["ok"]
-        await asyncio.sleep(0.1)
-        assert sandbox.stats()["requests"]["factures/consulter"]["ok"] == stopped
+        stopped = len(polls)
+        await asyncio.sleep(0.1)  # a span in which a live worker would start requests
+        assert len(polls) == stopped
 
         async with client.factures.poll(ids, interval=0.01) as poller:
             async for _event in poller:
@@ -293,24 +300,35 @@ async def test_poll_of_nothing(sandbox_client: tuple[ThreadedSandbox, AsyncChoru
 
 
 def test_sync_break_stops_the_workers(chorus_sandbox: ThreadedSandbox) -> None:
+    """Counted where the requests start (the client's ``on_request`` hook), not where they
+    end: a request already in flight at the close may reach the server's counters later."""
     ids = [chorus_sandbox.domain.seed_invoice() for _ in range(20)]  # never final
-    with ChorusClient(base_url=chorus_sandbox.url, email="demo", password="demo") as client:
+    polls: list[int] = []  # one item per attempt the pollers start
+
+    def started(info: RequestInfo) -> None:
+        if info.url.endswith("/factures/consulter"):
+            polls.append(info.attempt)
+
+    def no_poll_starts_during(window: float) -> bool:
+        # Proving that nothing happens takes a span of time: a live worker (interval 0.01 s)
+        # would start several requests in it.
+        before = len(polls)
+        time.sleep(window)
+        return len(polls) == before
+
+    with ChorusClient(
+        base_url=chorus_sandbox.url, email="demo", password="demo", on_request=started
+    ) as client:
         for _event in client.factures.poll(ids, interval=0.01, concurrency=4):
             break  # the iterator is dropped here, in this thread
-        reads = chorus_sandbox.stats()["requests"]["factures/consulter"]["ok"]
-        for _ in range(50):
-            time.sleep(0.02)
-            now = chorus_sandbox.stats()["requests"]["factures/consulter"]["ok"]
-            if now == reads:
-                break
-            reads = now
-        time.sleep(0.1)
-        assert chorus_sandbox.stats()["requests"]["factures/consulter"]["ok"] == reads
+        # Dropping it asks the client's loop to cancel the workers; a call made now runs on
+        # that loop after the cancellation, so no worker survives past its return.
+        assert client.structures.consulter(25827464).structure_id == 25827464
+        assert polls
+        assert no_poll_starts_during(0.1)
         with client.factures.poll(ids, interval=0.01) as events:  # closed on leaving
             next(events)
-        reads = chorus_sandbox.stats()["requests"]["factures/consulter"]["ok"]
-        time.sleep(0.1)
-        assert chorus_sandbox.stats()["requests"]["factures/consulter"]["ok"] == reads
+        assert no_poll_starts_during(0.1)  # leaving ``with`` waited for the workers
 
 
 def test_polling_always_has_an_overall_time_limit_by_default() -> None:

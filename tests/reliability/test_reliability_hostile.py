@@ -15,52 +15,22 @@ import json
 import random
 from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from payloads import example
 
 from factpulse_chorus import AsyncChorusClient
 from factpulse_chorus._config import RetryPolicy
 from factpulse_chorus._exceptions import FactPulseError, OutcomeUnknownError, ResponseDecodeError
 
-EXAMPLES = Path("/work/shared/api/examples")
 FAST = RetryPolicy(base_delay=0.001, max_delay=0.005, max_retry_after=0.05)
 COMMUNE = 25827464
 
 Call = Callable[[AsyncChorusClient], Awaitable[Any]]
-
-# endpoint name -> (the call, the example 200 body it expects)
-FALLBACK_BODIES: dict[str, Any] = {
-    "factures-consulter": {
-        "returnCode": 0,
-        "message": "ok",
-        "chorusInvoiceId": 7,
-        "invoiceNumber": "F-1",
-        "invoiceDate": "2026-01-15",
-        "totalGrossAmount": "120.00",
-        "currentStatus": {"code": "DEPOSEE", "label": "Déposée", "date": "2026-01-15"},
-    },
-    "structures-consulter": {"returnCode": 0, "structureId": COMMUNE, "companyName": "X"},
-    "structures-services": {"services": [], "total": 0},
-    "structures-obtenir-id-depuis-siret": {"structureId": COMMUNE, "structureIdentifier": "1"},
-    "factures-rechercher-fournisseur": {"codeRetour": 0, "libelle": "ok", "listeFactures": []},
-    "factures-soumettre": {"returnCode": 0, "chorusInvoiceId": 8, "invoiceNumber": "F-2"},
-    "transverses-ajouter-fichier": {"codeRetour": 0, "libelle": "ok", "pieceJointeId": 4},
-    "valideur-consulter": {"codeRetour": 0, "libelle": "ok", "facture": {"idFacture": 7}},
-    "factures-traiter-facture-recue": {"codeRetour": 0, "libelle": "ok", "idFacture": 7},
-}
-
-
-def example(name: str) -> Any:
-    path = EXAMPLES / f"{name}.response.json"
-    if path.exists():
-        return json.loads(path.read_text(encoding="utf-8"))
-    return FALLBACK_BODIES[name]
-
 
 CALLS: dict[str, Call] = {
     "factures-consulter": lambda c: c.factures.consulter(7),
@@ -86,7 +56,8 @@ CALLS: dict[str, Call] = {
         7, new_status="SUSPENDUE", reason="x"
     ),
 }
-VALID = {name: example(name) for name in CALLS}
+# endpoint name -> the example 200 body its call expects (tests/data/examples/)
+VALID = {name: example(f"{name}.response") for name in CALLS}
 
 
 class Hostile:

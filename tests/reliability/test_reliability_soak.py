@@ -32,6 +32,10 @@ SEEDED_INVOICES = 40
 COMMUNE = 25827464
 COMMUNE_SIRET = "21999012400014"
 FAULTS = [
+    # The faults below share one random stream, drawn in the order requests arrive, which
+    # concurrency shuffles: about one run in fifteen, no submission drew a drop_after. The
+    # first three submissions always get one, so the write-once check below always bites.
+    Fault("drop_after", route="factures/soumettre", count=3),
     Fault("status", status=503, probability=0.05),
     Fault("status", status=429, retry_after=0.01, probability=0.02),
     Fault("reset", probability=0.01),

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dual_client import KINDS, dual_client
 
 from factpulse_chorus import (
     AsyncChorusClient,
@@ -31,17 +29,6 @@ AMOUNTS: dict[str, Any] = {
     "vat_amount": Decimal("208.42"),
     "total_gross_amount": Decimal("1250.50"),
 }
-
-
-@pytest.fixture(params=KINDS)
-async def client(
-    request: pytest.FixtureRequest, chorus_sandbox: ThreadedSandbox
-) -> AsyncIterator[AsyncChorusClient]:
-    """Each test runs on the async client and on the blocking one."""
-    async with dual_client(
-        request.param, base_url=chorus_sandbox.url, email="demo", password="demo"
-    ) as client:
-        yield client
 
 
 def routes(sandbox: ThreadedSandbox) -> list[str]:

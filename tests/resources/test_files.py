@@ -6,13 +6,11 @@ import base64
 import io
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from dual_client import KINDS, dual_client
 
 from factpulse_chorus import AsyncChorusClient, RequestValidationError, ResponseDecodeError
 from factpulse_chorus._validation import MAX_ATTACHMENT_BYTES
@@ -21,17 +19,6 @@ from factpulse_chorus.sandbox import ThreadedSandbox
 
 COMMUNE = 25827464
 PDF = b"%PDF-1.4\n% a tiny test file\n%%EOF\n"
-
-
-@pytest.fixture(params=KINDS)
-async def client(
-    request: pytest.FixtureRequest, chorus_sandbox: ThreadedSandbox
-) -> AsyncIterator[AsyncChorusClient]:
-    """Each test runs on the async client and on the blocking one."""
-    async with dual_client(
-        request.param, base_url=chorus_sandbox.url, email="demo", password="demo"
-    ) as client:
-        yield client
 
 
 pytestmark = pytest.mark.chorus_sandbox(record_requests=True)

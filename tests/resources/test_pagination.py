@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from aiohttp import web
-from dual_client import KINDS, dual_client
 
 from factpulse_chorus import AsyncChorusClient, ChorusClient, ResponseDecodeError
 from factpulse_chorus.sandbox import ThreadedSandbox, sandbox_in_thread
@@ -28,15 +27,10 @@ def sandbox() -> Iterator[ThreadedSandbox]:
         yield sb
 
 
-@pytest.fixture(params=KINDS)
-async def client(
-    request: pytest.FixtureRequest, sandbox: ThreadedSandbox
-) -> AsyncIterator[AsyncChorusClient]:
-    """Each test runs on the async client and on the blocking one."""
-    async with dual_client(
-        request.param, base_url=sandbox.url, email="demo", password="demo"
-    ) as client:
-        yield client
+@pytest.fixture
+def api_url(sandbox: ThreadedSandbox) -> str:
+    """The shared ``client`` fixture (on both kinds) connects to this module's sandbox."""
+    return sandbox.url
 
 
 def hits(sandbox: ThreadedSandbox, route: str) -> int:

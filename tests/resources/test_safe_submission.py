@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from dual_client import KINDS, dual_client
+from dual_client import dual_client
 
-from factpulse_chorus import ChorusClient, OutcomeUnknownError
+from factpulse_chorus import ChorusClient, OutcomeUnknownError, SafeRetry
 from factpulse_chorus._config import RetryPolicy
 from factpulse_chorus.sandbox import Fault, Sandbox, sandbox_in_thread
 
@@ -25,18 +25,14 @@ INVOICE: dict[str, Any] = {
     "total_gross_amount": Decimal("120.00"),
 }
 FAST = RetryPolicy(base_delay=0.001, max_delay=0.01)
+# Short settle periods: these tests resend, and would otherwise wait the default 30 s.
+FAST_SAFE = SafeRetry(settle=0.2, lookups=2)
 
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
     async with Sandbox(seed=5, record_requests=True, routing_delay=(0, 0)) as sb:
         yield sb
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    """Each test runs on the async client and on the blocking one."""
-    return str(request.param)
 
 
 def client_for(sandbox: Sandbox, kind: str) -> contextlib.AbstractAsyncContextManager[Any]:
@@ -83,7 +79,7 @@ async def test_reset_before_processing_is_resent_once(sandbox: Sandbox, kind: st
     sandbox.add_fault(Fault("reset", route=ROUTE, count=1))
     async with client_for(sandbox, kind) as client:
         result = await client.factures.soumettre(
-            invoice_number="SAFE-2", safe_retry=True, **INVOICE
+            invoice_number="SAFE-2", safe_retry=FAST_SAFE, **INVOICE
         )
     assert result.message == "Invoice submitted to Chorus Pro"
     assert numbers_in_domain(sandbox) == ["SAFE-2"]
@@ -94,7 +90,7 @@ async def test_timeout_before_processing_is_resent_once(sandbox: Sandbox, kind: 
     sandbox.add_fault(Fault("latency", route=ROUTE, delay=1.0, count=1))
     async with client_for(sandbox, kind) as client:
         result = await client.factures.soumettre(
-            invoice_number="SAFE-3", safe_retry=True, timeout=0.3, **INVOICE
+            invoice_number="SAFE-3", safe_retry=FAST_SAFE, timeout=0.3, **INVOICE
         )
     assert isinstance(result.invoice_id, int)
     assert numbers_in_domain(sandbox) == ["SAFE-3"]

@@ -3,14 +3,13 @@ every filter of the request model settable, sent under its wire name."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import attrs
 import pytest
-from dual_client import KINDS, dual_client
 
 from factpulse_chorus import AsyncChorusClient, RequestValidationError, ResponseDecodeError
 from factpulse_chorus._converter import from_wire
@@ -35,14 +34,10 @@ def sandbox() -> Iterator[ThreadedSandbox]:
         yield sb
 
 
-@pytest.fixture(params=KINDS)
-async def client(
-    request: pytest.FixtureRequest, sandbox: ThreadedSandbox
-) -> AsyncIterator[AsyncChorusClient]:
-    async with dual_client(
-        request.param, base_url=sandbox.url, email="demo", password="demo"
-    ) as client:
-        yield client
+@pytest.fixture
+def api_url(sandbox: ThreadedSandbox) -> str:
+    """The shared ``client`` fixture (on both kinds) connects to this module's sandbox."""
+    return sandbox.url
 
 
 def sent(sandbox: ThreadedSandbox, route: str) -> dict[str, Any]:

@@ -14,9 +14,9 @@ import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+import payloads
 import pytest
 
 from factpulse_chorus.sandbox._directory import (
@@ -32,7 +32,6 @@ from factpulse_chorus.sandbox._domain import Domain
 from factpulse_chorus.sandbox._lifecycle import SimClock
 from factpulse_chorus.sandbox._records import FINAL_STATUSES, SANDBOX_TZ, recipient_targets
 
-EXAMPLES = Path("/work/shared/api/examples")
 START = datetime(2025, 3, 10, 9, 0, tzinfo=SANDBOX_TZ)
 SUPPLIER_LOGIN = "TECH_84213765500010@cpro.fr"
 RECIPIENT_LOGIN = "TECH_21999012400014@cpro.fr"
@@ -45,7 +44,7 @@ _SHARED_DIRECTORY = Directory(0)
 
 def example(name: str) -> Any:
     """An example body of the specification, without credentials."""
-    data = json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+    data = payloads.example(name)
     if isinstance(data, dict):
         data.pop("credentials", None)
     return data

@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -32,18 +31,6 @@ def invoice_body() -> dict[str, Any]:
         "totalGrossAmount": "1250.50",
         "comment": "Maintenance du site web - fevrier 2025",
     }
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    async with Sandbox(seed=0) as sb:
-        yield sb
 
 
 def auth(sb: Sandbox) -> dict[str, str]:

@@ -11,10 +11,10 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import payloads
 import pytest
 
 from factpulse_chorus.sandbox import Sandbox, sandbox_in_thread
@@ -30,111 +30,6 @@ CREDENTIALS = {
     "sandbox": True,
 }
 
-# The request bodies of /work/shared/api/examples/*.request.json, verbatim, inlined so that
-# the suite runs on a checkout without the shared spec directory.
-EXAMPLES: dict[str, Any] = {
-    "structures/rechercher": {
-        "structureIdentifier": "21999012400014",
-        "structureIdentifierType": "SIRET",
-        "restrictPrivateStructures": False,
-    },
-    "structures/consulter": {"structureId": 25827464, "languageCode": "fr"},
-    "structures/obtenir-id-depuis-siret": {
-        "credentials": CREDENTIALS,
-        "siret": "21999012400014",
-        "identifierType": "SIRET",
-    },
-    "factures/soumettre": {
-        "invoiceNumber": "F2025-0042",
-        "invoiceDate": "2025-03-10",
-        "paymentDueDate": "2025-04-09",
-        "structureId": 25827464,
-        "serviceCode": "FIN-001",
-        "totalNetAmount": "1042.08",
-        "vatAmount": "208.42",
-        "totalGrossAmount": "1250.50",
-        "mainAttachmentId": 4817263,
-        "mainAttachmentLabel": "Facture F2025-0042 (Factur-X)",
-        "comment": "Maintenance du site web - fevrier 2025",
-        "purchaseOrderReference": "BC-2025-117",
-        "contractReference": "MAPA-2024-031",
-    },
-    "factures/consulter": {"chorusInvoiceId": 7412589},
-    "factures/rechercher-fournisseur": {
-        "periodeDateDepotDu": "2025-03-01",
-        "periodeDateDepotAu": "2025-03-31",
-        "statutCourant": ["MISE_A_DISPOSITION", "SUSPENDUE", "MISE_EN_PAIEMENT"],
-        "listeDestinataire": [{"idDestinataire": 25827464}],
-        "rechercheFactureParFournisseur": {
-            "pageResultatDemandee": 1,
-            "nbResultatsParPage": 20,
-            "triColonne": "dateDepot",
-            "triSens": "Descendant",
-        },
-    },
-    "factures/rechercher-destinataire": {
-        "factureTelechargeeParDestinataire": False,
-        "periodeDateDepotDu": "2025-03-01",
-        "periodeDateDepotAu": "2025-03-31",
-        "statutCourant": ["MISE_A_DISPOSITION", "COMPLETEE"],
-        "paramRecherche": {
-            "pageResultatDemandee": 1,
-            "nbResultatsParPage": 10,
-            "triColonne": "dateDepot",
-            "triSens": "Descendant",
-        },
-    },
-    "factures/telecharger-groupe": {
-        "listeIdentifiantsFactureCPP": [7412589, 7398810],
-        "inclurePiecesJointes": True,
-        "formatFichier": "ZIP",
-    },
-    "factures/traiter-facture-recue": {
-        "identifiantFactureCPP": 7412589,
-        "nouveauStatut": "SUSPENDUE",
-        "motifRejet": "Bon de commande signe manquant",
-        "commentaire": "Merci de joindre le bon de commande BC-2025-117 signe par le service.",
-    },
-    "factures/completer": {
-        "identifiantFactureCPP": 7412589,
-        "commentaire": "Bon de commande signe joint comme demande.",
-        "listePiecesJointes": [
-            {"pieceJointeIdFichier": 4817302, "pieceJointeNom": "bon_de_commande_BC-2025-117.pdf"}
-        ],
-    },
-    "factures/recycler": {
-        "identifiantFactureCPP": 7420031,
-        "idStructureCPP": 26011579,
-        "codeService": "SERV-ACHATS",
-        "numeroEngagement": "EJ2025000387",
-    },
-    "transverses/ajouter-fichier": {
-        "pieceJointeFichier": (
-            "JVBERi0xLjcKJeLjz9MKMSAwIG9iago8PC9UeXBlL0NhdGFsb2cvTWV0YWRhdGEgMiAwIFI..."
-        ),
-        "pieceJointeNom": "F2025-0042_facturx.pdf",
-        "pieceJointeTypeMime": "application/pdf",
-        "pieceJointeExtension": "PDF",
-    },
-    "factures/valideur/rechercher": {
-        "idStructureValideur": 31207718,
-        "statutCourant": ["A_VALIDER_1"],
-        "periodeDateDepotDu": "2025-03-01",
-        "periodeDateDepotAu": "2025-03-31",
-        "pagination": {
-            "pageResultatDemandee": 1,
-            "nbResultatsParPage": 10,
-            "triColonne": "dateDepot",
-            "triSens": "Ascendant",
-        },
-    },
-    "factures/valideur/consulter": {"idFacture": 7433150},
-    "factures/valideur/traiter": {
-        "idFacture": 7433150,
-        "action": "VALIDATION",
-        "complementInfo": "Travaux conformes au proces-verbal de reception du 2025-03-12.",
-    },
-}
 UNTYPED_ROUTES = [
     "factures/rechercher-fournisseur",
     "factures/rechercher-destinataire",
@@ -157,7 +52,9 @@ TYPED_ROUTES = [
 
 
 def example(route: str, **changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = copy.deepcopy(EXAMPLES[route])
+    """The request example of ``route`` (tests/data/examples/), with ``changes`` applied."""
+    name = route.replace("factures/valideur/", "valideur/").replace("/", "-")
+    body: dict[str, Any] = payloads.example(f"{name}.request")
     body.update(changes)
     return body
 
@@ -177,18 +74,6 @@ INT_PARSING = "Input should be a valid integer, unable to parse string as an int
 STRING = "Input should be a valid string"
 BOOL = "Input should be a valid boolean"
 EXTRA = "Extra inputs are not permitted"
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    async with Sandbox(seed=0) as sb:
-        yield sb
 
 
 class Client:
@@ -470,15 +355,17 @@ TYPED_422_CASES = [
 
 @pytest.mark.parametrize(("route", "body", "detail"), TYPED_422_CASES)
 async def test_typed_422(
-    session: aiohttp.ClientSession, sandbox: Sandbox, route: str, body: Any, detail: Any
+    session: aiohttp.ClientSession, route: str, body: Any, detail: Any
 ) -> None:
-    c = Client(session, sandbox)
-    # None -> no body at all; the JSON literal null gives the same answer.
-    payloads = [b"", b"null"] if body is None else [None]
-    for data in payloads:
-        status, response = await c.post(route, body, data=data)
-        assert status == 422
-        assert response == {"detail": detail}
+    # Strict types: the default (lax, like FastAPI) mode is in test_sandbox_lax.py.
+    async with Sandbox(seed=0, strict=True) as sandbox:
+        c = Client(session, sandbox)
+        # None -> no body at all; the JSON literal null gives the same answer.
+        payloads = [b"", b"null"] if body is None else [None]
+        for data in payloads:
+            status, response = await c.post(route, body, data=data)
+            assert status == 422
+            assert response == {"detail": detail}
     assert not any(secret in text for text in c.texts for secret in SECRET_VALUES)
 
 
@@ -506,7 +393,7 @@ async def test_untyped_bodies_must_be_objects(
     session: aiohttp.ClientSession, sandbox: Sandbox, route: str
 ) -> None:
     c = Client(session, sandbox)
-    for body in ([EXAMPLES[route]], "text", 12):
+    for body in ([example(route)], "text", 12):
         status, data = await c.post(route, body)
         assert (status, data) == (
             422,

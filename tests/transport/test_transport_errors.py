@@ -394,7 +394,7 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after(None) is None
     assert parse_retry_after("") is None
     assert parse_retry_after("2.5") == 2.5
-    assert parse_retry_after("-3") == 0.0
+    assert parse_retry_after("-3") is None  # unusable: the normal backoff applies
     assert parse_retry_after("soon") is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 -0000", now=1445412480.0) == 0.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 -0000", now=1445412480.0) is None

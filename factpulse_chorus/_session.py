@@ -1,0 +1,182 @@
+"""The aiohttp session a client shares with its views, per event loop, and its slots.
+
+:class:`SharedState` opens the session on first use, in the running loop, and opens a
+new one when the client is used again after that loop was closed (a second
+``asyncio.run()``). Its ``slots`` bound the requests in flight to the connection pool's
+size, so that the transport takes the token only once a connection is free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any, Final
+
+import aiohttp
+
+from ._auth import TokenManager
+from ._config import CLOSED_MESSAGE, ClientConfig
+from ._exceptions import ClientClosedError
+from ._types import Timeout
+
+__all__ = ["SharedState", "client_timeout"]
+
+
+@functools.lru_cache(maxsize=64)
+def client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
+    """aiohttp's timeout for ours (cached: the same few values come back on every call)."""
+    return aiohttp.ClientTimeout(
+        total=timeout.total, sock_connect=timeout.connect, sock_read=timeout.read
+    )
+
+
+class SharedState:
+    """What a client shares with its ``with_options()`` views: the session, the token and
+    the connection slots.
+
+    The aiohttp session is created on first use, inside the running event loop, and
+    belongs to that loop. Used from a new loop once that one is closed (a second
+    ``asyncio.run()``), the client opens a new session there, keeping its token; while
+    the first loop is still open, a call from another loop raises
+    :class:`ClientClosedError`. A session passed by the user is used as is, only in its
+    own loop, and never closed by us.
+
+    ``slots`` bounds the requests in flight to the pool's size, so that a request waits
+    for a free connection *before* it takes the token (see :meth:`Transport._send`).
+    """
+
+    def __init__(self, config: ClientConfig, session: aiohttp.ClientSession | None) -> None:
+        self.config = config
+        self.owns_session = session is None
+        self.closed = False
+        self.tokens: TokenManager | None = None
+        self.slots: asyncio.Semaphore | None = None
+        self._session = session
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def state(self) -> str:
+        """``unopened``, ``open`` or ``closed``."""
+        if self.closed:
+            return "closed"
+        return "unopened" if self._session is None or self._loop is None else "open"
+
+    @property
+    def current_session(self) -> aiohttp.ClientSession | None:
+        """The session in use, if any (``None`` before first use and after closing)."""
+        return self._session if self._loop is not None else None
+
+    def session_in_loop(self) -> aiohttp.ClientSession | None:
+        """The session if it was opened in the running loop (the hot path), else ``None``."""
+        session = self._session
+        if session is not None and self._loop is asyncio.get_running_loop():
+            return session
+        return None
+
+    async def open(self) -> aiohttp.ClientSession:
+        """The session for the running loop, opened now if needed (see the class doc).
+
+        Raises :class:`ClientClosedError` once closed, or when the session belongs to
+        another loop that is still open.
+        """
+        if self.closed:
+            raise ClientClosedError(CLOSED_MESSAGE)
+        loop = asyncio.get_running_loop()
+        session, old_loop = self._session, self._loop
+        if session is not None and old_loop is loop:
+            return session
+        if not self.owns_session:
+            assert session is not None
+            session_loop = getattr(session, "_loop", loop)
+            if session_loop is not loop or old_loop is not None:
+                raise ClientClosedError(
+                    "the aiohttp session given to the client belongs to another event loop; "
+                    "use the client from that loop, or give it a session made in this one"
+                )
+            self._bind(loop, session)
+            return session
+        if session is not None and old_loop is not None and not old_loop.is_closed():
+            raise ClientClosedError(_OTHER_LOOP_MESSAGE)
+        # No await before the new session is in place: concurrent first calls share it.
+        new = self._new_session(loop)
+        if session is not None:
+            await _discard(session)
+        return new
+
+    def _new_session(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
+        config = self.config
+        connector = aiohttp.TCPConnector(
+            limit=config.connection_limit, limit_per_host=config.connection_limit_per_host
+        )
+        session = aiohttp.ClientSession(
+            connector=connector,
+            # The API is token-based: skipping cookie handling saves work on every call.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            timeout=client_timeout(config.timeout),
+        )
+        self._bind(loop, session)
+        return session
+
+    def _bind(self, loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession) -> None:
+        if self._loop is not None and self.tokens is not None:
+            self.tokens.forget_loop()  # a login task of the old loop can never finish
+        self._session, self._loop = session, loop
+        connector = session.connector
+        limits = (
+            ()
+            if connector is None
+            else tuple(n for n in (connector.limit, connector.limit_per_host) if n > 0)
+        )
+        # asyncio primitives belong to one loop: new slots with each session.
+        self.slots = asyncio.Semaphore(min(limits)) if limits else None
+
+    async def aclose(self) -> None:
+        """Close the session (if ours) and cancel a login in flight. Idempotent.
+
+        Calls waiting for a free connection then fail with :class:`ClientClosedError`.
+        """
+        if self.closed:
+            return
+        self.closed = True
+        session, self._session = self._session, None
+        loop, self._loop = self._loop, None
+        if self.slots is not None:
+            # Wakes one waiter, which sees the client closed and passes the slot on.
+            self.slots.release()
+        try:
+            if self.tokens is not None:
+                await self.tokens.aclose()
+        finally:
+            # Even when closing is cancelled while a login unwinds, the session is closed:
+            # a later aclose() returns at once and could not do it any more.
+            if session is not None and self.owns_session:
+                if loop is not None and loop.is_closed():
+                    await _discard(session)
+                else:
+                    await session.close()
+
+
+_OTHER_LOOP_MESSAGE: Final = (
+    "the client opened its connections in another event loop, which is still open: use "
+    "it from that loop (or close it there first), or create one client per event loop"
+)
+
+
+async def _discard(session: aiohttp.ClientSession) -> None:
+    """Close a session whose event loop is closed (so nothing of it can run any more)."""
+    connector = session.connector
+    if connector is not None:
+        # transport.close() would schedule a callback on the dead loop and fail, leaving
+        # each socket open (and warning) until garbage collection: close them directly.
+        conns = getattr(connector, "_conns", None)
+        protocols: list[Any] = list(getattr(connector, "_acquired", ()))
+        if isinstance(conns, dict):
+            protocols += [entry[0] for entries in conns.values() for entry in entries]
+        for protocol in protocols:
+            transport = getattr(protocol, "transport", None)
+            sock = getattr(transport, "_sock", None)
+            if sock is not None:
+                sock.close()
+                transport._sock = None  # type: ignore[union-attr]
+    # The connector sees its loop closed: it only marks itself closed, nothing is awaited.
+    await session.close()

@@ -1,0 +1,215 @@
+"""What every command of ``factpulse-chorus`` shares: options, parameter types, error handling.
+
+Each API command builds one :class:`AsyncChorusClient` from the ``--base-url``/``--email``/...
+flags, or, when a flag is left out, from the client's ``FACTPULSE_*`` environment variables
+(the client reads them itself, so the rules of the README's Configuration apply), runs one
+coroutine with ``asyncio.run`` and prints the result. Expected errors end the command with
+one ``error: ...`` line on stderr naming the flag or argument the user typed, and exit code
+1 (the API or Chorus Pro said no, or the server could not be reached) or 2 (bad arguments,
+refused before anything was sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import re
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .._client import AsyncChorusClient
+from .._exceptions import FactPulseError, RequestValidationError
+from ._output import EXIT_API_ERROR, EXIT_USAGE, Output
+
+T = TypeVar("T")
+
+CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+ONE_OBJECT = "Print one JSON object."
+
+
+def json_option(help_text: str = ONE_OBJECT) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--json``; ``help_text`` says whether it prints one object or JSON lines."""
+    return click.option("--json", "as_json", is_flag=True, help=help_text)
+
+
+# Defaults are never shown: they come from the environment and may be secrets.
+_CONNECTION_OPTIONS = (
+    click.option("--base-url", metavar="URL", help="API root [env: FACTPULSE_BASE_URL]."),
+    click.option("--email", metavar="EMAIL", help="Account e-mail [env: FACTPULSE_EMAIL]."),
+    click.option(
+        "--password", metavar="PASSWORD", help="Account password [env: FACTPULSE_PASSWORD]."
+    ),
+    click.option(
+        "--client-uid", metavar="UID", help="Client UUID at login [env: FACTPULSE_CLIENT_UID]."
+    ),
+    click.option("--token", metavar="JWT", help="A ready access token [env: FACTPULSE_TOKEN]."),
+    click.option("--api-key", metavar="KEY", help="An API key [env: FACTPULSE_API_KEY]."),
+)
+_CONNECTION_NAMES = ("base_url", "email", "password", "client_uid", "token", "api_key")
+
+ApiCommand = Callable[..., Awaitable[None]]
+
+
+def flag_of(param: click.Parameter) -> str:
+    """What the user types for ``param``: its long option, or an argument's metavar."""
+    if isinstance(param, click.Option):
+        long = [opt for opt in param.opts if opt.startswith("--")]
+        return (long or param.opts)[0]
+    return param.metavar or (param.name or "").upper()
+
+
+def api_command(
+    group: click.Group,
+    name: str,
+    *,
+    flags: Mapping[str, str] | None = None,
+    json_help: str = ONE_OBJECT,
+) -> Callable[[ApiCommand], click.Command]:
+    """Register ``async def command(client, out, **arguments)`` as ``group name``.
+
+    Adds the connection options and ``--json``, builds the client, runs the coroutine
+    and turns the SDK's errors into a message and an exit code. The command's own
+    arguments and options are the click decorators stacked *above* this one.
+    A :class:`RequestValidationError` names an SDK parameter: it is shown with the flag
+    of the command parameter of the same name, or the one ``flags`` (SDK name -> flag) gives.
+    """
+
+    def decorate(function: ApiCommand) -> click.Command:
+        @functools.wraps(function)
+        def command(**arguments: Any) -> None:
+            out = Output(as_json=arguments.pop("as_json"))
+            settings = {key: arguments.pop(key) for key in _CONNECTION_NAMES}
+            # The parameters as the user typed them (the decorators above this one are
+            # applied after it, so they are read here); a setting left to the environment
+            # is named by the client itself.
+            params = click.get_current_context().command.params
+            names = {p.name: flag_of(p) for p in params if p.name and settings.get(p.name, 1)}
+            names.update(flags or {})
+
+            async def run() -> None:
+                async with AsyncChorusClient(**settings) as client:
+                    await function(client, out, **arguments)
+
+            def call() -> None:
+                with renamed(names):
+                    asyncio.run(run())
+
+            guarded(out, call)
+
+        wrapped: Callable[..., Any] = json_option(json_help)(command)
+        for option in reversed(_CONNECTION_OPTIONS):
+            wrapped = option(wrapped)
+        return group.command(name, context_settings=CONTEXT)(wrapped)
+
+    return decorate
+
+
+def guarded(out: Output, call: Callable[[], T]) -> T:
+    """``call()``, with the expected errors turned into one line and an exit code."""
+    try:
+        return call()
+    except RequestValidationError as exc:
+        out.fail(str(exc), EXIT_USAGE)
+    except FactPulseError as exc:
+        out.fail(f"{type(exc).__name__}: {exc}", EXIT_API_ERROR)
+    except OSError as exc:  # a file to read or write
+        out.fail(f"{exc.strerror or exc}: {exc.filename or ''}", EXIT_API_ERROR)
+    except KeyboardInterrupt:
+        out.fail("interrupted", 130)
+    except Exception as exc:  # a bug: still the documented one line, with what to report
+        out.fail(f"internal error, please report it: {type(exc).__name__}: {exc}", EXIT_API_ERROR)
+
+
+_HEAD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+@contextlib.contextmanager
+def renamed(flags: Mapping[str, str]) -> Iterator[None]:
+    """Re-raise a RequestValidationError naming an SDK parameter with the command's flag
+    (``flags``: parameter -> flag), so that the message names what the user typed."""
+    try:
+        yield
+    except RequestValidationError as exc:
+        head = _HEAD.match(exc.field)
+        flag = flags.get(head.group(0)) if head else None
+        if flag is None or head is None:
+            raise
+        rest = exc.field[head.end() :]
+        # "invoice_ids[3]" -> "INVOICE_IDS[3]"; a nested attribute means nothing on the line.
+        field = flag + (rest if rest.startswith("[") else "")
+        # A rule may name another parameter ("when new_status is ..."): the flag too. Plain
+        # words ("comment") stay: only snake_case names are unmistakably parameters.
+        rule = _SNAKE.sub(lambda found: flags.get(found.group(0), found.group(0)), exc.rule)
+        raise RequestValidationError(field, rule) from None
+
+
+# --- parameter types -------------------------------------------------------------------------
+
+
+def _amount(_ctx: click.Context, param: click.Parameter, value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise click.BadParameter(f"{value!r} is not a decimal amount, e.g. 1250.50") from None
+
+
+def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def _file_to_read(_ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """A file that must exist and be readable, checked before anything is sent."""
+    if value is None:
+        return None
+    if not value.exists():
+        raise click.BadParameter(f"no such file: {value}")
+    if not value.is_file():
+        raise click.BadParameter(f"not a regular file: {value}")
+    if not os.access(value, os.R_OK):
+        raise click.BadParameter(f"cannot read the file {value}")
+    return value
+
+
+def _file_to_write(_ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """A file to create or replace: its folder must exist and be writable, checked before
+    anything is sent (a download is not made to be thrown away)."""
+    if value is None:
+        return None
+    folder = value.parent
+    if value.is_dir():
+        raise click.BadParameter(f"{value} is a folder, not a file")
+    if not folder.is_dir():
+        raise click.BadParameter(f"no such folder: {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"cannot write in the folder {folder}")
+    if value.exists() and not os.access(value, os.W_OK):
+        raise click.BadParameter(f"cannot replace the file {value}")
+    return value
+
+
+AMOUNT: dict[str, Any] = {"metavar": "AMOUNT", "callback": _amount}
+DATE: dict[str, Any] = {"metavar": "YYYY-MM-DD", "callback": _date}
+FILE_TO_READ: dict[str, Any] = {
+    "type": click.Path(path_type=Path),
+    "callback": _file_to_read,
+}
+FILE_TO_WRITE: dict[str, Any] = {
+    "type": click.Path(path_type=Path),
+    "callback": _file_to_write,
+}

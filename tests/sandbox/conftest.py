@@ -1,0 +1,24 @@
+"""Fixtures of the sandbox tests: raw HTTP (no SDK client) against an in-process sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from factpulse_chorus.sandbox import Sandbox
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain aiohttp session: these tests speak the wire format themselves."""
+    async with aiohttp.ClientSession() as s:
+        yield s
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    """A fresh in-process sandbox on seed 0, on this test's event loop."""
+    async with Sandbox(seed=0) as sb:
+        yield sb
