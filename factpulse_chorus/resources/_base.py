@@ -13,6 +13,7 @@ import attrs
 
 from .._arguments import wrap_public_methods
 from .._converter import from_wire, to_wire
+from .._exceptions import OutcomeUnknownError, ResponseDecodeError
 from .._types import NOT_GIVEN, Headers, NotGiven, NotGivenOr, RequestOptions, TimeoutTypes
 
 if TYPE_CHECKING:
@@ -86,7 +87,21 @@ class AsyncResource:
             options=options,
             invoice_number=invoice_number,
         )
-        return from_wire(raw.json, response_cls, raw=raw)
+        try:
+            return from_wire(raw.json, response_cls, raw=raw)
+        except ResponseDecodeError as exc:
+            if idempotent:
+                raise
+            # A write answered 2xx was processed even if its body is not what the API
+            # documents: the caller must not resend it as if it had failed.
+            raise OutcomeUnknownError(
+                f"{operation}: the server accepted the request but its answer could not be "
+                f"read ({exc.message}); it was probably processed: check before resending",
+                method="POST",
+                url=raw.url,
+                operation=operation,
+                invoice_number=invoice_number,
+            ) from exc
 
     async def _get(
         self,

@@ -336,3 +336,20 @@ def test_default_max_response_size_fits_the_largest_answer() -> None:
     client = AsyncChorusClient(base_url="http://127.0.0.1:9", token="t")
     # A 120 MB group download is about 160 MB once base64-encoded in its JSON.
     assert client._config.max_response_size == 256 * 1024 * 1024
+
+
+async def test_a_2xx_answer_to_a_write_of_the_wrong_shape_is_outcome_unknown() -> None:
+    # Valid JSON, return code 0, but no invoice id: the invoice was created all the same.
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return json_response({"returnCode": 0, "message": "ok"})
+
+    async with fake_server() as (fake, url):
+        fake.handler = handler
+        async with AsyncChorusClient(base_url=url, api_key=API_KEY) as client:
+            with pytest.raises(OutcomeUnknownError) as info:
+                await client.factures.soumettre(invoice_number="F-SHAPE-1", **INVOICE)
+            assert info.value.invoice_number == "F-SHAPE-1"
+            assert isinstance(info.value.__cause__, ResponseDecodeError)
+            with pytest.raises(ResponseDecodeError):  # a read stays a decode error
+                await client.factures.consulter(7)
+        assert fake.hits["factures/soumettre"] == 1  # not resent
