@@ -34,8 +34,11 @@ from factpulse_chorus.sandbox import Fault, Sandbox
 
 COMMUNE = 25827464
 FAST = RetryPolicy(base_delay=0.001, max_delay=0.01)
-READ_TIMEOUT = 0.15
-LATENCY = 0.4
+# Only the latency cases use the short read timeout: elsewhere a loaded machine must not
+# turn a normal answer into a timeout.
+READ_TIMEOUT = 0.3
+LATENCY = 1.0
+NORMAL_READ_TIMEOUT = 10.0
 
 Call = Callable[[AsyncChorusClient], Awaitable[Any]]
 
@@ -109,14 +112,16 @@ async def sandbox() -> AsyncIterator[Sandbox]:
         yield sb
 
 
-def client_for(sb: Sandbox, **options: Any) -> AsyncChorusClient:
+def client_for(sb: Sandbox, *, slow: bool = False, **options: Any) -> AsyncChorusClient:
+    """A client with fast retries; ``slow``: the sandbox answers late, time out early."""
     options.setdefault("max_retries", 4)
+    read = READ_TIMEOUT if slow else NORMAL_READ_TIMEOUT
     return AsyncChorusClient(
         base_url=sb.url,
         email="demo",
         password="demo",
         retry_policy=FAST,
-        timeout=Timeout(connect=2.0, read=READ_TIMEOUT, total=5.0),
+        timeout=Timeout(connect=5.0, read=read, total=read * 8),
         **options,
     )
 
@@ -150,7 +155,7 @@ async def test_write_is_processed_at_most_once(
     sandbox.add_fault(Fault(route=route, count=1, **spec))
     invoices = sandbox.invoice_count()
     attachments = sandbox.stats()["attachments_created"]
-    async with client_for(sandbox) as client:
+    async with client_for(sandbox, slow=fault_name == "latency") as client:
         if error is None:
             result = await call(client)
             assert result.raw.status == 200
@@ -247,7 +252,7 @@ async def test_read_is_retried_and_succeeds(sandbox: Sandbox, route: str, fault_
 async def test_read_timeout_is_retried_for_reads(sandbox: Sandbox) -> None:
     route = "structures/consulter"
     sandbox.add_fault(Fault("latency", route=route, delay=LATENCY, count=1))
-    async with client_for(sandbox, max_retries=1) as client:
+    async with client_for(sandbox, slow=True, max_retries=1) as client:
         result = await client.structures.consulter(COMMUNE)
     assert result.structure_id == COMMUNE
     await settle(sandbox, route, 2)
@@ -276,7 +281,7 @@ async def test_read_gives_up_after_max_retries(sandbox: Sandbox) -> None:
 async def test_write_timeout_with_retries_left_is_not_retried(sandbox: Sandbox) -> None:
     route = "factures/soumettre"
     sandbox.add_fault(Fault("latency", route=route, delay=LATENCY, count=1))
-    async with client_for(sandbox, max_retries=6) as client:
+    async with client_for(sandbox, slow=True, max_retries=6) as client:
         with pytest.raises(OutcomeUnknownError) as info:
             await _soumettre(sandbox)(client)
     assert info.value.invoice_number is not None
