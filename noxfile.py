@@ -75,10 +75,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package and the generator."""
+    """mypy --strict on the package and the scripts."""
     session.install("-e", ".[cli]", *TYPE_TOOLS)
     session.run("mypy", "--strict", "factpulse_chorus")
-    session.run("mypy", "--strict", "scripts/generate_sync.py")
+    session.run("mypy", "--strict", "scripts/generate_sync.py", "scripts/glossary.py")
 
 
 @nox.session
