@@ -156,46 +156,27 @@ def _recipients(value: Iterable[RecipientFilter] | None) -> tuple[RecipientFilte
     return tuple_or_none(value)
 
 
-class FacturesRechercherFournisseurFilters(TypedDict, total=False):
-    """The filters of ``factures.rechercher_fournisseur``, ``pages_fournisseur`` and
-    ``iter_fournisseur`` (keywords; ``None`` means "not filtered"). Wire names: see
-    :class:`FacturesRechercherFournisseurRequest`.
-
-    ``status_date_from`` / ``status_date_to`` take a date (sent ``YYYY-MM-DD``) or a
-    datetime, sent RFC 3339 with its offset; a naive datetime is Europe/Paris wall time
-    (Chorus Pro's zone, summer time included), whatever the machine's zone. Amounts are
-    Decimals, sent as JSON numbers with every digit."""
+class _InvoiceSearchFilters(TypedDict, total=False):
+    """The filters both invoice searches share (the keywords of their ``**filters``)."""
 
     invoice_number: str | None
-    status: InvoiceStatusInput | Sequence[InvoiceStatusInput] | None
     invoice_date_from: date | None
     invoice_date_to: date | None
     deposit_date_from: date | None
     deposit_date_to: date | None
     status_date_from: date | None
     status_date_to: date | None
-    recipients: Iterable[RecipientFilter] | None
+    status: InvoiceStatusInput | Sequence[InvoiceStatusInput] | None
     total_net_amount_min: Decimal | None
     total_net_amount_max: Decimal | None
     total_gross_amount_min: Decimal | None
     total_gross_amount_max: Decimal | None
     amount_due_min: Decimal | None
     amount_due_max: Decimal | None
-    invoice_type: str | None
     purchase_order_reference: str | None
     contract_reference: str | None
-    original_invoice_number: str | None
-    deposit_flow_number: str | None
-    supplier_structure_id: int | None
-    supplier_service_id: int | None
     validator_structure_id: int | None
-    deposit_mode: str | None
-    rejection_processed: bool | None
-    search_recipient_siren: bool | None
     include_size: bool | None
-    creator_user_id: Iterable[int] | int | None
-    billing_framework: Mapping[str, Any] | None
-    bank_details_id: int | None
     page_size: int | None
     sort_column: str | None
     sort_direction: SortDirectionInput | None
@@ -203,13 +184,8 @@ class FacturesRechercherFournisseurFilters(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True)
-class FacturesRechercherFournisseurRequest:
-    """Filters of ``factures/rechercher-fournisseur`` (§6.2), all optional.
-
-    ``pagination`` goes under ``rechercheFactureParFournisseur``; amounts are sent as
-    JSON numbers; ``extra`` carries further native fields (merged into the body; a key
-    naming a declared field is refused).
-    """
+class _InvoiceSearchRequest:
+    """The fields both invoice search bodies share, under the same wire names."""
 
     invoice_number: str | None = filter_field("numeroFacture")
     invoice_date_from: date | None = filter_field("periodeDateFactureDu", _opt_date)
@@ -225,30 +201,65 @@ class FacturesRechercherFournisseurRequest:
     status: tuple[InvoiceStatusCode, ...] | None = attrs.field(
         default=None, converter=_statuses, metadata=wire("statutCourant")
     )
-    recipients: tuple[RecipientFilter, ...] | None = attrs.field(
-        default=None,
-        converter=_recipients,
-        validator=_check_recipients,
-        metadata=wire("listeDestinataire"),
-    )
     total_net_amount_min: Decimal | None = filter_field("montantHTMin", _opt_amount)
     total_net_amount_max: Decimal | None = filter_field("montantHTMax", _opt_amount)
     total_gross_amount_min: Decimal | None = filter_field("montantTTCMin", _opt_amount)
     total_gross_amount_max: Decimal | None = filter_field("montantTTCMax", _opt_amount)
     amount_due_min: Decimal | None = filter_field("montantApayerMin", _opt_amount)
     amount_due_max: Decimal | None = filter_field("montantApayerMax", _opt_amount)
-    invoice_type: str | None = filter_field("typeFacture")
     purchase_order_reference: str | None = filter_field("numeroBonCommande")
     contract_reference: str | None = filter_field("numeroMarche")
+    validator_structure_id: int | None = filter_field("idStructureValideur", _opt_id)
+    include_size: bool | None = filter_field("recupererTaille", _opt_bool)
+
+
+class FacturesRechercherFournisseurFilters(_InvoiceSearchFilters, total=False):
+    """The filters of ``factures.rechercher_fournisseur``, ``pages_fournisseur`` and
+    ``iter_fournisseur`` (keywords; ``None`` means "not filtered"). Wire names: see
+    :class:`FacturesRechercherFournisseurRequest`.
+
+    ``status_date_from`` / ``status_date_to`` take a date (sent ``YYYY-MM-DD``) or a
+    datetime, sent RFC 3339 with its offset; a naive datetime is Europe/Paris wall time
+    (Chorus Pro's zone, summer time included), whatever the machine's zone. Amounts are
+    Decimals, sent as JSON numbers with every digit."""
+
+    recipients: Iterable[RecipientFilter] | None
+    invoice_type: str | None
+    original_invoice_number: str | None
+    deposit_flow_number: str | None
+    supplier_structure_id: int | None
+    supplier_service_id: int | None
+    deposit_mode: str | None
+    rejection_processed: bool | None
+    search_recipient_siren: bool | None
+    creator_user_id: Iterable[int] | int | None
+    billing_framework: Mapping[str, Any] | None
+    bank_details_id: int | None
+
+
+@attrs.frozen(kw_only=True)
+class FacturesRechercherFournisseurRequest(_InvoiceSearchRequest):
+    """Filters of ``factures/rechercher-fournisseur`` (§6.2), all optional.
+
+    ``pagination`` goes under ``rechercheFactureParFournisseur``; amounts are sent as
+    JSON numbers; ``extra`` carries further native fields (merged into the body; a key
+    naming a declared field is refused).
+    """
+
+    recipients: tuple[RecipientFilter, ...] | None = attrs.field(
+        default=None,
+        converter=_recipients,
+        validator=_check_recipients,
+        metadata=wire("listeDestinataire"),
+    )
+    invoice_type: str | None = filter_field("typeFacture")
     original_invoice_number: str | None = filter_field("numeroFactureOrigine")
     deposit_flow_number: str | None = filter_field("numeroFluxDepot")
     supplier_structure_id: int | None = filter_field("idFournisseur", _opt_id)
     supplier_service_id: int | None = filter_field("idServiceFournisseur", _opt_id)
-    validator_structure_id: int | None = filter_field("idStructureValideur", _opt_id)
     deposit_mode: str | None = filter_field("modeDepot")
     rejection_processed: bool | None = filter_field("rejetTraite", _opt_bool)
     search_recipient_siren: bool | None = filter_field("rechercheSirenDestinataire", _opt_bool)
-    include_size: bool | None = filter_field("recupererTaille", _opt_bool)
     creator_user_id: tuple[int, ...] | None = attrs.field(
         default=None,
         converter=int_tuple_or_none,
@@ -363,7 +374,7 @@ def _suppliers(value: Iterable[SupplierFilter] | None) -> tuple[SupplierFilter, 
     return tuple_or_none(value)
 
 
-class FacturesRechercherDestinataireFilters(TypedDict, total=False):
+class FacturesRechercherDestinataireFilters(_InvoiceSearchFilters, total=False):
     """The filters of ``factures.rechercher_destinataire``, ``pages_destinataire`` and
     ``iter_destinataire`` (keywords; ``None`` means "not filtered"). Wire names: see
     :class:`FacturesRechercherDestinataireRequest`.
@@ -374,40 +385,18 @@ class FacturesRechercherDestinataireFilters(TypedDict, total=False):
     Decimals, sent as JSON numbers with every digit."""
 
     downloaded_by_recipient: bool | None
-    status: InvoiceStatusInput | Sequence[InvoiceStatusInput] | None
-    deposit_date_from: date | None
-    deposit_date_to: date | None
-    invoice_date_from: date | None
-    invoice_date_to: date | None
-    status_date_from: date | None
-    status_date_to: date | None
     suppliers: Iterable[SupplierFilter] | None
     search_supplier_siren: bool | None
     recipient_structure_id: int | None
     recipient_service_id: int | None
-    validator_structure_id: int | None
     billing_framework: str | None
     invoice_types: Iterable[str] | str | None
     works_invoice_types: Iterable[str] | str | None
     payment_request_type: str | None
-    total_net_amount_min: Decimal | None
-    total_net_amount_max: Decimal | None
-    total_gross_amount_min: Decimal | None
-    total_gross_amount_max: Decimal | None
-    amount_due_min: Decimal | None
-    amount_due_max: Decimal | None
-    invoice_number: str | None
-    purchase_order_reference: str | None
-    contract_reference: str | None
-    include_size: bool | None
-    page_size: int | None
-    sort_column: str | None
-    sort_direction: SortDirectionInput | None
-    extra: Mapping[str, Any] | None
 
 
 @attrs.frozen(kw_only=True)
-class FacturesRechercherDestinataireRequest:
+class FacturesRechercherDestinataireRequest(_InvoiceSearchRequest):
     """Filters of ``factures/rechercher-destinataire`` (§6.3), all optional.
 
     ``pagination`` goes under ``paramRecherche``; ``extra`` as for the supplier search.
@@ -415,19 +404,6 @@ class FacturesRechercherDestinataireRequest:
 
     downloaded_by_recipient: bool | None = filter_field(
         "factureTelechargeeParDestinataire", _opt_bool
-    )
-    deposit_date_from: date | None = filter_field("periodeDateDepotDu", _opt_date)
-    deposit_date_to: date | None = filter_field("periodeDateDepotAu", _opt_date)
-    invoice_date_from: date | None = filter_field("periodeDateFactureDu", _opt_date)
-    invoice_date_to: date | None = filter_field("periodeDateFactureAu", _opt_date)
-    status_date_from: date | None = filter_field(
-        "periodeDateHeureEtatCourantDu", _opt_datetime, offset=True
-    )
-    status_date_to: date | None = filter_field(
-        "periodeDateHeureEtatCourantAu", _opt_datetime, offset=True
-    )
-    status: tuple[InvoiceStatusCode, ...] | None = attrs.field(
-        default=None, converter=_statuses, metadata=wire("statutCourant")
     )
     suppliers: tuple[SupplierFilter, ...] | None = attrs.field(
         default=None,
@@ -438,7 +414,6 @@ class FacturesRechercherDestinataireRequest:
     search_supplier_siren: bool | None = filter_field("rechercheSirenFournisseur", _opt_bool)
     recipient_structure_id: int | None = filter_field("idDestinataire", _opt_id)
     recipient_service_id: int | None = filter_field("idServiceExecutant", _opt_id)
-    validator_structure_id: int | None = filter_field("idStructureValideur", _opt_id)
     billing_framework: str | None = filter_field("cadreFacturation")
     invoice_types: tuple[str, ...] | None = attrs.field(
         default=None,
@@ -453,16 +428,6 @@ class FacturesRechercherDestinataireRequest:
         metadata=wire("listeTypeFactureTravaux"),
     )
     payment_request_type: str | None = filter_field("typeDemandePaiement")
-    total_net_amount_min: Decimal | None = filter_field("montantHTMin", _opt_amount)
-    total_net_amount_max: Decimal | None = filter_field("montantHTMax", _opt_amount)
-    total_gross_amount_min: Decimal | None = filter_field("montantTTCMin", _opt_amount)
-    total_gross_amount_max: Decimal | None = filter_field("montantTTCMax", _opt_amount)
-    amount_due_min: Decimal | None = filter_field("montantApayerMin", _opt_amount)
-    amount_due_max: Decimal | None = filter_field("montantApayerMax", _opt_amount)
-    invoice_number: str | None = filter_field("numeroFacture")
-    purchase_order_reference: str | None = filter_field("numeroBonCommande")
-    contract_reference: str | None = filter_field("numeroMarche")
-    include_size: bool | None = filter_field("recupererTaille", _opt_bool)
     pagination: SearchPagination | None = attrs.field(default=None, metadata=wire("paramRecherche"))
     extra: Mapping[str, Any] = extra_field()
     credentials: ChorusProCredentials | None = None

@@ -115,22 +115,22 @@ REQUEST_WIRE_NAMES: dict[type, str] = {
     factures.FacturesRechercherFournisseurRequest: (
         "numeroFacture periodeDateFactureDu periodeDateFactureAu periodeDateDepotDu "
         "periodeDateDepotAu periodeDateHeureEtatCourantDu periodeDateHeureEtatCourantAu "
-        "statutCourant listeDestinataire montantHTMin montantHTMax montantTTCMin montantTTCMax "
-        "montantApayerMin montantApayerMax typeFacture numeroBonCommande numeroMarche "
-        "numeroFactureOrigine numeroFluxDepot idFournisseur idServiceFournisseur "
-        "idStructureValideur modeDepot rejetTraite rechercheSirenDestinataire recupererTaille "
+        "statutCourant montantHTMin montantHTMax montantTTCMin montantTTCMax montantApayerMin "
+        "montantApayerMax numeroBonCommande numeroMarche idStructureValideur recupererTaille "
+        "listeDestinataire typeFacture numeroFactureOrigine numeroFluxDepot idFournisseur "
+        "idServiceFournisseur modeDepot rejetTraite rechercheSirenDestinataire "
         "idUtilisateurCreateur cadreFacturation coordonneeBancaire "
         "rechercheFactureParFournisseur credentials"
     ),
     factures.SupplierFilter: "idFournisseur listeIdService",
     factures.FacturesRechercherDestinataireRequest: (
-        "factureTelechargeeParDestinataire periodeDateDepotDu periodeDateDepotAu "
-        "periodeDateFactureDu periodeDateFactureAu periodeDateHeureEtatCourantDu "
-        "periodeDateHeureEtatCourantAu statutCourant listeFournisseurs rechercheSirenFournisseur "
-        "idDestinataire idServiceExecutant idStructureValideur cadreFacturation listeTypeFacture "
-        "listeTypeFactureTravaux typeDemandePaiement montantHTMin montantHTMax montantTTCMin "
-        "montantTTCMax montantApayerMin montantApayerMax numeroFacture numeroBonCommande "
-        "numeroMarche recupererTaille paramRecherche credentials"
+        "numeroFacture periodeDateFactureDu periodeDateFactureAu periodeDateDepotDu "
+        "periodeDateDepotAu periodeDateHeureEtatCourantDu periodeDateHeureEtatCourantAu "
+        "statutCourant montantHTMin montantHTMax montantTTCMin montantTTCMax montantApayerMin "
+        "montantApayerMax numeroBonCommande numeroMarche idStructureValideur recupererTaille "
+        "factureTelechargeeParDestinataire listeFournisseurs rechercheSirenFournisseur "
+        "idDestinataire idServiceExecutant cadreFacturation listeTypeFacture "
+        "listeTypeFactureTravaux typeDemandePaiement paramRecherche credentials"
     ),
     factures.FacturesTelechargerGroupeRequest: (
         "listeIdentifiantsFactureCPP inclurePiecesJointes formatFichier credentials"
