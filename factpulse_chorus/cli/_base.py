@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.console import RenderableType
 
 from .._client import AsyncChorusClient
 from .._exceptions import FactPulseError, RequestValidationError
-from ._output import EXIT_API_ERROR, EXIT_USAGE, Output
+from ._output import EXIT_API_ERROR, EXIT_USAGE, Output, Shown
 
 T = TypeVar("T")
 
@@ -55,7 +56,7 @@ _CONNECTION_OPTIONS = (
 )
 _CONNECTION_NAMES = ("base_url", "email", "password", "client_uid", "token", "api_key")
 
-ApiCommand = Callable[..., Awaitable[None]]
+ApiCommand = Callable[..., Awaitable["Shown | None"]]
 
 
 def flag_of(param: click.Parameter) -> str:
@@ -75,8 +76,9 @@ def api_command(
 ) -> Callable[[ApiCommand], click.Command]:
     """Register ``async def command(client, out, **arguments)`` as ``group name``.
 
-    Adds the connection options and ``--json``, builds the client, runs the coroutine
-    and turns the SDK's errors into a message and an exit code. The command's own
+    Adds the connection options and ``--json``, builds the client, runs the coroutine,
+    prints the :data:`Shown` it returns (a command that streams prints itself and returns
+    None) and turns the SDK's errors into a message and an exit code. The command's own
     arguments and options are the click decorators stacked *above* this one.
     A :class:`RequestValidationError` names an SDK parameter: it is shown with the flag
     of the command parameter of the same name, or the one ``flags`` (SDK name -> flag) gives.
@@ -96,7 +98,9 @@ def api_command(
 
             async def run() -> None:
                 async with AsyncChorusClient(**settings) as client:
-                    await function(client, out, **arguments)
+                    shown = await function(client, out, **arguments)
+                    if shown is not None:
+                        out.show(shown)
 
             def call() -> None:
                 with renamed(names):
@@ -108,6 +112,30 @@ def api_command(
         for option in reversed(_CONNECTION_OPTIONS):
             wrapped = option(wrapped)
         return group.command(name, context_settings=CONTEXT)(wrapped)
+
+    return decorate
+
+
+def lookup(
+    group: click.Group,
+    name: str,
+    argument: str,
+    method: Callable[[AsyncChorusClient], Callable[[int], Awaitable[T]]],
+) -> Callable[[Callable[[T, int], RenderableType]], click.Command]:
+    """Register ``group name ARGUMENT``: one call ``method(client)(id)``, then the view.
+
+    The decorated ``view(result, id)`` gives the table or line for a person (``--json``
+    prints the result) and the command's help text.
+    """
+
+    def decorate(view: Callable[[T, int], RenderableType]) -> click.Command:
+        @functools.wraps(view)
+        async def command(client: AsyncChorusClient, out: Output, **arguments: int) -> Shown:
+            value = arguments[argument]
+            found = await method(client)(value)
+            return found, view(found, value)
+
+        return click.argument(argument, type=int)(api_command(group, name)(command))
 
     return decorate
 

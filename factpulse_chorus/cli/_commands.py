@@ -16,13 +16,20 @@ import click
 from .. import __version__
 from .._client import AsyncChorusClient
 from ..models.common import InvoiceStatusCode
-from ._base import CONTEXT, FILE_TO_READ, api_command, guarded, json_option
+from ._base import CONTEXT, FILE_TO_READ, api_command, guarded, json_option, lookup
 from ._invoices import SEARCH_JSON, invoices
-from ._output import Output
+from ._output import Output, Shown, fields_view, table_view
 
 if TYPE_CHECKING:
-    from ..models.common import TargetStatusInput, ValidatorActionLiteral
-    from ..models.valideur import ValideurRechercherFilters
+    from rich.table import Table
+
+    from ..models.common import TargetStatusInput
+    from ..models.structures import StructuresConsulterResponse, StructuresListerServicesResponse
+    from ..models.valideur import (
+        ValidatorInvoice,
+        ValideurConsulterResponse,
+        ValideurRechercherFilters,
+    )
 
 
 # --- the root ----------------------------------------------------------------------------------
@@ -113,7 +120,7 @@ async def structures_search(
     identifier: str | None,
     identifier_type: str | None,
     company_name: str | None,
-) -> None:
+) -> Shown:
     """Search structures (the API returns the first 10 matches and the total)."""
     if identifier and not identifier_type:
         identifier_type = "SIRET"
@@ -122,10 +129,7 @@ async def structures_search(
         structure_identifier_type=identifier_type,
         company_name=company_name,
     )
-    if out.as_json:
-        out.json(found)
-        return
-    out.table(
+    return found, table_view(
         f"{len(found.structures)} of {found.total} structures",
         ("id", "identifier", "type", "name", "status"),
         (
@@ -136,16 +140,11 @@ async def structures_search(
     )  # fmt: skip
 
 
-@click.argument("structure_id", type=int)
-@api_command(structures, "show")
-async def structures_show(client: AsyncChorusClient, out: Output, structure_id: int) -> None:
+@lookup(structures, "show", "structure_id", lambda client: client.structures.consulter)
+def structures_show(found: StructuresConsulterResponse, structure_id: int) -> Table:
     """A structure and what its invoices need (service code, engagement number)."""
-    found = await client.structures.consulter(structure_id)
-    if out.as_json:
-        out.json(found)
-        return
     parameters = found.parameters
-    out.fields(
+    return fields_view(
         f"Structure {structure_id}",
         (
             ("identifier", found.structure_identifier),
@@ -158,15 +157,10 @@ async def structures_show(client: AsyncChorusClient, out: Output, structure_id: 
     )
 
 
-@click.argument("structure_id", type=int)
-@api_command(structures, "services")
-async def structures_services(client: AsyncChorusClient, out: Output, structure_id: int) -> None:
+@lookup(structures, "services", "structure_id", lambda client: client.structures.lister_services)
+def structures_services(found: StructuresListerServicesResponse, structure_id: int) -> Table:
     """The services of a structure, active or not."""
-    found = await client.structures.lister_services(structure_id)
-    if out.as_json:
-        out.json(found)
-        return
-    out.table(
+    return table_view(
         f"Services of structure {structure_id}",
         ("id", "code", "label", "active"),
         ((s.service_id, s.service_code, s.service_label, s.is_active) for s in found.services),
@@ -175,13 +169,10 @@ async def structures_services(client: AsyncChorusClient, out: Output, structure_
 
 @click.argument("siret")
 @api_command(structures, "id")
-async def structures_id(client: AsyncChorusClient, out: Output, siret: str) -> None:
+async def structures_id(client: AsyncChorusClient, out: Output, siret: str) -> Shown:
     """The Chorus Pro structure id of a SIRET."""
     found = await client.structures.obtenir_id_depuis_siret(siret)
-    if out.as_json:
-        out.json(found)
-        return
-    out.line(f"{found.structure_id}\t{found.structure_name or ''}")
+    return found, f"{found.structure_id}\t{found.structure_name or ''}"
 
 
 # --- attachments -------------------------------------------------------------------------------
@@ -197,13 +188,10 @@ def attachments() -> None:
 @api_command(attachments, "upload", flags={"file": "PATH"})
 async def attachments_upload(
     client: AsyncChorusClient, out: Output, path: Path, name: str | None
-) -> None:
+) -> Shown:
     """Upload a file (at most 10 MiB); prints its attachment id."""
     found = await client.transverses.ajouter_fichier(path, name=name)
-    if out.as_json:
-        out.json(found)
-        return
-    out.line(str(found.attachment_id))
+    return found, str(found.attachment_id)
 
 
 # --- validator ---------------------------------------------------------------------------------
@@ -212,6 +200,15 @@ async def attachments_upload(
 @cli.group(context_settings=CONTEXT)
 def validator() -> None:
     """The validator: invoices awaiting your validation."""
+
+
+def _validator_table(items: Sequence[ValidatorInvoice]) -> Table:
+    return table_view(
+        f"{len(items)} invoices",
+        ("id", "number", "status", "supplier", "total"),
+        ((f.invoice_id, f.invoice_number, f.status, f.supplier_name, f.total_gross_amount)
+         for f in items),
+    )  # fmt: skip
 
 
 @click.option("--status", "statuses", multiple=True, metavar="STATUS", help="Current status.")
@@ -229,66 +226,36 @@ async def validator_search(
     statuses: tuple[str, ...],
     number: str | None,
     every_page: bool,
-) -> None:
+) -> Shown | None:
     """Invoices awaiting your validation."""
     filters: ValideurRechercherFilters = {
         "status": [InvoiceStatusCode(s) for s in statuses] or None,
         "invoice_number": number,
     }
-    if every_page:
-        items = [item async for item in client.valideur.iter_rechercher(**filters)]
-        if out.as_json:
-            for item in items:
-                out.json(item)
-            return
-    else:
+    if not every_page:
         found = await client.valideur.rechercher(**filters)
-        if out.as_json:
-            out.json(found)
-            return
-        items = list(found.invoices)
-    out.table(
-        f"{len(items)} invoices",
-        ("id", "number", "status", "supplier", "total"),
-        ((f.invoice_id, f.invoice_number, f.status, f.supplier_name, f.total_gross_amount)
-         for f in items),
-    )  # fmt: skip
+        return found, _validator_table(found.invoices)
+    items = [item async for item in client.valideur.iter_rechercher(**filters)]
+    if not out.as_json:
+        return items, _validator_table(items)
+    for item in items:  # JSON lines, not one object
+        out.json(item)
+    return None
 
 
-@click.argument("invoice_id", type=int)
-@api_command(validator, "show")
-async def validator_show(client: AsyncChorusClient, out: Output, invoice_id: int) -> None:
+@lookup(validator, "show", "invoice_id", lambda client: client.valideur.consulter)
+def validator_show(found: ValideurConsulterResponse, invoice_id: int) -> Table:
     """The full detail of an invoice, for its validator."""
-    found = await client.valideur.consulter(invoice_id)
-    if out.as_json:
-        out.json(found)
-        return
-    detail = found.invoice
-    out.fields(
+    totals = found.invoice.totals
+    return fields_view(
         f"Invoice {invoice_id}",
         (
-            ("number", detail.invoice_number),
-            ("status", detail.status),
-            ("total", detail.totals and detail.totals.total_gross_amount),
-            ("comment", detail.comment),
+            ("number", found.invoice.invoice_number),
+            ("status", found.invoice.status),
+            ("total", totals and totals.total_gross_amount),
+            ("comment", found.invoice.comment),
         ),
     )
-
-
-async def _validate(
-    client: AsyncChorusClient,
-    out: Output,
-    invoice_id: int,
-    action: ValidatorActionLiteral,
-    *,
-    reason: str | None = None,
-    comment: str | None = None,
-) -> None:
-    result = await client.valideur.traiter(invoice_id, action, reason=reason, comment=comment)
-    if out.as_json:
-        out.json(result)
-        return
-    out.line(f"{invoice_id}: {result.status}")
 
 
 @click.argument("invoice_id", type=int)
@@ -296,9 +263,10 @@ async def _validate(
 @api_command(validator, "approve")
 async def validator_approve(
     client: AsyncChorusClient, out: Output, invoice_id: int, comment: str | None
-) -> None:
+) -> Shown:
     """Approve an invoice (VALIDATION)."""
-    await _validate(client, out, invoice_id, "VALIDATION", comment=comment)
+    result = await client.valideur.traiter(invoice_id, "VALIDATION", comment=comment)
+    return result, f"{invoice_id}: {result.status}"
 
 
 @click.argument("invoice_id", type=int)
@@ -306,9 +274,10 @@ async def validator_approve(
 @api_command(validator, "refuse")
 async def validator_refuse(
     client: AsyncChorusClient, out: Output, invoice_id: int, reason: str
-) -> None:
+) -> Shown:
     """Refuse an invoice (REFUS)."""
-    await _validate(client, out, invoice_id, "REFUS", reason=reason)
+    result = await client.valideur.traiter(invoice_id, "REFUS", reason=reason)
+    return result, f"{invoice_id}: {result.status}"
 
 
 # --- recipient ---------------------------------------------------------------------------------
@@ -336,13 +305,10 @@ async def recipient_process(
     status: str,
     reason: str | None,
     comment: str | None,
-) -> None:
+) -> Shown:
     """Move a received invoice to a new status."""
     new_status = cast("TargetStatusInput", status)  # the SDK checks it: shown as --status
     result = await client.factures.traiter_facture_recue(
         invoice_id, new_status, reason=reason, comment=comment
     )
-    if out.as_json:
-        out.json(result)
-        return
-    out.line(f"{invoice_id}: {result.new_status}")
+    return result, f"{invoice_id}: {result.new_status}"

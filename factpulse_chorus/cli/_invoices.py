@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import click
+from rich.console import Group
 
 from .._client import AsyncChorusClient
 from .._exceptions import RequestValidationError
 from ..models.common import FileFormat, InvoiceStatusCode
-from ._base import AMOUNT, CONTEXT, DATE, FILE_TO_READ, FILE_TO_WRITE, api_command
-from ._output import EXIT_API_ERROR, Output
+from ._base import AMOUNT, CONTEXT, DATE, FILE_TO_READ, FILE_TO_WRITE, api_command, lookup
+from ._output import EXIT_API_ERROR, Output, Shown, fields_view, table_view
 
 if TYPE_CHECKING:
-    from ..models.factures import FacturesRechercherFournisseurFilters
+    from rich.table import Table
+
+    from ..models.factures import FacturesConsulterResponse, FacturesRechercherFournisseurFilters
 
 SEARCH_JSON = "Print one JSON object (the page); with --all, JSON lines: one object an invoice."
 
@@ -66,7 +69,7 @@ async def invoices_submit(
     engagement_number: str | None,
     due_date: date | None,
     comment: str | None,
-) -> None:
+) -> Shown:
     """Deposit an invoice: resolve the SIRET, check the recipient's needs, upload, submit."""
     result = await client.factures.deposer(
         pdf,
@@ -81,10 +84,7 @@ async def invoices_submit(
         payment_due_date=due_date,
         comment=comment,
     )
-    if out.as_json:
-        out.json(result)
-        return
-    out.fields(
+    return result, fields_view(
         f"Invoice {number} submitted",
         (
             ("invoice id", result.invoice_id),
@@ -95,15 +95,10 @@ async def invoices_submit(
     )
 
 
-@click.argument("invoice_id", type=int)
-@api_command(invoices, "show")
-async def invoices_show(client: AsyncChorusClient, out: Output, invoice_id: int) -> None:
+@lookup(invoices, "show", "invoice_id", lambda client: client.factures.consulter)
+def invoices_show(found: FacturesConsulterResponse, invoice_id: int) -> Table:
     """Status and main data of an invoice."""
-    found = await client.factures.consulter(invoice_id)
-    if out.as_json:
-        out.json(found)
-        return
-    out.fields(
+    return fields_view(
         f"Invoice {invoice_id}",
         (
             ("number", found.invoice_number),
@@ -144,7 +139,7 @@ async def invoices_search(
     page: int,
     page_size: int | None,
     every_page: bool,
-) -> None:
+) -> Shown | None:
     """Search the invoices you issued, as a supplier."""
     filters: FacturesRechercherFournisseurFilters = {
         "invoice_number": number,
@@ -170,18 +165,15 @@ async def invoices_search(
                 rows.append(row(invoice))
         if not out.as_json:
             out.table(f"{len(rows)} invoices", columns, rows)
-        return
+        return None
     found = await client.factures.rechercher_fournisseur(page=page, **filters)
-    if out.as_json:
-        out.json(found)
-        return
     info = found.page_info
     title = (
         f"Page {info.page} of {info.page_count}, {info.total} invoices"
         if info and info.total
         else "No invoices"
     )
-    out.table(title, columns, (row(f) for f in found.invoices))
+    return found, table_view(title, columns, (row(f) for f in found.invoices))
 
 
 @click.argument("invoice_ids", type=int, nargs=-1, required=True)
@@ -206,7 +198,7 @@ async def invoices_download(
     file_format: str,
     output: Path,
     with_attachments: bool,
-) -> None:
+) -> Shown:
     """Download at most 10 invoices as one file."""
     found = await client.factures.telecharger_groupe(
         invoice_ids,
@@ -216,14 +208,17 @@ async def invoices_download(
     )
     size = len(found.content())
     members = found.zip_members() if found.content_kind == "zip" else []
-    if out.as_json:
-        out.json(
-            {"path": str(output), "bytes": size, "kind": found.content_kind, "members": members}
-        )
-        return
-    out.line(f"Wrote {output} ({size} bytes, {found.content_kind})")
-    for member in members:
-        out.line(f"  {member}")
+    written = {"path": str(output), "bytes": size, "kind": found.content_kind, "members": members}
+    lines = [f"Wrote {output} ({size} bytes, {found.content_kind})"]
+    return written, Group(*lines, *(f"  {member}" for member in members))
+
+
+def _seconds(
+    flag: str, default: float | None, help_text: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An option taking a number of seconds > 0; its default (if any) shown in the help."""
+    shown: dict[str, Any] = {} if default is None else {"default": default, "show_default": True}
+    return click.option(flag, type=click.FloatRange(min=0, min_open=True), help=help_text, **shown)
 
 
 def _read_ids(source: IO[str]) -> Iterator[int]:
@@ -240,23 +235,10 @@ def _read_ids(source: IO[str]) -> Iterator[int]:
 
 
 @click.argument("source", metavar="FILE", type=click.File("r"), default="-")
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0, min_open=True),
-    default=60.0,
-    show_default=True,
-    help="Seconds between reads of a changing invoice.",
-)
-@click.option(
-    "--max-interval",
-    type=click.FloatRange(min=0, min_open=True),
-    default=3600.0,
-    show_default=True,
-    help="Longest wait while nothing changes.",
-)
+@_seconds("--interval", 60.0, "Seconds between reads of a changing invoice.")
+@_seconds("--max-interval", 3600.0, "Longest wait while nothing changes.")
 @click.option("--concurrency", type=click.IntRange(1), default=32, show_default=True)
-@click.option("--deadline", type=click.FloatRange(min=0, min_open=True),
-              help="Stop after this many seconds.")  # fmt: skip
+@_seconds("--deadline", None, "Stop after this many seconds.")
 @api_command(
     invoices,
     "poll",

@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any, NoReturn
 
 import click
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -36,6 +36,31 @@ def text(value: Any) -> str:
     return str(value)
 
 
+def table_view(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
+    """A table; ``rows`` are cells of any type (see :func:`text`)."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(Text(text(cell)) for cell in row))
+    return table
+
+
+def fields_view(title: str | None, pairs: Iterable[tuple[str, Any]]) -> Table:
+    """A two-column table: name, value."""
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for name, value in pairs:
+        table.add_row(name, Text(text(value)))
+    return table
+
+
+Shown = tuple[Any, RenderableType]
+"""What a command returns to be printed: the result for ``--json``, and for a person a
+table or a line (a string, read as rich markup like :meth:`Output.line`)."""
+
+
 class Output:
     """Where a command writes: JSON on stdout (``--json``) or rich text for a person.
 
@@ -52,25 +77,23 @@ class Output:
         sys.stdout.write(json.dumps(jsonable(data), ensure_ascii=False) + "\n")
         sys.stdout.flush()
 
+    def show(self, shown: Shown) -> None:
+        """A command's answer: its result as JSON with ``--json``, else its view."""
+        result, view = shown
+        if self.as_json:
+            self.json(result)
+        else:
+            self.console.print(view)
+
     def table(
         self, title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     ) -> None:
-        """A table; ``rows`` are cells of any type (see :func:`text`)."""
-        table = Table(title=title, title_justify="left")
-        for column in columns:
-            table.add_column(column)
-        for row in rows:
-            table.add_row(*(Text(text(cell)) for cell in row))
-        self.console.print(table)
+        """A table (see :func:`table_view`)."""
+        self.console.print(table_view(title, columns, rows))
 
     def fields(self, title: str | None, pairs: Iterable[tuple[str, Any]]) -> None:
         """A two-column table: name, value."""
-        table = Table(title=title, title_justify="left", show_header=False)
-        table.add_column(style="bold")
-        table.add_column()
-        for name, value in pairs:
-            table.add_row(name, Text(text(value)))
-        self.console.print(table)
+        self.console.print(fields_view(title, pairs))
 
     def line(self, message: str) -> None:
         """A line of plain text for a person (nothing in JSON mode)."""

@@ -7,7 +7,6 @@ pointing at a sandbox in a thread of this process, as a user would run it.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import environment, one_line_error
 
 from factpulse_chorus.sandbox import ThreadedSandbox, sandbox_in_thread
 
@@ -33,15 +33,6 @@ SECRET = "s3cret-Wrong-Pa55"
 def sandbox() -> Iterator[ThreadedSandbox]:
     with sandbox_in_thread(seed=7, routing_delay=(0, 0)) as sb:
         yield sb
-
-
-def environment(sandbox: ThreadedSandbox | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FACTPULSE_")}
-    env["COLUMNS"] = "200"  # no wrapped table cells in what the tests read
-    if sandbox is not None:
-        env.update(FACTPULSE_BASE_URL=sandbox.url, FACTPULSE_EMAIL="demo")
-        env["FACTPULSE_PASSWORD"] = "demo"
-    return env
 
 
 def cli(
@@ -68,16 +59,6 @@ def json_lines(text: str) -> list[Any]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def assert_one_line_error(done: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
-    assert done.returncode == code, (done.stdout, done.stderr)
-    assert "Traceback" not in done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("error: ")
-    for word in words:
-        assert word in lines[0]
-
-
 # --- structures ----------------------------------------------------------------------------------
 
 
@@ -99,7 +80,7 @@ def test_structures_id_show_services_search(sandbox: ThreadedSandbox) -> None:
 
 
 def test_invalid_siret_is_a_usage_error_naming_the_field(sandbox: ThreadedSandbox) -> None:
-    assert_one_line_error(cli(sandbox, "structures", "id", "123"), 2, "SIRET")
+    one_line_error(cli(sandbox, "structures", "id", "123"), 2, "SIRET")
 
 
 # --- invoices ------------------------------------------------------------------------------------
@@ -144,7 +125,7 @@ def test_submit_checks_the_amounts_before_sending(sandbox: ThreadedSandbox, tmp_
         "--service-code", "FIN-001", "--number", "CLI-BAD", "--date", "2025-03-10",
         "--net", "100", "--vat", "20", "--gross", "121",
     )  # fmt: skip
-    assert_one_line_error(done, 2, "--gross")
+    one_line_error(done, 2, "--gross")
 
 
 def test_search_all_follows_every_page(sandbox: ThreadedSandbox) -> None:
@@ -187,11 +168,11 @@ def test_poll_reads_ids_from_stdin_and_prints_final_statuses(sandbox: ThreadedSa
 
 
 def test_poll_refuses_a_line_that_is_not_an_id(sandbox: ThreadedSandbox) -> None:
-    assert_one_line_error(cli(sandbox, "invoices", "poll", stdin="12\nabc\n"), 2, "line 2")
+    one_line_error(cli(sandbox, "invoices", "poll", stdin="12\nabc\n"), 2, "line 2")
 
 
 def test_unknown_invoice_is_one_line_and_exit_1(sandbox: ThreadedSandbox) -> None:
-    assert_one_line_error(cli(sandbox, "invoices", "show", "999999999"), 1, "20000")
+    one_line_error(cli(sandbox, "invoices", "show", "999999999"), 1, "20000")
 
 
 # --- attachments, validator, recipient -----------------------------------------------------------
@@ -202,9 +183,7 @@ def test_attachments_upload(sandbox: ThreadedSandbox, tmp_path: Path) -> None:
     path.write_bytes(b"%PDF-1.7\n% annexe\n")
     uploaded = ok_json(sandbox, "attachments", "upload", str(path))
     assert uploaded["attachment_id"] > 0
-    assert_one_line_error(
-        cli(sandbox, "attachments", "upload", str(tmp_path / "missing.pdf")), 2, "file"
-    )
+    one_line_error(cli(sandbox, "attachments", "upload", str(tmp_path / "missing.pdf")), 2, "file")
 
 
 def test_validator_search_show_approve_refuse(sandbox: ThreadedSandbox) -> None:
@@ -225,7 +204,7 @@ def test_validator_search_show_approve_refuse(sandbox: ThreadedSandbox) -> None:
 
 def test_recipient_process(sandbox: ThreadedSandbox) -> None:
     invoice = sandbox.domain.seed_invoice(status="MISE_A_DISPOSITION")
-    assert_one_line_error(
+    one_line_error(
         cli(sandbox, "recipient", "process", str(invoice), "--status", "SUSPENDUE"), 2, "--reason"
     )
     suspended = ok_json(
@@ -244,7 +223,7 @@ def test_recipient_process(sandbox: ThreadedSandbox) -> None:
 
 def test_wrong_password_exits_1_without_printing_it(sandbox: ThreadedSandbox) -> None:
     done = cli(sandbox, "structures", "id", COMMUNE_SIRET, "--email", "demo", "--password", SECRET)
-    assert_one_line_error(done, 1, "AuthenticationError")
+    one_line_error(done, 1, "AuthenticationError")
     assert SECRET not in done.stdout + done.stderr
 
 

@@ -7,7 +7,6 @@ this process (or none, for what must fail before any connection), as a user woul
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess
@@ -16,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_support import environment, one_line_error
 
 from factpulse_chorus.sandbox import ThreadedSandbox, sandbox_in_thread
 
@@ -41,26 +41,10 @@ def sandbox() -> Iterator[ThreadedSandbox]:
 def run(
     sandbox: ThreadedSandbox | None, *args: str, module: str = "factpulse_chorus.cli"
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FACTPULSE_")}
-    env["COLUMNS"] = "200"
-    if sandbox is not None:
-        env.update(FACTPULSE_BASE_URL=sandbox.url, FACTPULSE_EMAIL="demo")
-        env["FACTPULSE_PASSWORD"] = "demo"
     return subprocess.run(
         [sys.executable, "-m", module, *args],
-        capture_output=True, text=True, env=env, timeout=TIME_LIMIT, check=False,
+        capture_output=True, text=True, env=environment(sandbox), timeout=TIME_LIMIT, check=False,
     )  # fmt: skip
-
-
-def one_line_error(done: subprocess.CompletedProcess[str], code: int, *words: str) -> str:
-    assert done.returncode == code, (done.stdout, done.stderr)
-    assert "Traceback" not in done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("error: ")
-    for word in words:
-        assert word in lines[0]
-    return lines[0]
 
 
 def sent(sandbox: ThreadedSandbox) -> int:
