@@ -250,19 +250,91 @@ def _apply(rule: _Rule, field: str, value: object) -> object:
 _QUOTED = re.compile(r"'([^']+)'")
 
 
+_POSITIONAL: Final = inspect.Parameter.POSITIONAL_OR_KEYWORD
+_KEYWORD: Final = inspect.Parameter.KEYWORD_ONLY
+_EXTRA: Final = inspect.Parameter.VAR_KEYWORD
+
+
 class _Plan:
-    """The rules of one function's parameters, built on its first call."""
+    """The rules of one function's parameters, built on its first call.
+
+    :meth:`bind` binds a call by itself when the signature is plain (no ``*args``, no
+    positional-only parameter): ``Signature.bind`` costs several microseconds. A call it
+    cannot bind as-is (a missing, unknown or doubled argument) goes to ``Signature.bind``,
+    whose ``TypeError`` words the error.
+    """
 
     def __init__(self, fn: Callable[..., Any], signature: inspect.Signature) -> None:
         hints = typing.get_type_hints(fn, localns=_names())
         self.signature = signature
-        self.rules = {
-            name: _rule(hints[name])
-            for name, parameter in signature.parameters.items()
-            if name in hints and name != "self" and name != "return"
+        parameters = list(signature.parameters.values())
+        rules = {
+            parameter.name: _rule(hints[parameter.name])
+            for parameter in parameters
+            if parameter.name in hints and parameter.name not in ("self", "return")
         }
+        self.rules = rules
+        self.plain = all(p.kind in (_POSITIONAL, _KEYWORD, _EXTRA) for p in parameters)
+        self.positional = tuple(p.name for p in parameters if p.kind is _POSITIONAL)
+        self.keywords = frozenset(p.name for p in parameters if p.kind in (_POSITIONAL, _KEYWORD))
+        # (position or -1, name) of the parameters without a default.
+        self.required = tuple(
+            (self.positional.index(p.name) if p.kind is _POSITIONAL else -1, p.name)
+            for p in parameters
+            if p.kind is not _EXTRA and p.default is inspect.Parameter.empty
+        )
+        # (position or -1, name, rule), in the order of the signature, as Signature.bind.
+        self.checks = tuple(
+            (self.positional.index(p.name) if p.kind is _POSITIONAL else -1, p.name, rules[p.name])
+            for p in parameters
+            if p.name in rules and p.kind is not _EXTRA
+        )
+        self.extra = next((p.name for p in parameters if p.kind is _EXTRA), None)
+        # The rule of a checked ``**filters``, with its name.
+        self.extra_check = next(
+            ((p.name, rules[p.name]) for p in parameters if p.kind is _EXTRA and p.name in rules),
+            None,
+        )
 
-    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> inspect.BoundArguments:
+    def bind(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The checked ``(args, kwargs)`` to call the function with; ``kwargs`` is reused."""
+        count = len(args)
+        if not self.plain or count > len(self.positional) or not self._binds(count, kwargs):
+            return self._bind_slowly(args, kwargs)
+        extra = None
+        if self.extra_check is not None:
+            extra = {name: value for name, value in kwargs.items() if name not in self.keywords}
+        checked_args: list[Any] | None = None
+        for position, name, rule in self.checks:
+            if 0 <= position < count:
+                value = args[position]
+                new = _apply(rule, name, value)
+                if new is not value:
+                    if checked_args is None:
+                        checked_args = list(args)
+                    checked_args[position] = new
+            elif name in kwargs:
+                kwargs[name] = _apply(rule, name, kwargs[name])
+        if extra and self.extra_check is not None:
+            name, rule = self.extra_check
+            kwargs.update(cast(dict[str, Any], _apply(rule, name, extra)))
+        return (args if checked_args is None else tuple(checked_args)), kwargs
+
+    def _binds(self, count: int, kwargs: dict[str, Any]) -> bool:
+        """Whether the call binds: nothing doubled, unknown or missing."""
+        if kwargs:
+            for name in self.positional[:count]:
+                if name in kwargs:
+                    return False
+            if self.extra is None and not self.keywords.issuperset(kwargs):
+                return False
+        return all(0 <= position < count or name in kwargs for position, name in self.required)
+
+    def _bind_slowly(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         try:
             bound = self.signature.bind(*args, **kwargs)
         except TypeError as exc:
@@ -273,7 +345,7 @@ class _Plan:
             rule = self.rules.get(name)
             if rule is not None:
                 arguments[name] = _apply(rule, name, value)
-        return bound
+        return bound.args, bound.kwargs
 
 
 def checked(fn: F) -> F:
@@ -285,7 +357,9 @@ def checked(fn: F) -> F:
     signature = inspect.signature(fn)
     plan: list[_Plan] = []
 
-    def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> inspect.BoundArguments:
+    def bind(
+        args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         if not plan:
             plan.append(_Plan(fn, signature))
         return plan[0].bind(args, kwargs)
@@ -294,14 +368,14 @@ def checked(fn: F) -> F:
     if inspect.iscoroutinefunction(fn):
 
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
-            bound = bind(args, kwargs)
-            return await fn(*bound.args, **bound.kwargs)
+            args, kwargs = bind(args, kwargs)
+            return await fn(*args, **kwargs)
 
     else:
 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            bound = bind(args, kwargs)
-            return fn(*bound.args, **bound.kwargs)
+            args, kwargs = bind(args, kwargs)
+            return fn(*args, **kwargs)
 
     functools.update_wrapper(wrapper, fn)
     attributes: Any = wrapper

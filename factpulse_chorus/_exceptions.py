@@ -32,31 +32,12 @@ text is cut short.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
-__all__ = [
-    "APIConnectionError",
-    "APIStatusError",
-    "APITimeoutError",
-    "ArchiveTooLargeError",
-    "AuthenticationError",
-    "BadRequestError",
-    "ChorusProBusinessError",
-    "ClientClosedError",
-    "FactPulseError",
-    "FileWriteError",
-    "NotFoundError",
-    "OutcomeUnknownError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "RequestValidationError",
-    "ResponseDecodeError",
-    "ResponseTooLargeError",
-    "ServerError",
-    "StructureNotFoundError",
-    "SyncInAsyncContextError",
-    "UnprocessableEntityError",
-]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+# No __all__: the package's export map (``factpulse_chorus._EXPORTS``) lists the public names.
 
 _SNIPPET = 200
 
@@ -117,6 +98,13 @@ class APIConnectionError(FactPulseError):
         self.url = url
 
 
+class _Request(TypedDict):
+    """The keyword arguments of :class:`APIConnectionError`, for a subclass that adds some."""
+
+    method: str
+    url: str
+
+
 class APITimeoutError(APIConnectionError):
     """The request timed out (connect, read or total timeout)."""
 
@@ -138,13 +126,12 @@ class OutcomeUnknownError(APIConnectionError):
         self,
         message: str,
         *,
-        method: str,
-        url: str,
         operation: str,
         invoice_number: str | None = None,
         invoice_id: int | None = None,
+        **request: Unpack[_Request],
     ) -> None:
-        super().__init__(message, method=method, url=url)
+        super().__init__(message, **request)
         self.operation = operation
         self.invoice_number = invoice_number
         self.invoice_id = invoice_id
@@ -178,6 +165,18 @@ class APIStatusError(FactPulseError):
         self.request_id = request_id
 
 
+class _StatusCode(TypedDict):
+    status_code: int
+
+
+class _StatusArguments(_StatusCode, total=False):
+    """The keyword arguments of :class:`APIStatusError`, for the subclasses that add some."""
+
+    body: Any
+    headers: Mapping[str, str] | None
+    request_id: str | None
+
+
 class BadRequestError(APIStatusError):
     """HTTP 400."""
 
@@ -206,15 +205,10 @@ class UnprocessableEntityError(APIStatusError):
         self,
         message: str,
         *,
-        status_code: int,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        request_id: str | None = None,
         errors: Sequence[Mapping[str, Any]] = (),
+        **status: Unpack[_StatusArguments],
     ) -> None:
-        super().__init__(
-            message, status_code=status_code, body=body, headers=headers, request_id=request_id
-        )
+        super().__init__(message, **status)
         self.errors = list(errors)
 
 
@@ -224,18 +218,9 @@ class RateLimitError(APIStatusError):
     retry_after: float | None
 
     def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        request_id: str | None = None,
-        retry_after: float | None = None,
+        self, message: str, *, retry_after: float | None = None, **status: Unpack[_StatusArguments]
     ) -> None:
-        super().__init__(
-            message, status_code=status_code, body=body, headers=headers, request_id=request_id
-        )
+        super().__init__(message, **status)
         self.retry_after = retry_after
 
 
@@ -274,20 +259,22 @@ class ChorusProBusinessError(FactPulseError):
         self.request_id = request_id
 
 
+class _BusinessAnswer(TypedDict, total=False):
+    """The keyword arguments of :class:`ChorusProBusinessError`, for its subclass."""
+
+    body: Any
+    request_id: str | None
+
+
 class StructureNotFoundError(ChorusProBusinessError):
     """No structure, or more than one, matches the identifier (``structureId == 0``)."""
 
     identifier: str
 
     def __init__(
-        self,
-        identifier: str,
-        server_message: str,
-        *,
-        body: Any = None,
-        request_id: str | None = None,
+        self, identifier: str, server_message: str, **answer: Unpack[_BusinessAnswer]
     ) -> None:
-        super().__init__(0, server_message, body=body, request_id=request_id)
+        super().__init__(0, server_message, **answer)
         self.identifier = identifier
         self.message = f"no single structure matches {identifier!r}: {_snippet(server_message)}"
         self.args = (self.message,)

@@ -89,6 +89,8 @@ CANCEL_GRACE: Final = 5.0
 
 CLOSED_DURING_CALL: Final = "the client was closed during the call"
 
+_ExcInfo = tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
+
 _END: Final = object()  # what a drained async iterator's step returns
 
 # Shutdowns scheduled from the loop thread itself: asyncio only keeps weak references to
@@ -372,31 +374,35 @@ if sys.platform != "win32":
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-class SyncIterator(Iterator[T]):
-    """Iterates an async iterable on the portal, one blocking ``next()`` at a time.
-
-    ``close()`` (also on leaving ``with``) closes the async iterator early.
-    """
+class _Deferred(Generic[R]):
+    """What a blocking wrapper opens on the loop: ``fn(*args, **kwargs)``, called there."""
 
     def __init__(
-        self,
-        portal: Portal,
-        fn: Callable[..., AsyncIterable[T]],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
+        self, portal: Portal, fn: Callable[..., R], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> None:
         self._portal = portal
         self._fn = fn
         self._args = args
         self._kwargs = kwargs
-        self._iterator: AsyncIterator[T] | None = None
-        self._finished = False
+
+    def _open(self) -> R:
+        """On the loop thread: the async object may bind to the running loop."""
+        return self._fn(*self._args, **self._kwargs)
+
+
+class SyncIterator(_Deferred[AsyncIterable[T]], Iterator[T]):
+    """Iterates an async iterable on the portal, one blocking ``next()`` at a time.
+
+    ``close()`` (also on leaving ``with``) closes the async iterator early.
+    """
+
+    _iterator: AsyncIterator[T] | None = None
+    _finished = False
 
     async def _step(self) -> object:
         iterator = self._iterator
         if iterator is None:
-            # Built on the loop: the async iterable may bind to it.
-            iterator = self._iterator = self._fn(*self._args, **self._kwargs).__aiter__()
+            iterator = self._iterator = self._open().__aiter__()
         try:
             return await iterator.__anext__()
         except StopAsyncIteration:
@@ -432,16 +438,11 @@ class SyncIterator(Iterator[T]):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
-class SyncContextManager(AbstractContextManager[T]):
+class SyncContextManager(_Deferred[AbstractAsyncContextManager[T]], AbstractContextManager[T]):
     """Holds an async context manager open in one task on the portal.
 
     ``__aenter__`` and ``__aexit__`` run in the same task (anyio cancel scopes and task
@@ -449,25 +450,12 @@ class SyncContextManager(AbstractContextManager[T]):
     """
 
     _exit_event: anyio.Event
-    _exc_info: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
-
-    def __init__(
-        self,
-        portal: Portal,
-        fn: Callable[..., AbstractAsyncContextManager[T]],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> None:
-        self._portal = portal
-        self._fn = fn
-        self._args = args
-        self._kwargs = kwargs
-        self._exc_info = (None, None, None)
-        self._call: _Call[bool | None] | None = None
+    _exc_info: _ExcInfo = (None, None, None)
+    _call: _Call[bool | None] | None = None
 
     async def _hold(self, entered: concurrent.futures.Future[T]) -> bool | None:
         self._exit_event = anyio.Event()
-        cm = self._fn(*self._args, **self._kwargs)
+        cm = self._open()
         try:
             value = await cm.__aenter__()
         except BaseException as exc:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from ._exceptions import RequestValidationError
@@ -49,17 +48,12 @@ class SyncIteratorTwin(SyncIterator[T]):
         self._portal.call(self._async.__aenter__)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._finished = True
         self._iterator = None
 
         async def leave() -> None:
-            await self._async.__aexit__(exc_type, exc, tb)
+            await self._async.__aexit__(*exc_info)
 
         self._portal.call_for_cleanup(leave)
 

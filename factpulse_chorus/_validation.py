@@ -119,23 +119,23 @@ def is_valid_siret(value: object) -> bool:
 
 def check_siret(field: str, value: object) -> str:
     """A SIRET: 14 digits (a string, keep leading zeros) with a valid key."""
-    if not isinstance(value, str):
-        raise RequestValidationError(field, "must be a string of 14 digits")
-    if not _digits(value, 14):
-        raise RequestValidationError(field, "a SIRET must be exactly 14 digits")
-    if not is_valid_siret(value):
-        raise RequestValidationError(field, "is not a valid SIRET (wrong Luhn check digit)")
-    return value
+    return _check_key_number(field, value, "SIRET", 14, is_valid_siret)
 
 
 def check_siren(field: str, value: object) -> str:
     """A SIREN: 9 digits with a valid Luhn key."""
+    return _check_key_number(field, value, "SIREN", 9, luhn_ok)
+
+
+def _check_key_number(
+    field: str, value: object, name: str, length: int, is_valid: Callable[[str], bool]
+) -> str:
     if not isinstance(value, str):
-        raise RequestValidationError(field, "must be a string of 9 digits")
-    if not _digits(value, 9):
-        raise RequestValidationError(field, "a SIREN must be exactly 9 digits")
-    if not luhn_ok(value):
-        raise RequestValidationError(field, "is not a valid SIREN (wrong Luhn check digit)")
+        raise RequestValidationError(field, f"must be a string of {length} digits")
+    if not _digits(value, length):
+        raise RequestValidationError(field, f"a {name} must be exactly {length} digits")
+    if not is_valid(value):
+        raise RequestValidationError(field, f"is not a valid {name} (wrong Luhn check digit)")
     return value
 
 

@@ -250,17 +250,16 @@ class _Generator:
         self.names: set[str] = set()
 
     def structure_id(self) -> int:
-        while True:
-            candidate = self.rng.randrange(20_000_000, 40_000_000)
-            if candidate not in self.ids:
-                self.ids.add(candidate)
-                return candidate
+        return self._fresh(self.ids, 20_000_000, 40_000_000)
 
     def service_id(self) -> int:
+        return self._fresh(self.service_ids, 10_000_000, 11_000_000)
+
+    def _fresh(self, taken: set[int], low: int, high: int) -> int:
         while True:
-            candidate = self.rng.randrange(10_000_000, 11_000_000)
-            if candidate not in self.service_ids:
-                self.service_ids.add(candidate)
+            candidate = self.rng.randrange(low, high)
+            if candidate not in taken:
+                taken.add(candidate)
                 return candidate
 
     def siret(self, siren_prefix: str) -> str:
@@ -313,58 +312,47 @@ class _Generator:
         return tuple(services)
 
 
+# The four parties of REFERENCE.md §11: (structure id, SIRET, name, private, e-mail, street,
+# postal code, city).
+_PARTIES: tuple[tuple[int, str, str, bool, str, str, str, str], ...] = (
+    (DEMO_SUPPLIER_ID, "84213765500010", "ATELIER NUMERIQUE DU LITTORAL", True,
+     "compta@atelier-numerique.example", "12 quai des Exemples", "99200", "PORT-EXEMPLE"),
+    (SAINT_EXEMPLE_ID, "21999012400014", "COMMUNE DE SAINT-EXEMPLE", False,
+     "comptabilite@mairie-saint-exemple.example", "1 place de la Mairie", "99100", "SAINT-EXEMPLE"),
+    (CH_EXEMPLEVILLE_ID, "26999045300012", "CENTRE HOSPITALIER D'EXEMPLEVILLE", False,
+     "factures@ch-exempleville.example", "3 avenue des Hopitaux", "99300", "EXEMPLEVILLE"),
+    (VALIDATOR_ID, "90315528100012", "EXEMPLE MAITRISE D'OEUVRE", True,
+     "contact@exemple-moe.example", "8 rue des Architectes", "99300", "EXEMPLEVILLE"),
+)  # fmt: skip
+# The services of the two public parties, each with one inactive (former) service.
+_PARTY_SERVICES: dict[int, tuple[Service, ...]] = {
+    SAINT_EXEMPLE_ID: (
+        Service(10458732, "FIN-001", "Direction des finances", True),
+        Service(10458733, "TECH-002", "Services techniques", True),
+        Service(10391120, "CULT-OLD", "Service culture (ancien)", False),
+    ),
+    CH_EXEMPLEVILLE_ID: (
+        Service(10502217, "SERV-ACHATS", "Service des achats", True),
+        Service(10502218, "PHARMA", "Pharmacie a usage interieur", True),
+        Service(10502219, "BIOMED-OLD", "Service biomedical (ancien)", False),
+    ),
+}
+
+
 def _fixed_structures() -> list[Structure]:
     """The four parties of REFERENCE.md §11, exactly as in the examples."""
-    return [
-        Structure(
-            structure_id=DEMO_SUPPLIER_ID,
-            identifier="84213765500010",
-            name="ATELIER NUMERIQUE DU LITTORAL",
-            private=True,
-            email="compta@atelier-numerique.example",
-            address=Address("12 quai des Exemples", "99200", "PORT-EXEMPLE"),
-        ),
-        Structure(
-            structure_id=SAINT_EXEMPLE_ID,
-            identifier="21999012400014",
-            name="COMMUNE DE SAINT-EXEMPLE",
-            private=False,
-            email="comptabilite@mairie-saint-exemple.example",
-            address=Address("1 place de la Mairie", "99100", "SAINT-EXEMPLE"),
-            service_code_required=True,
-            engagement_number_required=False,
-            engagement_or_service_management=True,
-            services=(
-                Service(10458732, "FIN-001", "Direction des finances", True),
-                Service(10458733, "TECH-002", "Services techniques", True),
-                Service(10391120, "CULT-OLD", "Service culture (ancien)", False),
-            ),
-        ),
-        Structure(
-            structure_id=CH_EXEMPLEVILLE_ID,
-            identifier="26999045300012",
-            name="CENTRE HOSPITALIER D'EXEMPLEVILLE",
-            private=False,
-            email="factures@ch-exempleville.example",
-            address=Address("3 avenue des Hopitaux", "99300", "EXEMPLEVILLE"),
-            service_code_required=True,
-            engagement_number_required=True,
-            engagement_or_service_management=True,
-            services=(
-                Service(10502217, "SERV-ACHATS", "Service des achats", True),
-                Service(10502218, "PHARMA", "Pharmacie a usage interieur", True),
-                Service(10502219, "BIOMED-OLD", "Service biomedical (ancien)", False),
-            ),
-        ),
-        Structure(
-            structure_id=VALIDATOR_ID,
-            identifier="90315528100012",
-            name="EXEMPLE MAITRISE D'OEUVRE",
-            private=True,
-            email="contact@exemple-moe.example",
-            address=Address("8 rue des Architectes", "99300", "EXEMPLEVILLE"),
-        ),
+    structures = [
+        Structure(structure_id, siret, name, private, email, Address(street, postal_code, city))
+        for structure_id, siret, name, private, email, street, postal_code, city in _PARTIES
     ]
+    for structure in structures:
+        if structure.structure_id in _PARTY_SERVICES:
+            # Both public parties require a service code; the hospital an engagement too.
+            structure.service_code_required = True
+            structure.engagement_number_required = structure.structure_id == CH_EXEMPLEVILLE_ID
+            structure.engagement_or_service_management = True
+            structure.services = _PARTY_SERVICES[structure.structure_id]
+    return structures
 
 
 class Directory:
@@ -429,9 +417,9 @@ class Directory:
             engagement_required = mix in ("engagement", "both")
             structures.append(
                 Structure(
-                    structure_id=gen.structure_id(),
-                    identifier=gen.siret(prefix),
-                    name=name,
+                    gen.structure_id(),
+                    gen.siret(prefix),
+                    name,
                     private=False,
                     email=f"factures@{mail}-{_slug(town)}.example",
                     address=gen.address(town),
@@ -461,9 +449,9 @@ class Directory:
             name, town = gen.unique_name(make)
             structures.append(
                 Structure(
-                    structure_id=gen.structure_id(),
-                    identifier=gen.siret(str(gen.rng.randrange(3, 10))),
-                    name=name,
+                    gen.structure_id(),
+                    gen.siret(str(gen.rng.randrange(3, 10))),
+                    name,
                     private=True,
                     email=f"compta@{_slug(name)}.example",
                     address=gen.address(town),
@@ -487,9 +475,9 @@ class Directory:
         town = commune.address.city
         de_town = ("D'" if town[0] in "AEIOU" else "DE ") + town
         twin = Structure(
-            structure_id=gen.structure_id(),
-            identifier=commune.identifier,
-            name=f"REGIE MUNICIPALE DES EAUX {de_town}",
+            gen.structure_id(),
+            commune.identifier,
+            f"REGIE MUNICIPALE DES EAUX {de_town}",
             private=False,
             email=f"regie-eaux@{_slug(town)}.example",
             address=commune.address,
