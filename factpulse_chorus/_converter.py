@@ -26,6 +26,9 @@ How the models map to JSON:
   (:mod:`._decode`). Anything else that does not fit raises
   :class:`~factpulse_chorus.ResponseDecodeError` naming the JSON path
   (``$.listeFactures[3].idDestinataire``).
+* Reading runs a fast converter first (no detailed validation, hooks resolved once per
+  class, :mod:`._structure_fast` constructors); only when it fails is the body structured
+  again by the detailed converter, which words the error or reads the lenient fields.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, TypeVar, get_args, get_origin
+from typing import Any, TypeVar, cast, get_args, get_origin
 
 import attrs
 import cattrs
@@ -43,6 +46,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from ._decode import describe_error, recover
 from ._exceptions import ResponseDecodeError
+from ._structure_fast import fast_constructor
 from ._wire import FALLBACK, INLINE, LENIENT, MONEY, OFFSET, _WireEnum, wire_name
 from ._wire_values import (
     encode_json,
@@ -67,13 +71,26 @@ T = TypeVar("T")
 _NOT_WIRE = frozenset({"raw", "extra", "unparsed"})  # model plumbing, never a body key
 _MAX_MESSAGES = 5
 
+# Two converters with the same hooks: the fast one reads well-formed bodies and stops at
+# the first mismatch; the detailed one is only run then, to word every failure with its
+# JSON path (and to read lenient fields in their other forms, ._decode).
 _converter = cattrs.Converter(detailed_validation=True)
+_fast = cattrs.Converter(detailed_validation=False)
+
+try:  # cattrs >= 24.1: a generated function for a given list of attributes
+    from cattrs.gen import make_dict_structure_fn_from_attrs as _from_attrs
+except ImportError:  # pragma: no cover - older cattrs: the fast path calls __init__
+    _from_attrs = None  # type: ignore[assignment]
 
 
 # --- scalars (the readers and writers live in _wire_values) -----------------------------------
 
 
 def _structure_enum(value: Any, cls: type[_WireEnum]) -> _WireEnum:
+    if type(value) is str:  # the canonical spelling: no Enum call
+        member = cls._value2member_map_.get(value)
+        if member is not None:
+            return member  # type: ignore[return-value]
     if not isinstance(value, str):
         raise TypeError(f"expected a {cls.__name__} code (string), got {json_type(value)}")
     try:
@@ -119,9 +136,18 @@ def _is_mapping(t: Any) -> bool:
     return get_origin(t) in (Mapping, dict) or t in (Mapping, dict)
 
 
+def _item_hook(converter: cattrs.Converter, item_type: Any) -> Callable[[Any, Any], Any]:
+    try:
+        return converter.get_structure_hook(item_type)
+    except RecursionError:  # a model that contains itself: resolved at each call then
+        return converter.structure
+
+
 def _tuple_structure_factory(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
+    """Detailed: every failing index is collected and noted, as cattrs does."""
     args = get_args(t)
     item_type: Any = args[0] if args else Any
+    hook = _item_hook(_converter, item_type)
 
     def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
         if value is None:
@@ -132,7 +158,7 @@ def _tuple_structure_factory(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
         errors: list[Exception] = []
         for index, item in enumerate(value):
             try:
-                items.append(_converter.structure(item, item_type))
+                items.append(hook(item, item_type))
             except Exception as exc:  # collected, as cattrs does, to report every index
                 note = IterableValidationNote(
                     f"Structuring {t!r} @ index {index}", index, item_type
@@ -143,6 +169,22 @@ def _tuple_structure_factory(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
         if errors:
             raise IterableValidationError(f"While structuring {t!r}", errors, t)
         return tuple(items)
+
+    return structure_tuple
+
+
+def _fast_tuple_structure_factory(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
+    """Fast: the first failure stops it (the detailed converter then words the error)."""
+    args = get_args(t)
+    item_type: Any = args[0] if args else Any
+    hook = _item_hook(_fast, item_type)
+
+    def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"expected an array, got {json_type(value)}")
+        return tuple([hook(item, item_type) for item in value])
 
     return structure_tuple
 
@@ -179,21 +221,28 @@ def _inline_keys(a: attrs.Attribute[Any]) -> tuple[str, ...]:
     return tuple(wire_name(n) for n in _wire_fields(nested))
 
 
-def _model_structure_factory(cl: type[T]) -> Callable[[Any, Any], T]:
-    fields = _fields(cl)
-    overrides: dict[str, Any] = {
-        a.name: override(omit=True) if a.name in _NOT_WIRE else override(rename=wire_name(a))
-        for a in fields
-    }
-    generated = make_dict_structure_fn(cl, _converter, **overrides)
-    wired = [a for a in fields if a.name not in _NOT_WIRE]
+def _wire_rules(cl: type) -> tuple[Any, Any, frozenset[str]]:
+    """The alternative names, inlined objects and defaulted keys of ``cl``."""
+    wired = _wire_fields(cl)
     for a in wired:
         if a.metadata.get(LENIENT) and a.default is not None:
             # An unreadable value is dropped: the field must have somewhere to fall back.
             raise TypeError(f"{cl.__name__}.{a.name}: a lenient field must default to None")
-    defaulted = frozenset(wire_name(a) for a in wired if a.default is not attrs.NOTHING)
     fallbacks = tuple((wire_name(a), a.metadata[FALLBACK]) for a in wired if FALLBACK in a.metadata)
     inline = tuple((wire_name(a), _inline_keys(a)) for a in wired if a.metadata.get(INLINE))
+    defaulted = frozenset(wire_name(a) for a in wired if a.default is not attrs.NOTHING)
+    return fallbacks, inline, defaulted
+
+
+def _with_rules(
+    generated: Callable[[Any, Any], T], cl: type[T], nulls: bool
+) -> Callable[[Any, Any], T]:
+    """``generated`` behind the alternative names and inlined objects (and, when
+    ``nulls``, the dropping of nulls where there is a default)."""
+    fallbacks, inline, defaulted = _wire_rules(cl)
+    nulls = nulls and bool(defaulted)
+    if not fallbacks and not inline and not nulls:
+        return generated
 
     def structure_model(value: Any, _: Any) -> T:
         if not isinstance(value, Mapping):
@@ -213,12 +262,51 @@ def _model_structure_factory(cl: type[T]) -> Callable[[Any, Any], T]:
                 patched[key] = value  # the nested hook picks its keys, ignores the rest
         if patched is not None:
             data = patched
-        if None in data.values():
+        if nulls and None in data.values():
             # null means "absent" wherever the model has a default.
             data = {k: v for k, v in data.items() if v is not None or k not in defaulted}
         return generated(data, cl)
 
     return structure_model
+
+
+def _overrides(cl: type) -> dict[str, Any]:
+    return {
+        a.name: override(omit=True) if a.name in _NOT_WIRE else override(rename=wire_name(a))
+        for a in _fields(cl)
+    }
+
+
+def _model_structure_factory(cl: type[T]) -> Callable[[Any, Any], T]:
+    """Detailed: cattrs collects every failure with its attribute (the JSON path)."""
+    return _with_rules(make_dict_structure_fn(cl, _converter, **_overrides(cl)), cl, True)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _fast_model_structure_factory(cl: type[T]) -> Callable[[Any, Any], T]:
+    """Fast: cattrs looks the keys up; the class's constructor (._structure_fast) checks
+    and builds, or, for a class that cannot have one, cattrs calls ``__init__``."""
+    wired = _wire_fields(cl)
+    _wire_rules(cl)  # the same definition errors as the detailed path, at the same time
+    build = None if _from_attrs is None else fast_constructor(cl, wired, _fast.get_structure_hook)
+    if build is None or _from_attrs is None:
+        return _with_rules(make_dict_structure_fn(cl, _fast, **_overrides(cl)), cl, True)
+    # The values go to ``build`` as received (an attrs converter on the field tells cattrs
+    # to call no hook), the required ones by position.
+    passed = [a.evolve(converter=_same, kw_only=False) for a in wired]
+    renames: dict[str, Any] = {a.name: override(rename=wire_name(a)) for a in wired}
+    generated = _from_attrs(
+        passed,
+        cast(Any, build),  # cattrs calls it as it would call the class
+        _fast,
+        _cattrs_prefer_attrib_converters=True,
+        _cattrs_detailed_validation=False,
+        **renames,
+    )
+    return _with_rules(generated, cl, False)
 
 
 def _model_unstructure_factory(cl: type[T]) -> Callable[[T], dict[str, Any]]:
@@ -264,7 +352,7 @@ def _is_model(t: Any) -> bool:
     return isinstance(t, type) and attrs.has(t)
 
 
-def _configure(converter: cattrs.Converter) -> None:
+def _configure(converter: cattrs.Converter, tuples: Any, models: Any) -> None:
     converter.register_structure_hook(int, structure_int)
     converter.register_structure_hook(bool, structure_bool)
     converter.register_structure_hook(str, structure_str)
@@ -273,9 +361,9 @@ def _configure(converter: cattrs.Converter) -> None:
     converter.register_structure_hook(datetime, structure_datetime)
     # Our enums subclass str: register them explicitly so the str hook does not win.
     converter.register_structure_hook(_WireEnum, _structure_enum)
-    converter.register_structure_hook_factory(_is_tuple, _tuple_structure_factory)
+    converter.register_structure_hook_factory(_is_tuple, tuples)
     converter.register_structure_hook_factory(_is_mapping, lambda _t: _structure_mapping)
-    converter.register_structure_hook_factory(_is_model, _model_structure_factory)
+    converter.register_structure_hook_factory(_is_model, models)
 
     converter.register_unstructure_hook(Decimal, _money_number)
     converter.register_unstructure_hook(date, unstructure_date)
@@ -286,7 +374,8 @@ def _configure(converter: cattrs.Converter) -> None:
     converter.register_unstructure_hook_factory(_is_model, _model_unstructure_factory)
 
 
-_configure(_converter)
+_configure(_converter, _tuple_structure_factory, _model_structure_factory)
+_configure(_fast, _fast_tuple_structure_factory, _fast_model_structure_factory)
 
 
 # --- public helpers --------------------------------------------------------------------------
@@ -310,12 +399,15 @@ def from_wire(data: Any, cls: type[T], *, raw: RawResponse | None = None) -> T:
     """
     left: dict[str, Any] = {}
     try:
-        result = _converter.structure(data, cls)
-    except Exception as exc:  # every structuring failure becomes one documented error
-        recovered = recover(data, cls, exc, _converter.structure)
-        if recovered is None:
-            raise _decode_error(exc, cls, raw) from exc
-        result, left = recovered
+        result = _fast.structure(data, cls)
+    except Exception:  # only a signal: the detailed path says what failed
+        try:
+            result = _converter.structure(data, cls)
+        except Exception as exc:  # every structuring failure becomes one documented error
+            recovered = recover(data, cls, exc, _converter.structure)
+            if recovered is None:
+                raise _decode_error(exc, cls, raw) from exc
+            result, left = recovered
     if isinstance(result, APIResponse):
         if raw is not None:
             object.__setattr__(result, "raw", raw)

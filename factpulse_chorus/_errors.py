@@ -18,7 +18,6 @@ client's secrets, the current token and the zero-trust secrets of the request's 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -40,6 +39,7 @@ from ._exceptions import (
     ServerError,
     UnprocessableEntityError,
 )
+from ._json import loads
 from ._redact import redact, scrub
 from ._response import RawResponse
 from ._retry import MAYBE_PROCESSED_STATUSES, BodyTooLarge, FailureKind, bad_content_encoding
@@ -212,7 +212,7 @@ def safe_error_body(body: bytes, secrets: tuple[str, ...]) -> Any:
     if not body:
         return None
     try:
-        parsed = json.loads(body)
+        parsed = loads(body)
     except (ValueError, RecursionError):
         parsed = body.decode("utf-8", "replace")
     return scrub(redact(parsed), secrets)
@@ -284,13 +284,13 @@ def decode_json(
     show_body: bool = True,
     secrets: tuple[str, ...] = (),
 ) -> Any:
-    """``json.loads`` of a success body, or :class:`ResponseDecodeError`.
+    """The JSON value of a success body (:func:`._json.loads`), or :class:`ResponseDecodeError`.
 
     The snippet of the body put in the error has ``secrets`` masked: a misbehaving server
     (or proxy) may echo the request, zero-trust credentials included.
     """
     try:
-        return json.loads(body)
+        return loads(body)
     except (ValueError, RecursionError) as exc:
         if not body:
             reason = "the body is empty"

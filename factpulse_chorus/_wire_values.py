@@ -13,12 +13,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
+
+from ._json import dumps
 
 __all__ = [
     "encode_json",
@@ -334,56 +335,10 @@ def with_offsets(value: Any) -> Any:
     return value
 
 
-# One encoder for every call: json.dumps() with options builds a new one each time.
-_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-
-def _decimal_text(value: Decimal) -> str:
-    if not value.is_finite():
-        raise ValueError(f"{value} is not a JSON number")
-    # Plain digits when reasonably sized (what Chorus Pro's decimal(19,6) reads best);
-    # the exponent form otherwise, so that 1E+999999 does not become a million digits.
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= -40 and value.adjusted() < 40:
-        return format(value, "f")
-    return str(value)
-
-
-def _write(value: Any, out: list[str]) -> None:
-    if isinstance(value, Decimal):
-        out.append(_decimal_text(value))
-    elif isinstance(value, Mapping):
-        out.append("{")
-        for index, (key, item) in enumerate(value.items()):
-            if index:
-                out.append(",")
-            if not isinstance(key, str):
-                raise TypeError(f"keys must be strings, not {type(key).__name__}")
-            out.append(_ENCODER.encode(key))
-            out.append(":")
-            _write(item, out)
-        out.append("}")
-    elif isinstance(value, (list, tuple)):
-        out.append("[")
-        for index, item in enumerate(value):
-            if index:
-                out.append(",")
-            _write(item, out)
-        out.append("]")
-    else:
-        out.append(_ENCODER.encode(value))
-
-
 def encode_json(body: Any) -> str:
     """Compact JSON text of ``body``; a :class:`~decimal.Decimal` is a JSON number written
     from its exact digits (``Decimal("0.10")`` -> ``0.10``), never through a float.
 
     Raises TypeError or ValueError for what is not JSON data.
     """
-    try:
-        # The C encoder first: bodies without a Decimal (most of them) take no other path.
-        return _ENCODER.encode(body)
-    except TypeError:
-        out: list[str] = []
-        _write(body, out)
-        return "".join(out)
+    return dumps(body)
