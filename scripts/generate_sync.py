@@ -1,23 +1,11 @@
 """Generate the blocking facade, ``factpulse_chorus/_sync_generated.py``, from the async client.
 
-``python scripts/generate_sync.py`` writes it; ``--check`` only compares, exiting 1 with a diff
-when stale (``nox -s generate`` / ``generated``). As in httpcore's unasync, the async code is the
-source of truth, and the check compares whole files and the set of generated files (the
-package's files starting with MARKER). Nothing is rewritten: thin wrappers run the very same
-coroutines on the client's portal (``_portal``). Members and their kinds are read by
-introspection, signatures copied verbatim from the source (``ast``); ruff (pinned) formats and
-sorts imports. Rules: ``AsyncChorusClient`` -> ``ChorusClient``; a client property returning
-``AsyncX`` -> sub-client ``X``, other properties read through; ``async def m() -> R`` ->
-``def m() -> R``; async generators and ``AsyncIterator[T]`` -> ``Iterator[T]``;
-``@asynccontextmanager`` and ``AbstractAsyncContextManager[T]`` -> ``AbstractContextManager[T]``;
-a plain method returning an async iterator class that is an async context manager (async
-``__anext__``, ``aclose``, ``__aenter__ -> Self``, ``__aexit__ -> None``, else only properties)
--> its generated twin ``BlockingX``; ``aclose``/``__aenter__``/``__aexit__`` ->
-``close``/``__enter__``/``__exit__``; a client method returning the client -> a view. Docstrings:
-``await``, ``async with``/``for``, "async iterator/context manager", ``aclose`` and async class
-names are rewritten; paragraphs starting "With the async client:" are left out, "With the
-blocking client: " is dropped from those starting with it. Anything else raises GeneratorError
-(async wording left, a docstring building a twinned class, another shape): add a rule here.
+``python scripts/generate_sync.py`` writes it (``--output DIR``: into DIR); ``--check`` exits 1
+with a diff when stale, comparing whole files and the set of files starting with MARKER. The
+async code is the source of truth: thin wrappers run its very coroutines on the client's portal
+(``_portal``). Members are read by introspection, signatures copied verbatim (``ast``), and the
+pinned ruff formats. Rules: ``render_member``, ``classify``, ``twin_item``, ``blocking_doc``;
+anything else raises GeneratorError (add a rule here).
 """
 
 from __future__ import annotations
@@ -154,9 +142,8 @@ def _names(node: ast.expr, where: str, *, annotation: bool) -> Iterator[str]:
         yield from _names(node.value, where, annotation=annotation)
     else:
         for child in ast.iter_child_nodes(node):
-            yield from (
-                _names(child, where, annotation=annotation) if isinstance(child, ast.expr) else ()
-            )
+            if isinstance(child, ast.expr):
+                yield from _names(child, where, annotation=annotation)
 
 
 def _outer(node: ast.expr) -> str | None:
@@ -167,7 +154,9 @@ def _outer(node: ast.expr) -> str | None:
 
 
 def blocking_doc(doc: str | None, sync_names: dict[str, str], where: str) -> str:
-    """``doc`` as it must read for the blocking client (see the rules above)."""
+    """``doc`` for the blocking client: ``await``, ``async with``/``for``, "async iterator/context
+    manager", ``aclose`` and async class names rewritten; paragraphs starting "With the async
+    client:" left out, "With the blocking client: " dropped from those starting with it."""
     paragraphs = []
     for paragraph in inspect.cleandoc(doc or "").split("\n\n"):
         if paragraph.startswith("With the blocking client: "):
@@ -195,10 +184,9 @@ def blocking_doc(doc: str | None, sync_names: dict[str, str], where: str) -> str
 
 def _docstring(text: str, indent: int) -> str:
     """``text`` as a docstring; a paragraph a rewrite made too long is rewrapped."""
-    paragraphs = text.split("\n\n")
+    width, paragraphs = LINE_LENGTH - indent - 3, text.split("\n\n")
     for i, paragraph in enumerate(paragraphs):
-        if any(len(line) > LINE_LENGTH - indent - 3 for line in paragraph.split("\n")):
-            width = LINE_LENGTH - indent - 3
+        if any(len(line) > width for line in paragraph.split("\n")):
             paragraphs[i] = textwrap.fill(paragraph, width, break_on_hyphens=False)
     text = "\n\n".join(paragraphs).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     text = text[:-1] + '\\"' if text.endswith('"') else text
@@ -206,19 +194,23 @@ def _docstring(text: str, indent: int) -> str:
 
 
 class _Generator:
+    """One run: the classes to write (sub-clients and twins are queued as they are found), the
+    imports they need, and the member being written (``src``, ``where``, ``kind``)."""
+
     def __init__(self, client: type, sync_name: str, target_module: str) -> None:
         self.target_package = target_module.rpartition(".")[0]
         self.imports: dict[str, Target] = {"TYPE_CHECKING": ("typing", "TYPE_CHECKING")}
         self.runtime = {"TYPE_CHECKING"}
         self.sync_names = {client.__name__: sync_name}
         self.queue = [(client, sync_name, "client")]
-        self.current = client, sync_name
-        self.sources: dict[str, _Source] = {}
+        self.sources: dict[str, _Source] = {}  # per run: a test may rewrite a module
 
-    def source(self, module_name: str) -> _Source:
-        if module_name not in self.sources:  # per run: a test may rewrite a module
-            self.sources[module_name] = _Source(module_name)
-        return self.sources[module_name]
+    def at(self, cls: type, where: str) -> _Source:
+        """Start on ``where``, in the module of ``cls``."""
+        if cls.__module__ not in self.sources:
+            self.sources[cls.__module__] = _Source(cls.__module__)
+        self.src, self.where = self.sources[cls.__module__], where
+        return self.src
 
     def use(self, name: str, target: Target | None, *, runtime: bool = False) -> str:
         """Import ``name`` from ``target`` (at run time, or only for type checking)."""
@@ -234,60 +226,54 @@ class _Generator:
             self.runtime.add(name)
         return name
 
-    def copy(self, source: _Source, node: ast.expr, where: str, *, runtime: bool = False) -> str:
+    def copy(self, node: ast.expr, *, runtime: bool = False) -> str:
         """The source text of ``node``, importing its names (at run time: a default, a base)."""
-        for name in _names(node, where, annotation=not runtime):
+        for name in _names(node, self.where, annotation=not runtime):
             if name.startswith("Async") and name not in ASYNC_ITERATORS | ASYNC_MANAGERS:
-                raise GeneratorError(f"{where}: {name!r} in a signature: no rule")
-            self.use(name, source.resolve(name), runtime=runtime)
-        return source.segment(node)
+                raise GeneratorError(f"{self.where}: {name!r} in a signature: no rule")
+            self.use(name, self.src.resolve(name), runtime=runtime)
+        return self.src.segment(node)
 
-    def rewrap(
-        self, source: _Source, node: ast.expr, accepted: frozenset[str], sync: str, where: str
-    ) -> str:
+    def rewrap(self, node: ast.expr, accepted: frozenset[str], sync: str) -> str:
         """``AsyncIterator[T]`` (one of ``accepted``) as ``sync[T]``."""
         if not (isinstance(node, ast.Subscript) and _outer(node) in accepted):
-            raise GeneratorError(f"{where}: expected one of {sorted(accepted)}[T]")
+            raise GeneratorError(f"{self.where}: expected one of {sorted(accepted)}[T]")
         item = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
-        return f"{self.use(sync, (SYNC_TYPES[sync], sync))}[{self.copy(source, item, where)}]"
+        return f"{self.use(sync, (SYNC_TYPES[sync], sync))}[{self.copy(item)}]"
 
-    def enqueue(self, source: _Source, name: str, sync_name: str, kind: str) -> str:
+    def enqueue(self, name: str, sync_name: str, kind: str) -> str:
         if name not in self.sync_names:
-            module = (source.resolve(name) or ("builtins", None))[0]
+            module = (self.src.resolve(name) or ("builtins", None))[0]
             self.queue.append((getattr(importlib.import_module(module), name), sync_name, kind))
             self.sync_names[name] = sync_name
         return self.sync_names[name]
 
     def render(self) -> str:
-        classes = []
-        for cls, sync_name, kind in self.queue:  # grows while its classes are rendered
-            classes.append(self.render_class(cls, sync_name, kind))
-            self.use(BASES[kind], (f"{PACKAGE}._sync_bases", BASES[kind]), runtime=True)
+        # The queue grows while its classes are rendered.
+        classes = [self.render_class(cls, sync_name, kind) for cls, sync_name, kind in self.queue]
         lines: dict[bool, list[str]] = {True: [], False: []}
         for name, (module, attr) in sorted(self.imports.items()):
-            package = self.target_package
-            if package and (module == package or module.startswith(package + ".")):
+            if (package := self.target_package) and f"{module}.".startswith(f"{package}."):
                 module = "." + module[len(package) + 1 :]
             line = f"import {module}" if attr is None else f"from {module} import {attr}"
             lines[name in self.runtime].append(line)
         exported = sorted(self.sync_names.values(), key=lambda n: (not n.isupper(), n.lower()))
-        client = self.queue[0][0].__name__
+        checking = ["if TYPE_CHECKING:", *(f"    {line}" for line in lines[False]), ""]
+        (client, sync_name, _), *_ = self.queue
         return "\n".join(
-            [HEADER.format(source=client, sync=self.queue[0][1]), *lines[True], ""]
-            + (
-                ["if TYPE_CHECKING:", *(f"    {line}" for line in lines[False]), ""]
-                * bool(lines[False])
-            )
-            + [f"__all__ = {exported!r}".replace("'", '"'), *classes]
+            [HEADER.format(source=client.__name__, sync=sync_name), *lines[True], ""]
+            + checking * bool(lines[False])
+            + [f"__all__ = {exported!r}", *classes]  # ruff makes the quotes double
         )
 
     def render_class(self, cls: type, sync_name: str, kind: str) -> str:
-        source, where = self.source(cls.__module__), cls.__qualname__
-        self.current = cls, sync_name  # members may be inherited: what they are wrapped in
+        # Members may be inherited: `current` is what they are wrapped in.
+        self.current, self.kind, where = (cls, sync_name), kind, cls.__qualname__
+        self.at(cls, where)
         self.use(cls.__name__, (cls.__module__, cls.__name__), runtime=kind == "client")
-        base = BASES[kind]
+        base = self.use(BASES[kind], (f"{PACKAGE}._sync_bases", BASES[kind]), runtime=True)
         if kind == "twin":  # its own docstring tells how to build it: blocking users cannot
-            item = self.copy(source, self.twin_item(cls, source), where, runtime=True)
+            item = self.copy(self.twin_item(cls), runtime=True)
             doc, base = TWIN_DOC.format(source=cls.__name__, item=item), f"{base}[{item}]"
         else:
             doc = blocking_doc(cls.__doc__, self.sync_names, where)
@@ -296,128 +282,115 @@ class _Generator:
             note = CLIENT_NOTE.format(source=cls.__name__)
             doc = "\n\n".join(part for part in (summary, note, rest) if part)
         body = [f"class {sync_name}({base}):", f"    {_docstring(doc, 4)}"]
-        body += [
-            *(["    __slots__ = ()"] if kind == "resource" else []),
-            f"    _async: {cls.__name__}",
-        ]
-        seen: set[str] = set()
+        body += ["    __slots__ = ()"] * (kind == "resource") + [f"    _async: {cls.__name__}"]
+        # Sub-clients are built by the client; SyncIteratorTwin runs a twin's pairs.
+        extra = {*PAIRED_NAMES, "__init__"} if kind == "client" else set(PAIRED_NAMES)
+        seen = set(TWIN_PAIRS) if kind == "twin" else set()
         for klass in cls.__mro__[:-1]:  # public members in source order, then inherited ones
             for name, member in vars(klass).items():
-                paired = name in PAIRED_NAMES or (name in TWIN_PAIRS and kind == "twin")
-                if name not in seen and (not name.startswith("_") or paired or name == "__init__"):
-                    body += self.render_member(klass, kind, name, member, f"{where}.{name}")
+                if name not in seen and (not name.startswith("_") or name in extra):
+                    body += self.render_member(klass, name, member)
                 seen.add(name)
         return "\n".join(body)
 
-    def twin_item(self, cls: type, source: _Source) -> ast.expr:
-        """``T`` of the async iterator class ``cls``, checking it follows the twin rule."""
-        nodes = {name: source.method(cls, name) for name in TWIN_PAIRS}
-        returns = {name: source.segment(node.returns or node) for name, node in nodes.items()}
-        item = nodes["__anext__"].returns
-        if any(isinstance(nodes[n], ast.FunctionDef) for n in TWIN_PAIRS - {"__aiter__"}) or not (
-            item and (returns["__aenter__"], returns["__aexit__"]) == ("Self", "None")
-        ):
+    def twin_item(self, cls: type) -> ast.expr:
+        """``T`` of ``cls``, checking the twin rule: async ``__anext__ -> T``, ``aclose``,
+        ``__aenter__ -> Self`` and ``__aexit__ -> None``; public members only properties."""
+        nodes = {name: self.src.method(cls, name) for name in TWIN_PAIRS}
+        pairs = [
+            self.src.segment(nodes[n].returns or nodes[n]) for n in ("__aenter__", "__aexit__")
+        ]
+        plain = any(isinstance(nodes[n], ast.FunctionDef) for n in TWIN_PAIRS - {"__aiter__"})
+        if plain or not (item := nodes["__anext__"].returns) or pairs != ["Self", "None"]:
             raise GeneratorError(f"{cls.__qualname__}: does not follow the twin rule")
         return item
 
-    def render_member(
-        self, klass: type, kind: str, name: str, member: Any, where: str
-    ) -> list[str]:
-        if (kind == "twin" and name in TWIN_PAIRS) or (name == "__init__" and kind != "client"):
-            return []  # SyncIteratorTwin runs them; sub-clients are built by the client
-        if not isinstance(member, property | functools.cached_property) and (
-            kind == "twin" or not inspect.isfunction(member)
-        ):
+    def render_member(self, klass: type, name: str, member: Any) -> list[str]:
+        """A property reads through (a client's returning ``AsyncX``: sub-client ``X``, built
+        once); a method calls the coroutine (``classify``)."""
+        where = f"{self.current[0].__qualname__}.{name}"
+        is_property = isinstance(member, property | functools.cached_property)
+        if not is_property and (self.kind == "twin" or not inspect.isfunction(member)):
             raise GeneratorError(f"{where}: no rule for a public {type(member).__name__}")
-        source = self.source(klass.__module__)
-        node = source.method(klass, name)
+        node = self.at(klass, where).method(klass, name)
         if node.returns is None:
             raise GeneratorError(f"{where}: no return annotation")
-        if isinstance(member, property | functools.cached_property):
+        if is_property:
             decorator, value = "property", f"self._async.{name}"
             if isinstance(node.returns, ast.Name) and node.returns.id.startswith("Async"):
-                resource = node.returns.id  # a sub-client
-                returns = self.enqueue(source, resource, resource[5:], "resource")
+                returns = self.enqueue(node.returns.id, node.returns.id[5:], "resource")
                 value = f"{returns}(self._portal, {value})"
-                if kind == "client":
+                if self.kind == "client":
                     decorator = self.use("functools", ("functools", None), runtime=True)
                     decorator += ".cached_property"
             else:
-                returns = self.copy(source, node.returns, where)
+                returns = self.copy(node.returns)
             head = [f"    @{decorator}", f"    def {name}(self) -> {returns}:"]
             statement = f"return {value}"
         else:
-            call, returns = self.classify(member, source, node, klass, kind, where)
-            client = self.current[0]
-            first = {"self._open": [client.__name__], "self._portal.wrap": [returns]}.get(call, [])
-            if call == "self._open":
-                self.use(client.__name__, (client.__module__, client.__name__), runtime=True)
-            else:
-                first.append(f"self._async.{name}")
-            params, forward = self.parameters(source, node, where)
-            name = "__init__" if call == "self._open" else PAIRED_NAMES.get(name, name)
-            head = [f"    def {name}({', '.join(filter(None, ['self', params]))}) -> {returns}:"]
+            call, first, returns = self.classify(member, node.returns, klass)
+            params, forward = self.parameters(node, node.returns)
+            signature = ", ".join(filter(None, ["self", params]))
+            head = [f"    def {PAIRED_NAMES.get(name, name)}({signature}) -> {returns}:"]
             statement = f"{'return ' * (returns != 'None')}{call}({', '.join(first + forward)})"
         if doc := member.__doc__:  # not inspect.getdoc(): nothing inherited from object
             head.append(f"        {_docstring(blocking_doc(doc, self.sync_names, where), 8)}")
         return [*head, f"        {statement}"]
 
-    def classify(
-        self, fn: Any, source: _Source, node: Function, cls: type, kind: str, where: str
-    ) -> tuple[str, str]:
-        """The call wrapping ``fn`` and its sync return annotation."""
-        returns, name, sync_name = node.returns, fn.__name__, self.current[1]
-        assert returns is not None
-        text, outer = source.segment(returns), _outer(returns)
+    def classify(self, fn: Any, returns: ast.expr, cls: type) -> tuple[str, list[str], str]:
+        """The call wrapping ``fn``, its first arguments and the sync return annotation.
+
+        ``async def m() -> R`` -> ``def m() -> R``; async generators and ``AsyncIterator[T]``
+        -> ``Iterator[T]``; ``@asynccontextmanager`` and ``AbstractAsyncContextManager[T]`` ->
+        ``AbstractContextManager[T]``; a plain method returning a class that follows the twin
+        rule -> its twin ``BlockingX``; a client method returning the client -> a view.
+        """
+        name, (client, sync_name), where = fn.__name__, self.current, self.where
+        text, outer, method = self.src.segment(returns), _outer(returns), [f"self._async.{name}"]
         coroutine = inspect.iscoroutinefunction(fn)
         if name == "__init__":
-            return "self._open", "None"
-        if kind == "client" and name in PAIRED_NAMES:
+            return "self._open", [client.__name__], "None"
+        if self.kind == "client" and name in PAIRED_NAMES:
             if not coroutine or text != ("Self" if name == "__aenter__" else "None"):
                 raise GeneratorError(f"{where}: {name} must be async, returning Self or None")
             if name == "__aenter__":
-                return "self._enter", self.use("Self", source.resolve("Self"))
-            return "self._close", "None"
+                return "self._enter", method, self.use("Self", self.src.resolve("Self"))
+            return "self._close", method, "None"
         # @asynccontextmanager: typed as its generator, AsyncIterator[T]
         manager = inspect.isasyncgenfunction(getattr(fn, "__wrapped__", None))
         if not coroutine and (manager or outer in ASYNC_MANAGERS):
             accepted = ASYNC_ITERATORS if manager else ASYNC_MANAGERS
-            return "self._portal.context", self.rewrap(source, returns, accepted, CONTEXT, where)
+            return "self._portal.context", method, self.rewrap(returns, accepted, CONTEXT)
         if inspect.isasyncgenfunction(fn) or (not coroutine and outer in ASYNC_ITERATORS):
-            iterator = self.rewrap(source, returns, ASYNC_ITERATORS, "Iterator", where)
-            return "self._portal.iterate", iterator
+            return "self._portal.iterate", method, self.rewrap(returns, ASYNC_ITERATORS, "Iterator")
         if coroutine:
             if outer in ASYNC_ITERATORS | ASYNC_MANAGERS:
                 raise GeneratorError(f"{where}: a coroutine returning {outer}: no rule")
-            return "self._portal.call", self.copy(source, returns, where)
-        if kind == "client" and text in {c.__name__ for c in cls.__mro__} | {"Self"}:
-            return "self._derive", sync_name  # with_options(): a view
-        target = source.resolve(text) if isinstance(returns, ast.Name) else None
+            return "self._portal.call", method, self.copy(returns)
+        if self.kind == "client" and text in {c.__name__ for c in cls.__mro__} | {"Self"}:
+            return "self._derive", method, sync_name  # with_options(): a view
+        target = self.src.resolve(text) if isinstance(returns, ast.Name) else None
         returned = getattr(importlib.import_module(target[0]), text, None) if target else None
         if inspect.isclass(returned) and all(hasattr(returned, n) for n in TWIN_PAIRS):
-            return "self._portal.wrap", self.enqueue(source, text, f"Blocking{text}", "twin")
+            twin = self.enqueue(text, f"Blocking{text}", "twin")
+            return "self._portal.wrap", [twin, *method], twin
         raise GeneratorError(f"{where}: a plain method; add a rule to scripts/generate_sync.py")
 
-    def parameters(self, source: _Source, node: Function, where: str) -> tuple[str, list[str]]:
+    def parameters(self, node: Function, returns: ast.expr) -> tuple[str, list[str]]:
         """The parameters after ``self``, as written in the source, and how to pass each on."""
-        args, returns = node.args, node.returns
-        positional = [*args.posonlyargs, *args.args]
-        if not positional or positional[0].arg != "self" or returns is None:
-            raise GeneratorError(f"{where}: no self or no return annotation: no rule")
-        every = [*positional[1:], *filter(None, [args.vararg, args.kwarg]), *args.kwonlyargs]
-        for arg in every:
+        args, positional = node.args, [*node.args.posonlyargs, *node.args.args]
+        if not positional or positional[0].arg != "self":
+            raise GeneratorError(f"{self.where}: no self or no return annotation: no rule")
+        for arg in [*positional[1:], *filter(None, [args.vararg, args.kwarg]), *args.kwonlyargs]:
             if arg.annotation is not None:
-                self.copy(source, arg.annotation, where)
+                self.copy(arg.annotation)
         for default in [*args.defaults, *filter(None, args.kw_defaults)]:
-            self.copy(source, default, where, runtime=True)
+            self.copy(default, runtime=True)
         # Verbatim: from the end of `self` to the `) ->` before the return annotation.
-        span = ast.Pass(
-            lineno=positional[0].end_lineno or 0,
-            col_offset=positional[0].end_col_offset or 0,
-            end_lineno=returns.lineno,
-            end_col_offset=returns.col_offset,
-        )
-        text = re.sub(r"^\s*,|\)\s*->\s*$", "", source.segment(span)).strip()
+        start = positional[0]
+        span = ast.Pass(lineno=start.end_lineno or 0, col_offset=start.end_col_offset or 0)
+        span.end_lineno, span.end_col_offset = returns.lineno, returns.col_offset
+        text = re.sub(r"^\s*,|\)\s*->\s*$", "", self.src.segment(span)).strip()
         forward = [a.arg for a in positional[1:]] + [f"*{a.arg}" for a in [args.vararg] if a]
         forward += [f"{a.arg}={a.arg}" for a in args.kwonlyargs]
         return text, forward + [f"**{a.arg}" for a in [args.kwarg] if a]
@@ -458,58 +431,48 @@ def render_files() -> dict[str, str]:
 
 
 def _on_disk(root: Path) -> dict[str, str]:
-    texts = {
-        path.relative_to(root).as_posix(): path.read_text("utf-8") for path in root.rglob("*.py")
-    }
+    texts = {p.relative_to(root).as_posix(): p.read_text("utf-8") for p in root.rglob("*.py")}
     return {path: text for path, text in sorted(texts.items()) if text.startswith(MARKER)}
 
 
 def check(root: Path = PACKAGE_DIR, expected: dict[str, str] | None = None) -> str:
-    """A unified diff from the generated files on disk to what the generator writes ("": same).
-
-    Whole files are compared, and the set of files: a generated file that is missing, or one
-    the generator no longer writes, is a difference too.
-    """
+    """A unified diff from the generated files under ``root`` to what the generator writes ("":
+    the same). A generated file missing, or one no longer written, is a difference too."""
     expected, actual = render_files() if expected is None else expected, _on_disk(root)
     diff: list[str] = []
     for path in sorted(expected.keys() | actual.keys()):
         old, new = actual.get(path), expected.get(path)
-        if old != new:
-            diff += difflib.unified_diff(
-                (old or "").splitlines(keepends=True),
-                (new or "").splitlines(keepends=True),
-                "/dev/null" if old is None else f"a/{path}",
-                "/dev/null" if new is None else f"b/{path}",
-            )
+        diff += difflib.unified_diff(  # nothing when they are the same
+            (old or "").splitlines(keepends=True),
+            (new or "").splitlines(keepends=True),
+            "/dev/null" if old is None else f"a/{path}",
+            "/dev/null" if new is None else f"b/{path}",
+        )
     return "".join(diff)
 
 
-def write(root: Path = PACKAGE_DIR, expected: dict[str, str] | None = None) -> list[str]:
-    """Write the generated files, remove the stale ones; return the paths changed."""
-    expected, actual = render_files() if expected is None else expected, _on_disk(root)
+def main(argv: Sequence[str] | None = None, *, root: Path = PACKAGE_DIR) -> int:
+    """Command line: write the generated files (removing stale ones), or ``--check`` them."""
+    parser = argparse.ArgumentParser(description="Generate ChorusClient from AsyncChorusClient.")
+    parser.add_argument("--check", action="store_true", help="only check; exit 1 if stale")
+    parser.add_argument("--output", type=Path, metavar="DIR", help="write or check DIR instead")
+    args = parser.parse_args(argv)
+    root = args.output or root
+    if args.check and (diff := check(root)):
+        sys.stdout.write(diff)
+        print("\nThe generated sync facade is stale: run `nox -s generate`.", file=sys.stderr)
+        return 1
+    if args.check:
+        print("The generated sync facade is up to date.")
+        return 0
+    expected, actual = render_files(), _on_disk(root)
     changed = [path for path, text in sorted(expected.items()) if actual.get(path) != text]
     for path in changed:
         (root / path).write_text(expected[path], encoding="utf-8", newline="\n")
     for path in sorted(actual.keys() - expected.keys()):
         (root / path).unlink()
         changed.append(path)
-    return changed
-
-
-def main(argv: Sequence[str] | None = None, *, root: Path = PACKAGE_DIR) -> int:
-    """Command line: write the generated files, or ``--check`` them (exit status 1: stale)."""
-    parser = argparse.ArgumentParser(description="Generate ChorusClient from AsyncChorusClient.")
-    parser.add_argument("--check", action="store_true", help="only check; exit 1 if stale")
-    if not parser.parse_args(argv).check:
-        changed = write(root)
-        print("\n".join(f"wrote {path}" for path in changed) or "Nothing to do: up to date.")
-        return 0
-    diff = check(root)
-    if diff:
-        sys.stdout.write(diff)
-        print("\nThe generated sync facade is stale: run `nox -s generate`.", file=sys.stderr)
-        return 1
-    print("The generated sync facade is up to date.")
+    print("\n".join(f"wrote {path}" for path in changed) or "Nothing to do: up to date.")
     return 0
 
 
