@@ -19,13 +19,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Final, Literal
 
+import attrs
+
 from ._exceptions import (
     ArchiveTooLargeError,
     FileWriteError,
     RequestValidationError,
     ResponseDecodeError,
 )
-from ._filewrite import remove_quietly, save_file, stage
+from ._filewrite import copy_file, remove_quietly, save_file, stage
 from ._validation import MAX_ATTACHMENT_BYTES
 
 __all__ = [
@@ -33,12 +35,15 @@ __all__ = [
     "MAX_MEMBER_BYTES",
     "MAX_TOTAL_BYTES",
     "ContentKind",
+    "DownloadedFile",
     "FileInput",
     "content_kind",
     "decode_file",
+    "downloaded",
     "extract_zip",
     "read_file",
     "read_zip_member",
+    "save_download",
     "save_file",
     "zip_members",
 ]
@@ -57,22 +62,29 @@ _CHUNK = 1024 * 1024
 
 def _read_bounded(read: Callable[[int], object], limit: int) -> bytes:
     """At most ``limit + 1`` bytes from ``read``: enough to know the file is too big, whatever
-    it says of its size (a pipe, ``/dev/zero`` or a file object have none to trust)."""
-    content = bytearray()
-    while len(content) <= limit:
-        chunk = read(min(_CHUNK, limit + 1 - len(content)))
+    it says of its size (a pipe, ``/dev/zero`` or a file object have none to trust).
+
+    A regular file comes in one read: its bytes are returned as read, never copied.
+    """
+    chunks: list[bytes | bytearray] = []
+    size = 0
+    while size <= limit:
+        chunk = read(limit + 1 - size)
         if chunk is None:
             raise RequestValidationError("file", "returned no data (a non-blocking file?)")
         if not isinstance(chunk, (bytes, bytearray)):
             raise RequestValidationError("file", "must be opened in binary mode")
         if not chunk:
             break
-        content += chunk
-    if len(content) > limit:
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
         raise RequestValidationError(
             "file", f"the file is larger than {limit} bytes (at most 10 MiB)"
         )
-    return bytes(content)
+    if len(chunks) == 1 and isinstance(chunks[0], bytes):
+        return chunks[0]
+    return b"".join(chunks)
 
 
 def read_file(
@@ -114,6 +126,23 @@ def read_file(
 # --- downloads -------------------------------------------------------------------------------
 
 
+NO_FILE_MESSAGE: Final = "the response carries no fichierBase64"
+NOT_BASE64_MESSAGE: Final = "fichierBase64 is not valid base64"
+
+
+@attrs.frozen
+class DownloadedFile:
+    """A downloaded file the client decoded as it arrived (``raw.file`` of the response):
+    held in memory (``content``), or written to ``path`` (the call's ``dest``)."""
+
+    size: int
+    """Its length in bytes."""
+    head: bytes = attrs.field(repr=False)
+    """Its first bytes (up to 64), to tell its kind."""
+    content: bytes | None = attrs.field(default=None, repr=False)
+    path: Path | None = None
+
+
 def _b64decode(text: str) -> bytes:
     compact = "".join(text.split())
     compact += "=" * (-len(compact) % 4)
@@ -133,15 +162,64 @@ def _kind(head: bytes) -> ContentKind:
 def decode_file(file_base64: str | None, status: int) -> bytes:
     """The downloaded file's bytes; ResponseDecodeError when missing or not base64."""
     if file_base64 is None:
-        raise ResponseDecodeError("the response carries no fichierBase64", status_code=status)
+        raise ResponseDecodeError(NO_FILE_MESSAGE, status_code=status)
     try:
         return _b64decode(file_base64)
     except (binascii.Error, ValueError):
-        raise ResponseDecodeError("fichierBase64 is not valid base64", status_code=status) from None
+        raise ResponseDecodeError(NOT_BASE64_MESSAGE, status_code=status) from None
 
 
-def content_kind(file_base64: str | None) -> ContentKind:
+def _streamed(raw: object) -> DownloadedFile | None:
+    file = getattr(raw, "file", None)
+    return file if isinstance(file, DownloadedFile) else None
+
+
+def downloaded(file_base64: str | None, raw: object, status: int) -> bytes | Path:
+    """A download's file: its bytes, or the path it was streamed to (``dest``); else
+    ``file_base64`` decoded (a response built by hand). ResponseDecodeError as
+    :func:`decode_file`."""
+    file = _streamed(raw)
+    if file is None:
+        return decode_file(file_base64, status)
+    if file.path is not None:
+        return file.path
+    return file.content if file.content is not None else b""
+
+
+def read_back(source: bytes | Path, status: int) -> bytes:
+    """The bytes of :func:`downloaded`'s result (a file read back from disk)."""
+    if isinstance(source, bytes):
+        return source
+    try:
+        return source.read_bytes()
+    except OSError as exc:
+        raise _unreadable(source, exc, status) from None
+
+
+def _unreadable(path: Path, exc: OSError, status: int) -> ResponseDecodeError:
+    reason = exc.strerror or type(exc).__name__
+    return ResponseDecodeError(
+        f"the file downloaded to {str(path)!r} cannot be read back: {reason}", status_code=status
+    )
+
+
+def save_download(source: bytes | Path, path: str | os.PathLike[str], status: int) -> Path:
+    """:func:`save_file` of :func:`downloaded`'s result; a file on disk is copied in chunks."""
+    if isinstance(source, bytes):
+        return save_file(source, path)
+    try:
+        return copy_file(source, path)
+    except FileWriteError:
+        raise
+    except OSError as exc:
+        raise _unreadable(source, exc, status) from None
+
+
+def content_kind(file_base64: str | None, raw: object = None) -> ContentKind:
     """``"pdf"``, ``"zip"``, ``"xml"`` or ``"unknown"``, from the first decoded bytes."""
+    file = _streamed(raw)
+    if file is not None:
+        return _kind(file.head)
     if not file_base64:
         return "unknown"
     head = "".join(file_base64[:128].split())
@@ -152,14 +230,25 @@ def content_kind(file_base64: str | None) -> ContentKind:
         return "unknown"
 
 
-def _open_zip(content: bytes, status: int) -> zipfile.ZipFile:
-    if _kind(content[:8]) != "zip":
-        raise ResponseDecodeError(
-            f"the file is not a ZIP archive (it looks like {_kind(content[:64])!r})",
-            status_code=status,
-        )
+def _open_zip(content: bytes | Path, status: int) -> zipfile.ZipFile:
+    """The archive, from its bytes or from the file it was downloaded to (read in place)."""
     try:
-        return zipfile.ZipFile(io.BytesIO(content))
+        if isinstance(content, Path):
+            with open(content, "rb") as handle:
+                head = handle.read(64)
+        else:
+            head = content[:64]
+        if _kind(head[:8]) != "zip":
+            raise ResponseDecodeError(
+                f"the file is not a ZIP archive (it looks like {_kind(head)!r})",
+                status_code=status,
+            )
+        return zipfile.ZipFile(content if isinstance(content, Path) else io.BytesIO(content))
+    except OSError as exc:
+        if isinstance(content, Path):
+            raise _unreadable(content, exc, status) from None
+        damaged = f"the ZIP archive is damaged: {exc}"
+        raise ResponseDecodeError(damaged, status_code=status) from None
     except zipfile.BadZipFile as exc:
         raise ResponseDecodeError(
             f"the ZIP archive is damaged: {exc}", status_code=status
@@ -238,14 +327,14 @@ def _copy_member(
         ) from None
 
 
-def zip_members(content: bytes, status: int) -> list[str]:
+def zip_members(content: bytes | Path, status: int) -> list[str]:
     """The file names inside the ZIP archive ``content`` (folders left out), in order."""
     with _open_zip(content, status) as archive:
         return [info.filename for info in archive.infolist() if not info.is_dir()]
 
 
 def read_zip_member(
-    content: bytes, name: str, status: int, *, max_bytes: int = MAX_MEMBER_BYTES
+    content: bytes | Path, name: str, status: int, *, max_bytes: int = MAX_MEMBER_BYTES
 ) -> bytes:
     """The content of one member of the ZIP archive (``KeyError`` if absent).
 
@@ -265,7 +354,7 @@ def read_zip_member(
 
 
 def extract_zip(
-    content: bytes,
+    content: bytes | Path,
     directory: str | os.PathLike[str],
     status: int,
     *,

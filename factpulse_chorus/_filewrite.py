@@ -18,9 +18,88 @@ from typing import IO, Final
 
 from ._exceptions import FileWriteError
 
-__all__ = ["remove_quietly", "save_file", "stage"]
+__all__ = ["StagedFile", "copy_file", "remove_quietly", "save_file", "stage"]
 
 _CHUNK: Final = 1024 * 1024
+
+
+class StagedFile:
+    """A temporary file next to ``target``, written piece by piece, then either renamed
+    over ``target`` (:meth:`commit`) or removed (:meth:`discard`).
+
+    Every method is blocking file I/O, and raises :class:`FileWriteError` naming
+    ``target``; after one, the temporary file is already removed.
+    """
+
+    def __init__(self, target: str | os.PathLike[str]) -> None:
+        self.target = Path(target)
+        if self.target.is_dir():
+            raise FileWriteError(str(self.target), IsADirectoryError(21, "is a directory"))
+        try:
+            fd, self.temporary = _create_temporary(self.target)
+        except OSError as exc:
+            raise FileWriteError(str(self.target), exc) from exc
+        self._sink: IO[bytes] | None = os.fdopen(fd, "wb")
+        self._committed = False
+
+    def _failed(self, exc: OSError) -> FileWriteError:
+        self.discard()
+        return FileWriteError(str(self.target), exc)
+
+    @property
+    def sink(self) -> IO[bytes]:
+        """The open temporary file (``ValueError`` once committed or discarded)."""
+        if self._sink is None:
+            raise ValueError("the staged file is closed")
+        return self._sink
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        try:
+            self.sink.write(data)
+        except OSError as exc:
+            raise self._failed(exc) from exc
+
+    def restart(self) -> None:
+        """Empty the file: what was written is dropped (a new attempt starts from zero)."""
+        try:
+            self.sink.seek(0)
+            self.sink.truncate()
+        except OSError as exc:
+            raise self._failed(exc) from exc
+
+    def complete(self) -> Path:
+        """Flush the file to disk and close it; returns the temporary path (not renamed)."""
+        sink = self.sink
+        try:
+            sink.flush()
+            os.fsync(sink.fileno())
+            sink.close()
+            self._sink = None
+            with contextlib.suppress(OSError):  # a replaced file keeps its permissions
+                os.chmod(self.temporary, stat.S_IMODE(os.stat(self.target).st_mode))
+        except OSError as exc:
+            raise self._failed(exc) from exc
+        return self.temporary
+
+    def commit(self) -> Path:
+        """Complete the file and rename it over ``target``; returns ``target``."""
+        temporary = self.complete()
+        try:
+            os.replace(temporary, self.target)
+        except OSError as exc:
+            raise self._failed(exc) from exc
+        self._committed = True
+        return self.target
+
+    def discard(self) -> None:
+        """Close and remove the temporary file (never raises; idempotent; nothing to do
+        once committed)."""
+        sink, self._sink = self._sink, None
+        if sink is not None:
+            with contextlib.suppress(OSError):
+                sink.close()
+        if not self._committed:
+            remove_quietly(self.temporary)
 
 
 def save_file(content: bytes, path: str | os.PathLike[str]) -> Path:
@@ -29,44 +108,46 @@ def save_file(content: bytes, path: str | os.PathLike[str]) -> Path:
     FileWriteError when it cannot be written; then nothing is left half-written and a
     file already at ``path`` is unchanged.
     """
-    target = Path(path)
-    if target.is_dir():
-        raise FileWriteError(str(target), IsADirectoryError(21, "is a directory"))
-
-    def fill(sink: IO[bytes]) -> None:
+    staged = StagedFile(path)
+    try:
         view = memoryview(content)
         for start in range(0, len(view), _CHUNK):
-            sink.write(view[start : start + _CHUNK])
+            staged.write(view[start : start + _CHUNK])
+        return staged.commit()
+    finally:
+        staged.discard()  # a no-op once committed: the temporary path is gone
 
-    temporary = stage(target, fill)
-    try:
-        os.replace(temporary, target)
-    except OSError as exc:
-        remove_quietly(temporary)
-        raise FileWriteError(str(target), exc) from exc
-    return target
+
+def copy_file(source: Path, path: str | os.PathLike[str]) -> Path:
+    """Copy the file ``source`` to ``path`` atomically (replacing it), chunk by chunk.
+
+    Copying a file onto itself does nothing. An unreadable ``source`` raises its OSError.
+    """
+    with contextlib.suppress(OSError):
+        if os.path.samefile(source, path):
+            return Path(path)
+    with open(source, "rb") as reader:
+        staged = StagedFile(path)
+        try:
+            while chunk := reader.read(_CHUNK):
+                staged.write(chunk)
+            return staged.commit()
+        finally:
+            staged.discard()
 
 
 def stage(target: Path, fill: Callable[[IO[bytes]], None]) -> Path:
     """A complete temporary file next to ``target`` (same folder: the rename is atomic),
     written by ``fill`` and flushed to disk; removed again if anything fails."""
+    staged = StagedFile(target)
     try:
-        fd, temporary = _create_temporary(target)
-    except OSError as exc:
-        raise FileWriteError(str(target), exc) from exc
-    try:
-        with os.fdopen(fd, "wb") as sink:
-            fill(sink)
-            sink.flush()
-            os.fsync(sink.fileno())
-        with contextlib.suppress(OSError):  # a replaced file keeps its permissions
-            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+        fill(staged.sink)
+        return staged.complete()
     except BaseException as exc:
-        remove_quietly(temporary)
+        staged.discard()
         if isinstance(exc, OSError):
             raise FileWriteError(str(target), exc) from exc
         raise
-    return temporary
 
 
 def _create_temporary(target: Path) -> tuple[int, Path]:

@@ -8,7 +8,8 @@ exception an answer or a failure becomes in :mod:`._errors`. It is kept short an
 allocation-light because every call goes through it.
 
 Each attempt waits for a connection slot, then takes the token, then sends; the body is
-read chunk by chunk up to ``max_response_size``. A cancellation that closing the client
+read chunk by chunk up to ``max_response_size``, and a 2xx body handed to the request's
+:class:`~factpulse_chorus._types.BodySink` when it has one. A cancellation that closing the client
 caused (not the caller) becomes :class:`ClientClosedError`.
 """
 
@@ -60,6 +61,7 @@ from ._retry import (
 from ._session import SharedState, client_timeout
 from ._types import (
     DEFAULT_REQUEST_OPTIONS,
+    BodySink,
     NotGiven,
     PreparedRequest,
     RequestInfo,
@@ -133,12 +135,14 @@ class Transport:
         operation: str,
         options: RequestOptions = DEFAULT_REQUEST_OPTIONS,
         invoice_number: str | None = None,
+        sink: BodySink | None = None,
     ) -> RawResponse:
         """Send ``method path`` (path from the API root, e.g. ``/api/v1/chorus-pro/...``).
 
         ``json`` is the body (left out when ``None``). ``idempotent`` says whether a resend
         is harmless (reads); ``operation`` names the call in logs and errors;
-        ``invoice_number`` is carried by :class:`OutcomeUnknownError`.
+        ``invoice_number`` is carried by :class:`OutcomeUnknownError`; ``sink`` receives
+        a 2xx body as it arrives (``json`` of the result: what its ``finish`` returns).
 
         Returns the :class:`RawResponse` of a 2xx answer whose JSON carries no non-zero
         ``returnCode``/``codeRetour``. Raises :class:`ClientClosedError`,
@@ -171,6 +175,7 @@ class Transport:
             extra_headers=extra_headers,
             invoice_number=invoice_number,
             secrets=self._secrets + request_secrets(json),
+            sink=sink,
         )
         try:
             return await self._send(prepared)
@@ -197,7 +202,7 @@ class Transport:
         tokens = None if request.login else shared.tokens
         # The login bypasses the slots: calls holding them may be waiting for it.
         slots = None if request.login else shared.slots
-        method, data = request.method, request.data
+        method, data, sink = request.method, request.data, request.sink
         limit = self.config.max_response_size
         retries = attempt = 0
         replayed_after_401 = False
@@ -238,7 +243,10 @@ class Transport:
                         raise_for_status=False,
                     ) as response:
                         status = response.status
-                        body = await _read_body(response, limit)
+                        if sink is not None and 200 <= status < 300:
+                            body = await _stream_body(response, limit, sink)
+                        else:
+                            body = await _read_body(response, limit)
                 except asyncio.CancelledError:
                     if _cancelling() or self._closed_reason(session) is None:
                         raise  # the caller's own cancellation
@@ -384,9 +392,16 @@ class Transport:
         secrets = self._with_token(request.secrets)
         content_type = response.headers.get("Content-Type", "")
         try:
-            parsed = decode_json(
-                body, response.status, content_type, show_body=not request.login, secrets=secrets
-            )
+            if request.sink is not None:
+                parsed = await request.sink.finish(response.status, content_type, secrets)
+            else:
+                parsed = decode_json(
+                    body,
+                    response.status,
+                    content_type,
+                    show_body=not request.login,
+                    secrets=secrets,
+                )
         except ResponseDecodeError as exc:
             unknown = outcome_unknown_unreadable(exc, request)
             if unknown is not None:
@@ -472,6 +487,21 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int | None) -> byt
             raise BodyTooLarge(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _stream_body(
+    response: aiohttp.ClientResponse, limit: int | None, sink: BodySink
+) -> bytes:
+    """:func:`_read_body` into ``sink``: each chunk counted, then fed; nothing is held."""
+    await sink.begin()
+    content = response.content
+    size = 0
+    while chunk := await content.readany():
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise BodyTooLarge(limit)
+        await sink.feed(chunk)
+    return b""
 
 
 def _unknown_after_close(request: PreparedRequest) -> OutcomeUnknownError:

@@ -5,6 +5,7 @@
 * :class:`Timeout` holds the three per-attempt limits.
 * :class:`RequestOptions` carries per-call overrides, merged over the client's defaults.
 * :class:`PreparedRequest` is one request as the transport sends it, options resolved.
+* :class:`BodySink` receives a 2xx body chunk by chunk instead of the transport holding it.
 * :class:`RequestInfo` is what an ``on_request`` hook receives.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Final, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, TypeAlias, TypeVar
 
 import attrs
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_REQUEST_OPTIONS",
     "NOT_GIVEN",
+    "BodySink",
     "Headers",
     "NotGiven",
     "NotGivenOr",
@@ -152,6 +154,23 @@ DEFAULT_REQUEST_OPTIONS: Final = RequestOptions()
 """No overrides: the transport takes a fast path when it receives this very object."""
 
 
+class BodySink(Protocol):
+    """Where the transport puts a 2xx body as it arrives (a download decoded to a file).
+
+    Each attempt answered 2xx calls :meth:`begin` (a retry starts again from zero), then
+    :meth:`feed` per chunk (counted against ``max_response_size`` first), then, once the
+    whole body has arrived, :meth:`finish` for its JSON value.
+    """
+
+    async def begin(self) -> None: ...
+
+    async def feed(self, chunk: bytes) -> None: ...
+
+    async def finish(self, status: int, content_type: str, secrets: tuple[str, ...]) -> Any:
+        """The body's JSON value; ResponseDecodeError (``secrets`` masked) when it is not."""
+        ...
+
+
 @attrs.frozen
 class PreparedRequest:
     """One request as the transport sends it: what to send, how, and what to say on failure.
@@ -179,6 +198,8 @@ class PreparedRequest:
     """Strings to mask in anything raised: the client's secrets and this call's credentials."""
     login: bool = False
     """The login request itself: no token, no business-error check, bodies kept out of errors."""
+    sink: BodySink | None = attrs.field(default=None, eq=False)
+    """Receives a 2xx body instead of the transport holding it whole (None: held)."""
 
 
 @attrs.frozen
