@@ -1,21 +1,18 @@
 """The two invoice searches of ``client.factures``: one page, every page, every invoice.
 
 Each search's filters are declared once, as a ``TypedDict`` (``models.factures``), and
-taken as ``**filters`` by its three entry points; :func:`_search_request` checks their
-names and builds the request model. :class:`AsyncFacturesSearches` is a base of
-``AsyncFactures``: the methods are ``client.factures.rechercher_fournisseur`` and so on.
+taken as ``**filters`` by its three entry points, which all go through the one search
+driver of :class:`AsyncResource` (``_search``/``_pages``). :class:`AsyncFacturesSearches`
+is a base of ``AsyncFactures``: the methods are ``client.factures.rechercher_fournisseur``
+and so on.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import aclosing
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Final
 
-from .._pagination import iterate_pages
 from .._types import NOT_GIVEN, Headers, NotGivenOr, TimeoutTypes
-from ..models._fields import check_filter_names
-from ..models.common import SearchPagination
 from ..models.factures import (
     FacturesRechercherDestinataireFilters,
     FacturesRechercherDestinataireRequest,
@@ -23,40 +20,29 @@ from ..models.factures import (
     FacturesRechercherFournisseurFilters,
     FacturesRechercherFournisseurRequest,
     FacturesRechercherFournisseurResponse,
-    RecipientInvoice,
-    SupplierInvoice,
 )
-from ._base import AsyncResource
+from ._base import AsyncResource, Search, page_items
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..models.common import ChorusProCredentials
+    from ..models.factures import RecipientInvoice, SupplierInvoice
 
 __all__ = ["AsyncFacturesSearches"]
 
-R = TypeVar("R")
-
-_PAGINATION: Final = ("page_size", "sort_column", "sort_direction")
-
-
-def _search_request(
-    cls: Callable[..., R],
-    declared: type,
-    operation: str,
-    filters: Mapping[str, Any],
-    page: int,
-    credentials: ChorusProCredentials | None,
-) -> R:
-    """The request model of a search from its ``**filters`` (declared once, as ``declared``).
-
-    An unknown keyword is a :class:`RequestValidationError` naming it; ``None`` means "not
-    filtered"; ``page_size``/``sort_*`` go with ``page`` into the pagination object.
-    """
-    check_filter_names(filters, declared, operation)
-    values = {k: v for k, v in filters.items() if v is not None}
-    pagination = SearchPagination(page=page, **{k: values.pop(k, None) for k in _PAGINATION})
-    return cls(**values, pagination=pagination, credentials=credentials)
+_SUPPLIER: Final = Search(
+    "/factures/rechercher-fournisseur",
+    FacturesRechercherFournisseurRequest,
+    FacturesRechercherFournisseurFilters,
+    FacturesRechercherFournisseurResponse,
+)
+_RECIPIENT: Final = Search(
+    "/factures/rechercher-destinataire",
+    FacturesRechercherDestinataireRequest,
+    FacturesRechercherDestinataireFilters,
+    FacturesRechercherDestinataireResponse,
+)
 
 
 class AsyncFacturesSearches(AsyncResource):
@@ -83,24 +69,7 @@ class AsyncFacturesSearches(AsyncResource):
         ``page``/``page_size``/``sort_*`` go in ``rechercheFactureParFournisseur``. For
         every page, use :meth:`pages_fournisseur` or :meth:`iter_fournisseur`.
         """
-        request = _search_request(
-            FacturesRechercherFournisseurRequest,
-            FacturesRechercherFournisseurFilters,
-            "factures.rechercher_fournisseur",
-            filters,
-            page,
-            self._credentials(credentials),
-        )
-        return await self._post(
-            "/factures/rechercher-fournisseur",
-            request,
-            FacturesRechercherFournisseurResponse,
-            operation="factures.rechercher_fournisseur",
-            idempotent=True,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-        )
+        return await self._search(_SUPPLIER, locals())
 
     async def rechercher_destinataire(
         self,
@@ -119,26 +88,9 @@ class AsyncFacturesSearches(AsyncResource):
         ``paramRecherche`` and comes back at the top level (read as ``page_info`` all the
         same). For every page, use :meth:`pages_destinataire` or :meth:`iter_destinataire`.
         """
-        request = _search_request(
-            FacturesRechercherDestinataireRequest,
-            FacturesRechercherDestinataireFilters,
-            "factures.rechercher_destinataire",
-            filters,
-            page,
-            self._credentials(credentials),
-        )
-        return await self._post(
-            "/factures/rechercher-destinataire",
-            request,
-            FacturesRechercherDestinataireResponse,
-            operation="factures.rechercher_destinataire",
-            idempotent=True,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-        )
+        return await self._search(_RECIPIENT, locals())
 
-    async def pages_fournisseur(
+    def pages_fournisseur(
         self,
         *,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
@@ -154,16 +106,9 @@ class AsyncFacturesSearches(AsyncResource):
         ``pageCourante < pages`` (REFERENCE §6.1); raises :class:`ResponseDecodeError` if the
         server does not advance.
         """
-        options = _options(credentials, timeout, max_retries, extra_headers)
-        pages = iterate_pages(
-            lambda page: self.rechercher_fournisseur(page=page, **options, **filters),
-            "factures.rechercher_fournisseur",
-        )
-        async with aclosing(pages):
-            async for result in pages:
-                yield result
+        return self._pages(_SUPPLIER, locals())
 
-    async def iter_fournisseur(
+    def iter_fournisseur(
         self,
         *,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
@@ -176,17 +121,9 @@ class AsyncFacturesSearches(AsyncResource):
 
         Pages are fetched as needed (one in memory at a time); see :meth:`pages_fournisseur`.
         """
-        options = _options(credentials, timeout, max_retries, extra_headers)
-        pages = iterate_pages(
-            lambda page: self.rechercher_fournisseur(page=page, **options, **filters),
-            "factures.rechercher_fournisseur",
-        )
-        async with aclosing(pages):
-            async for result in pages:
-                for invoice in result.invoices:
-                    yield invoice
+        return page_items(self._pages(_SUPPLIER, locals()))
 
-    async def pages_destinataire(
+    def pages_destinataire(
         self,
         *,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
@@ -195,23 +132,11 @@ class AsyncFacturesSearches(AsyncResource):
         extra_headers: Headers | None = None,
         **filters: Unpack[FacturesRechercherDestinataireFilters],
     ) -> AsyncIterator[FacturesRechercherDestinataireResponse]:
-        """Every page of :meth:`rechercher_destinataire`, fetched one at a time as you iterate.
+        """Every page of :meth:`rechercher_destinataire` (same filters), fetched as you
+        iterate and walked as :meth:`pages_fournisseur` walks its own."""
+        return self._pages(_RECIPIENT, locals())
 
-        Same filters; ``page_size`` is ``nbResultatsParPage`` (server default when left
-        out). Requests ``pageResultatDemandee = pageCourante + 1`` while
-        ``pageCourante < pages`` (REFERENCE §6.1); raises :class:`ResponseDecodeError` if the
-        server does not advance.
-        """
-        options = _options(credentials, timeout, max_retries, extra_headers)
-        pages = iterate_pages(
-            lambda page: self.rechercher_destinataire(page=page, **options, **filters),
-            "factures.rechercher_destinataire",
-        )
-        async with aclosing(pages):
-            async for result in pages:
-                yield result
-
-    async def iter_destinataire(
+    def iter_destinataire(
         self,
         *,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
@@ -220,31 +145,5 @@ class AsyncFacturesSearches(AsyncResource):
         extra_headers: Headers | None = None,
         **filters: Unpack[FacturesRechercherDestinataireFilters],
     ) -> AsyncIterator[RecipientInvoice]:
-        """Every invoice matching the filters of :meth:`rechercher_destinataire`, across all pages.
-
-        Pages are fetched as needed (one in memory at a time); see :meth:`pages_destinataire`.
-        """
-        options = _options(credentials, timeout, max_retries, extra_headers)
-        pages = iterate_pages(
-            lambda page: self.rechercher_destinataire(page=page, **options, **filters),
-            "factures.rechercher_destinataire",
-        )
-        async with aclosing(pages):
-            async for result in pages:
-                for invoice in result.invoices:
-                    yield invoice
-
-
-def _options(
-    credentials: NotGivenOr[ChorusProCredentials | None],
-    timeout: NotGivenOr[TimeoutTypes],
-    max_retries: NotGivenOr[int],
-    extra_headers: Headers | None,
-) -> dict[str, Any]:
-    """The per-call options, passed on unchanged to each page's request."""
-    return {
-        "credentials": credentials,
-        "timeout": timeout,
-        "max_retries": max_retries,
-        "extra_headers": extra_headers,
-    }
+        """The invoices of :meth:`pages_destinataire`, one by one (a page in memory at a time)."""
+        return page_items(self._pages(_RECIPIENT, locals()))

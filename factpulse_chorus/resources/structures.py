@@ -44,22 +44,11 @@ class AsyncStructures(AsyncResource):
         ``POST /structures/rechercher``. FactPulse returns only the first page of matches
         (at most 10 structures); ``total`` says how many there are in all.
         """
-        request = StructuresRechercherRequest(
-            structure_identifier=structure_identifier,
-            structure_identifier_type=structure_identifier_type,
-            company_name=company_name,
-            restrict_private_structures=restrict_private_structures,
-            credentials=self._credentials(credentials),
-        )
-        return await self._post(
+        return await self._read(
             "/structures/rechercher",
-            request,
+            StructuresRechercherRequest,
             StructuresRechercherResponse,
-            operation="structures.rechercher",
-            idempotent=True,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            locals(),
         )
 
     async def consulter(
@@ -74,20 +63,11 @@ class AsyncStructures(AsyncResource):
     ) -> StructuresConsulterResponse:
         """Details of a structure and whether invoices to it need a service code or an
         engagement number (``parameters``). ``POST /structures/consulter``."""
-        request = StructuresConsulterRequest(
-            structure_id=structure_id,
-            language_code=language_code,
-            credentials=self._credentials(credentials),
-        )
-        return await self._post(
+        return await self._read(
             "/structures/consulter",
-            request,
+            StructuresConsulterRequest,
             StructuresConsulterResponse,
-            operation="structures.consulter",
-            idempotent=True,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            locals(),
         )
 
     async def lister_services(
@@ -138,20 +118,11 @@ class AsyncStructures(AsyncResource):
         Raises :class:`StructureNotFoundError` when no structure, or more than one,
         matches (the API's ``structureId == 0``): a 0 is never returned as an id.
         """
-        request = StructuresObtenirIdDepuisSiretRequest(
-            siret=siret,
-            identifier_type=identifier_type,
-            credentials=self._credentials(credentials),
-        )
-        response = await self._post(
+        response = await self._read(
             "/structures/obtenir-id-depuis-siret",
-            request,
+            StructuresObtenirIdDepuisSiretRequest,
             StructuresObtenirIdDepuisSiretResponse,
-            operation="structures.obtenir_id_depuis_siret",
-            idempotent=True,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            locals(),
         )
         if response.structure_id == 0:
             raise StructureNotFoundError(

@@ -58,13 +58,10 @@ class AsyncTransverses(AsyncResource):
             extra=extra,
             credentials=self._credentials(credentials),
         )
-        return await self._post(
+        return await self._send(
             "/transverses/ajouter-fichier",
             request,
             TransversesAjouterFichierResponse,
-            operation="transverses.ajouter_fichier",
+            locals(),
             idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
         )

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
-from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, Final
 
-from .._pagination import iterate_pages
 from .._types import NOT_GIVEN, Headers, NotGivenOr, TimeoutTypes
-from ..models._fields import check_filter_names
-from ..models.common import SearchPagination
 from ..models.valideur import (
-    ValidatorInvoice,
     ValideurConsulterRequest,
     ValideurConsulterResponse,
     ValideurRechercherFilters,
@@ -20,29 +15,20 @@ from ..models.valideur import (
     ValideurTraiterRequest,
     ValideurTraiterResponse,
 )
-from ._base import AsyncResource, build_request
+from ._base import AsyncResource, Search, page_items
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..models.common import ChorusProCredentials, LanguageCode, ValidatorActionInput
+    from ..models.valideur import ValidatorInvoice
 
-_SEARCH = "valideur.rechercher"
-
-
-def _call_options(
-    credentials: NotGivenOr[ChorusProCredentials | None],
-    timeout: NotGivenOr[TimeoutTypes],
-    max_retries: NotGivenOr[int],
-    extra_headers: Headers | None,
-) -> dict[str, Any]:
-    """The per-call options a page walk passes on to every page's request."""
-    return {
-        "credentials": credentials,
-        "timeout": timeout,
-        "max_retries": max_retries,
-        "extra_headers": extra_headers,
-    }
+_SEARCH: Final = Search(
+    "/factures/valideur/rechercher",
+    ValideurRechercherRequest,
+    ValideurRechercherFilters,
+    ValideurRechercherResponse,
+)
 
 
 class AsyncValideur(AsyncResource):
@@ -67,38 +53,9 @@ class AsyncValideur(AsyncResource):
         :class:`RequestValidationError`); ``page``, ``page_size``, ``sort_column`` and
         ``sort_direction`` go in the body's ``pagination``.
         """
-        check_filter_names(filters, ValideurRechercherFilters, _SEARCH)
-        request = build_request(
-            ValideurRechercherRequest,
-            filters,
-            pagination=SearchPagination(
-                page=page,
-                page_size=filters.get("page_size"),
-                sort_column=filters.get("sort_column"),
-                sort_direction=filters.get("sort_direction"),
-            ),
-            extra=filters.get("extra") or {},
-            credentials=self._credentials(credentials),
-        )
-        return await self._post(
-            "/factures/valideur/rechercher",
-            request,
-            ValideurRechercherResponse,
-            operation=_SEARCH,
-            idempotent=True,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-        )
+        return await self._search(_SEARCH, locals())
 
-    def _walk(
-        self, options: Mapping[str, Any], filters: ValideurRechercherFilters
-    ) -> AsyncGenerator[ValideurRechercherResponse, None]:
-        # Checked here too, so a misspelt filter fails on the first page, whoever iterates.
-        check_filter_names(filters, ValideurRechercherFilters, _SEARCH)
-        return iterate_pages(lambda page: self.rechercher(page=page, **options, **filters), _SEARCH)
-
-    async def pages_rechercher(
+    def pages_rechercher(
         self,
         *,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
@@ -107,20 +64,13 @@ class AsyncValideur(AsyncResource):
         extra_headers: Headers | None = None,
         **filters: Unpack[ValideurRechercherFilters],
     ) -> AsyncIterator[ValideurRechercherResponse]:
-        """Every page of :meth:`rechercher`, fetched one at a time as you iterate.
+        """Every page of :meth:`rechercher` (same filters; ``page_size`` per page), fetched
+        as you iterate: page ``pageCourante + 1`` is asked for while ``pageCourante < pages``
+        (REFERENCE §6.1), and a server that does not advance is a
+        :class:`ResponseDecodeError`."""
+        return self._pages(_SEARCH, locals())
 
-        Same filters; ``page_size`` is ``nbResultatsParPage`` (server default when left
-        out). Requests ``pageResultatDemandee = pageCourante + 1`` while
-        ``pageCourante < pages`` (REFERENCE §6.1); raises :class:`ResponseDecodeError` if the
-        server does not advance.
-        """
-        options = _call_options(credentials, timeout, max_retries, extra_headers)
-        pages = self._walk(options, filters)
-        async with aclosing(pages):
-            async for result in pages:
-                yield result
-
-    async def iter_rechercher(
+    def iter_rechercher(
         self,
         *,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
@@ -131,12 +81,7 @@ class AsyncValideur(AsyncResource):
     ) -> AsyncIterator[ValidatorInvoice]:
         """Every invoice awaiting validation that matches the filters of :meth:`rechercher`,
         across all pages (fetched as needed; see :meth:`pages_rechercher`)."""
-        options = _call_options(credentials, timeout, max_retries, extra_headers)
-        pages = self._walk(options, filters)
-        async with aclosing(pages):
-            async for result in pages:
-                for invoice in result.invoices:
-                    yield invoice
+        return page_items(self._pages(_SEARCH, locals()))
 
     async def consulter(
         self,
@@ -154,21 +99,11 @@ class AsyncValideur(AsyncResource):
         ``POST /factures/valideur/consulter`` (``idFacture``; ``language_code`` is
         ``codeLangue``, ``"FR"`` or ``"EN"``).
         """
-        request = ValideurConsulterRequest(
-            invoice_id=invoice_id,
-            language_code=language_code,
-            extra=extra or {},
-            credentials=self._credentials(credentials),
-        )
-        return await self._post(
+        return await self._read(
             "/factures/valideur/consulter",
-            request,
+            ValideurConsulterRequest,
             ValideurConsulterResponse,
-            operation="valideur.consulter",
-            idempotent=True,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            locals(),
         )
 
     async def traiter(
@@ -190,24 +125,6 @@ class AsyncValideur(AsyncResource):
         """Approve (``"VALIDATION"``) or refuse (``"REFUS"``, ``reason`` required) an
         invoice. ``POST /factures/valideur/traiter``; ``reason`` is ``motifRefus``,
         ``comment`` ``complementInfo``, ``attachment_id`` ``idPieceJointe``."""
-        request = ValideurTraiterRequest(
-            invoice_id=invoice_id,
-            action=action,
-            reason=reason,
-            comment=comment,
-            attachment_id=attachment_id,
-            validator_id=validator_id,
-            validator_type=validator_type,
-            extra=extra or {},
-            credentials=self._credentials(credentials),
-        )
-        return await self._post(
-            "/factures/valideur/traiter",
-            request,
-            ValideurTraiterResponse,
-            operation="valideur.traiter",
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+        return await self._write(
+            "/factures/valideur/traiter", ValideurTraiterRequest, ValideurTraiterResponse, locals()
         )
