@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from .models.common import ChorusProCredentials
+    from .resources._base import DefaultCredentials, SendRequest
     from .resources.factures import AsyncFactures
     from .resources.structures import AsyncStructures
     from .resources.transverses import AsyncTransverses
@@ -216,28 +217,34 @@ class AsyncChorusClient:
         """Structure look-ups (``/structures/*``)."""
         from .resources.structures import AsyncStructures
 
-        return AsyncStructures(self._transport.request, self._get_default_credentials)
+        return AsyncStructures(*self._resource_bindings())
 
     @functools.cached_property
     def factures(self) -> AsyncFactures:
         """Invoices (``/factures/*`` except the validator ones)."""
         from .resources.factures import AsyncFactures
 
-        return AsyncFactures(self._transport.request, self._get_default_credentials)
+        return AsyncFactures(*self._resource_bindings())
 
     @functools.cached_property
     def transverses(self) -> AsyncTransverses:
         """Attachments (``/transverses/ajouter-fichier``)."""
         from .resources.transverses import AsyncTransverses
 
-        return AsyncTransverses(self._transport.request, self._get_default_credentials)
+        return AsyncTransverses(*self._resource_bindings())
 
     @functools.cached_property
     def valideur(self) -> AsyncValideur:
         """Validator endpoints (``/factures/valideur/*``)."""
         from .resources.valideur import AsyncValideur
 
-        return AsyncValideur(self._transport.request, self._get_default_credentials)
+        return AsyncValideur(*self._resource_bindings())
+
+    def _resource_bindings(self) -> tuple[SendRequest, DefaultCredentials, int | None]:
+        """What a sub-client binds from this client (see ``AsyncResource``): the transport,
+        the default credentials (read at each call) and the limit on requests in flight
+        (the pool's, which views share)."""
+        return self._transport.request, self._get_default_credentials, self._shared.max_in_flight
 
     def _get_default_credentials(self) -> ChorusProCredentials | None:
         # Given to the sub-clients, which read it at each call.

@@ -43,15 +43,7 @@ from .models.factures import FacturesConsulterResponse
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = [
-    "FinalStatus",
-    "InvoicePoller",
-    "PollError",
-    "PollEvent",
-    "PollFinished",
-    "PollSummary",
-    "StatusChanged",
-]
+# No __all__: the package's export map (``factpulse_chorus._EXPORTS``) lists the public names.
 
 DEFAULT_INTERVAL: Final = 60.0
 DEFAULT_MAX_INTERVAL: Final = 3600.0
@@ -440,8 +432,10 @@ class InvoicePoller:
     (``break``, an exception, cancellation) stops every request at once.
 
     ``fetch`` is called as ``fetch(invoice_id)``; the other arguments are those of
-    ``factures.poll``. ``clock`` (monotonic seconds, default :func:`time.monotonic`) and
-    ``sleep`` (default :func:`asyncio.sleep`) can be replaced in tests.
+    ``factures.poll``, but ``concurrency`` is used as given (``factures.poll`` caps it at
+    the client's connection limit). ``clock`` (monotonic seconds, default
+    :func:`time.monotonic`) and ``sleep`` (default :func:`asyncio.sleep`) can be replaced
+    in tests.
     """
 
     @checked

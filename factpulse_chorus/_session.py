@@ -55,6 +55,19 @@ class SharedState:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
+    def max_in_flight(self) -> int | None:
+        """The size of ``slots``: the lower of the pool's total and per-host limits
+        (``None``: neither is set). Known before the session opens: from the config, or
+        from the connector of a session given by the user."""
+        if self._session is None:
+            limits = (self.config.connection_limit, self.config.connection_limit_per_host)
+        elif self._session.connector is not None:
+            limits = (self._session.connector.limit, self._session.connector.limit_per_host)
+        else:
+            return None
+        return min((n for n in limits if n > 0), default=None)
+
+    @property
     def state(self) -> str:
         """``unopened``, ``open`` or ``closed``."""
         if self.closed:
@@ -121,14 +134,9 @@ class SharedState:
         if self._loop is not None and self.tokens is not None:
             self.tokens.forget_loop()  # a login task of the old loop can never finish
         self._session, self._loop = session, loop
-        connector = session.connector
-        limits = (
-            ()
-            if connector is None
-            else tuple(n for n in (connector.limit, connector.limit_per_host) if n > 0)
-        )
+        limit = self.max_in_flight
         # asyncio primitives belong to one loop: new slots with each session.
-        self.slots = asyncio.Semaphore(min(limits)) if limits else None
+        self.slots = asyncio.Semaphore(limit) if limit is not None else None
 
     async def aclose(self) -> None:
         """Close the session (if ours) and cancel a login in flight. Idempotent.

@@ -9,12 +9,11 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-import anyio.to_thread
-
 from .._exceptions import FactPulseError, OutcomeUnknownError, RequestValidationError
 from .._logging import logger
 from .._polling import InvoicePoller
-from .._types import NOT_GIVEN, Headers, NotGivenOr, TimeoutTypes
+from .._stream import download
+from .._types import NOT_GIVEN, Headers, NotGivenOr, RequestOptions, TimeoutTypes
 from ..models.common import FINAL_STATUSES, FileFormat
 from ..models.factures import (
     AdditionalAttachment,
@@ -34,6 +33,7 @@ from ..models.factures import (
     FacturesTraiterFactureRecueResponse,
 )
 from . import _factures_submit
+from ._base import API_ROOT, CALL_OPTIONS, call_options
 from ._factures_search import AsyncFacturesSearches
 from ._factures_submit import SafeRetry
 
@@ -99,34 +99,16 @@ class AsyncFactures(AsyncFacturesSearches):
         numbers that late landing would be a duplicate.
         """
         policy = _factures_submit.safe_retry_policy(safe_retry)
-        request = FacturesSoumettreRequest(
-            invoice_number=invoice_number,
-            invoice_date=invoice_date,
-            payment_due_date=payment_due_date,
-            structure_id=structure_id,
-            service_code=service_code,
-            engagement_number=engagement_number,
-            total_net_amount=total_net_amount,
-            vat_amount=vat_amount,
-            total_gross_amount=total_gross_amount,
-            attachment_id=attachment_id,
-            attachment_label=attachment_label,
-            comment=comment,
-            purchase_order_reference=purchase_order_reference,
-            contract_reference=contract_reference,
-            credentials=self._credentials(credentials),
-        )
+        arguments = locals()
+        request = self._build(FacturesSoumettreRequest, arguments)
 
         async def send() -> FacturesSoumettreResponse:
-            return await self._post(
+            return await self._send(
                 "/factures/soumettre",
                 request,
                 FacturesSoumettreResponse,
-                operation="factures.soumettre",
+                arguments,
                 idempotent=False,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
                 invoice_number=request.invoice_number,
             )
 
@@ -201,12 +183,7 @@ class AsyncFactures(AsyncFacturesSearches):
         }
         # Check every argument before the first request (structure_id is a placeholder).
         FacturesSoumettreRequest(**submission, structure_id=1)
-        options: dict[str, Any] = {
-            "credentials": credentials,
-            "timeout": timeout,
-            "max_retries": max_retries,
-            "extra_headers": extra_headers,
-        }
+        options = call_options(locals())
         return await _factures_submit.deposit(
             self,
             pdf,
@@ -227,18 +204,8 @@ class AsyncFactures(AsyncFacturesSearches):
     ) -> FacturesConsulterResponse:
         """Status (``status``) and main data of an invoice, supplier view.
         ``POST /factures/consulter``."""
-        request = FacturesConsulterRequest(
-            invoice_id=invoice_id, credentials=self._credentials(credentials)
-        )
-        return await self._post(
-            "/factures/consulter",
-            request,
-            FacturesConsulterResponse,
-            operation="factures.consulter",
-            idempotent=True,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+        return await self._read(
+            "/factures/consulter", FacturesConsulterRequest, FacturesConsulterResponse, locals()
         )
 
     async def consulter_many(
@@ -251,7 +218,8 @@ class AsyncFactures(AsyncFacturesSearches):
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Headers | None = None,
     ) -> list[FacturesConsulterManyResult]:
-        """:meth:`consulter` for many invoices, ``concurrency`` requests at a time.
+        """:meth:`consulter` for many invoices, ``concurrency`` requests at a time: at most
+        the client's connection limit (more would only wait for a free connection).
 
         Returns one :class:`FacturesConsulterManyResult` per id, in the order given: the
         response, or the :class:`FactPulseError` raised for that id (one failure never
@@ -259,6 +227,7 @@ class AsyncFactures(AsyncFacturesSearches):
         """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise RequestValidationError("concurrency", "must be an integer >= 1")
+        options = call_options(locals())
         ids = list(invoice_ids)
         results: list[FacturesConsulterManyResult | None] = [None] * len(ids)
         queue = iter(enumerate(ids))
@@ -266,13 +235,7 @@ class AsyncFactures(AsyncFacturesSearches):
         async def worker() -> None:
             for index, invoice_id in queue:  # a shared iterator: each id goes to one worker
                 try:
-                    response = await self.consulter(
-                        invoice_id,
-                        credentials=credentials,
-                        timeout=timeout,
-                        max_retries=max_retries,
-                        extra_headers=extra_headers,
-                    )
+                    response = await self.consulter(invoice_id, **options)
                 except FactPulseError as exc:
                     results[index] = FacturesConsulterManyResult(invoice_id=invoice_id, error=exc)
                 else:
@@ -280,7 +243,8 @@ class AsyncFactures(AsyncFacturesSearches):
                         invoice_id=invoice_id, response=response
                     )
 
-        workers = [asyncio.ensure_future(worker()) for _ in range(min(concurrency, len(ids)))]
+        count = min(self._workers(concurrency), len(ids))
+        workers = [asyncio.ensure_future(worker()) for _ in range(count)]
         try:
             await asyncio.gather(*workers)
         finally:
@@ -317,7 +281,8 @@ class AsyncFactures(AsyncFacturesSearches):
         REFUSEE_1/2), :class:`PollError` (a failed read, retried later) and last
         :class:`PollFinished` with the :class:`PollSummary` (also ``poller.summary``).
 
-        ``concurrency`` worker tasks share one schedule: an invoice is read again
+        ``concurrency`` worker tasks (at most the client's connection limit, as in
+        :meth:`consulter_many`) share one schedule: an invoice is read again
         ``interval`` s after a change, the wait growing ×``backoff`` up to
         ``max_interval`` while nothing changes, ±``jitter``; an HTTP 429 pauses the whole
         batch for its ``Retry-After``; ``max_rate`` caps requests per second;
@@ -333,30 +298,16 @@ class AsyncFactures(AsyncFacturesSearches):
         client.factures.poll(ids) as poller: async for event in poller: ...``.
         """
 
-        async def fetch(invoice_id: int) -> FacturesConsulterResponse:
-            return await self.consulter(
-                invoice_id,
-                credentials=credentials,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
-            )
+        settings = {name: value for name, value in locals().items() if name != "self"}
+        options = {name: settings.pop(name) for name in CALL_OPTIONS}
+        # Capped before the poller checks it: an invalid value stays invalid.
+        settings["concurrency"] = self._workers(concurrency)
 
-        return InvoicePoller(
-            fetch,
-            invoice_ids,
-            final_statuses=final_statuses,
-            interval=interval,
-            max_interval=max_interval,
-            backoff=backoff,
-            jitter=jitter,
-            concurrency=concurrency,
-            max_rate=max_rate,
-            deadline=deadline,
-            max_errors=max_errors,
-            clock=clock,
-            sleep=sleep,
-        )
+        async def fetch(invoice_id: int) -> FacturesConsulterResponse:
+            return await self.consulter(invoice_id, **options)
+
+        # The other parameters are InvoicePoller's own, under the same names.
+        return InvoicePoller(fetch, **settings)
 
     async def telecharger_groupe(
         self,
@@ -373,10 +324,16 @@ class AsyncFactures(AsyncFacturesSearches):
     ) -> FacturesTelechargerGroupeResponse:
         """Download one or several invoices as a PDF, the XML, or a ZIP archive.
 
-        ``POST /factures/telecharger-groupe``. The result decodes the base64 file
-        (``content``), tells what it is from its magic bytes (``content_kind``), and
-        lists, reads or extracts ZIP members (``zip_members``, ``read_member``,
-        ``extract``). ``dest``: also write the file there (in a worker thread).
+        ``POST /factures/telecharger-groupe``. The base64 file is decoded as the answer
+        arrives, never held as text: into memory, or with ``dest`` straight into a
+        temporary file next to ``dest``, renamed over it once the whole answer has been
+        read and checked (the memory used stays a few MiB, whatever the file's size). On
+        any error nothing is left at ``dest`` and a file already there is unchanged;
+        ``dest`` that cannot be written raises :class:`FileWriteError` before anything is
+        sent. The result gives the file (``content()``: with ``dest``, read back from
+        it), tells what it is from its magic bytes (``content_kind``), and lists, reads
+        or extracts ZIP members (``zip_members``, ``read_member``, ``extract``: with
+        ``dest``, read from that file in place).
 
         At most 10 ids per call (the documented recommendation): more raise
         :class:`RequestValidationError` (field ``invoice_ids``) before anything is sent;
@@ -396,19 +353,18 @@ class AsyncFactures(AsyncFacturesSearches):
             extra=extra or {},
             credentials=self._credentials(credentials),
         )
-        response = await self._post(
-            "/factures/telecharger-groupe",
+        return await download(
+            self._request,
+            API_ROOT + "/factures/telecharger-groupe",
             request,
             FacturesTelechargerGroupeResponse,
+            field="file_base64",
+            dest=dest,
             operation="factures.telecharger_groupe",
-            idempotent=True,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            options=RequestOptions.build(
+                timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+            ),
         )
-        if dest is not None:
-            await anyio.to_thread.run_sync(response.save, dest)
-        return response
 
     async def traiter_facture_recue(
         self,
@@ -429,24 +385,11 @@ class AsyncFactures(AsyncFacturesSearches):
         ``POST /factures/traiter-facture-recue``. ``reason`` is required for ``SUSPENDUE``
         and ``REJETEE``; ``SERVICE-FAIT`` is sent with its hyphen.
         """
-        request = FacturesTraiterFactureRecueRequest(
-            invoice_id=invoice_id,
-            new_status=new_status,
-            reason=reason,
-            comment=comment,
-            payment_mandate_number=payment_mandate_number,
-            extra=extra or {},
-            credentials=self._credentials(credentials),
-        )
-        return await self._post(
+        return await self._write(
             "/factures/traiter-facture-recue",
-            request,
+            FacturesTraiterFactureRecueRequest,
             FacturesTraiterFactureRecueResponse,
-            operation="factures.traiter_facture_recue",
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            locals(),
         )
 
     async def completer(
@@ -467,22 +410,8 @@ class AsyncFactures(AsyncFacturesSearches):
         ``transverses.ajouter_fichier``: each :class:`AdditionalAttachment` carries the
         ``attachment_id`` it returned.
         """
-        request = FacturesCompleterRequest(
-            invoice_id=invoice_id,
-            comment=comment,
-            attachments=attachments,
-            extra=extra or {},
-            credentials=self._credentials(credentials),
-        )
-        return await self._post(
-            "/factures/completer",
-            request,
-            FacturesCompleterResponse,
-            operation="factures.completer",
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+        return await self._write(
+            "/factures/completer", FacturesCompleterRequest, FacturesCompleterResponse, locals()
         )
 
     async def recycler(
@@ -500,21 +429,6 @@ class AsyncFactures(AsyncFacturesSearches):
     ) -> FacturesRecyclerResponse:
         """Supplier: re-route an ``A_RECYCLER`` invoice (new recipient ``structure_id``,
         ``service_code`` or ``engagement_number``). ``POST /factures/recycler``."""
-        request = FacturesRecyclerRequest(
-            invoice_id=invoice_id,
-            structure_id=structure_id,
-            service_code=service_code,
-            engagement_number=engagement_number,
-            extra=extra or {},
-            credentials=self._credentials(credentials),
-        )
-        return await self._post(
-            "/factures/recycler",
-            request,
-            FacturesRecyclerResponse,
-            operation="factures.recycler",
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+        return await self._write(
+            "/factures/recycler", FacturesRecyclerRequest, FacturesRecyclerResponse, locals()
         )
