@@ -5,6 +5,8 @@
   ``chorus_sandbox`` of the test; a module points it elsewhere by defining its own ``api_url``).
 * ``client_factory``: ``async with client_factory(url, **options) as client`` for a test that
   needs several clients or other options, on the same kind.
+* ``refused``: ``await refused(lambda: call, field)`` checks that ``call`` is refused naming
+  ``field`` before any API request reaches the test's ``chorus_sandbox``.
 
 The blocking client is seen through :mod:`dual_client`'s async adapter, so one test body
 serves both. Folder-only fixtures live in that folder's ``conftest.py``.
@@ -12,13 +14,14 @@ serves both. Folder-only fixtures live in that folder's ``conftest.py``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
-from dual_client import KINDS, ClientFactory, dual_client
+from dual_client import KINDS, ClientFactory, Refused, dual_client
 
+from factpulse_chorus import RequestValidationError
 from factpulse_chorus.sandbox import ThreadedSandbox
 
 DEMO_ACCOUNT = {"email": "demo", "password": "demo"}
@@ -53,3 +56,18 @@ async def client(client_factory: ClientFactory, api_url: str) -> AsyncIterator[A
     """The demo account's client (async, or blocking behind the adapter) on ``api_url``."""
     async with client_factory(api_url) as c:
         yield c
+
+
+@pytest.fixture
+def refused(chorus_sandbox: ThreadedSandbox) -> Refused:
+    """``await refused(lambda: call, field)``: the call raises RequestValidationError naming
+    ``field``, and no API request (a login aside) reached the sandbox."""
+
+    async def check(call: Callable[[], Awaitable[Any]], field: str) -> None:
+        with pytest.raises(RequestValidationError) as info:
+            await call()  # made here, inside the check: some calls refuse before awaiting
+        assert info.value.field == field
+        requests = chorus_sandbox.stats()["requests"]
+        assert {route: n for route, n in requests.items() if route != "token"} == {}
+
+    return check

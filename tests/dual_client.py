@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeAlias
 
@@ -25,6 +25,8 @@ _DONE = object()
 
 ClientFactory: TypeAlias = Callable[..., AbstractAsyncContextManager[Any]]
 """The ``client_factory`` fixture: ``async with factory(url, **options) as client``."""
+Refused: TypeAlias = Callable[[Callable[[], Awaitable[Any]], str], Awaitable[None]]
+"""The ``refused`` fixture: ``await refused(lambda: call, field)``."""
 
 
 class _AsyncBridge:

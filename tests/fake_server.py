@@ -2,7 +2,7 @@
 
 Not the sandbox: a tiny aiohttp.web app whose behaviour each test sets directly
 (``fake.handler``), and which counts what it receives. Real HTTP on 127.0.0.1.
-Imported by the transport, auth, lifecycle and secret-leak tests.
+Imported by every test that needs a server other than the sandbox.
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from aiohttp import web
+
+from factpulse_chorus import AsyncChorusClient
+from factpulse_chorus._types import RequestOptions
+from factpulse_chorus.models.common import RawResponse
 
 EMAIL = "alice@example.com"
 PASSWORD = "Sup3r-Secret-Passw0rd!"
@@ -133,10 +137,34 @@ class FakeFactPulse:
         )
 
 
+async def send(
+    client: AsyncChorusClient, *, idempotent: bool = True, options: RequestOptions | None = None
+) -> RawResponse:
+    """One ``POST API_PATH`` through the client's transport, below the resources; a write
+    (``idempotent=False``) is the submission of invoice "F-1"."""
+    return await client._transport.request(
+        "POST",
+        API_PATH,
+        json={"chorusInvoiceId": 1},
+        idempotent=idempotent,
+        operation="test",
+        options=options or RequestOptions(),
+        invoice_number=None if idempotent else "F-1",
+    )
+
+
+def catch_all(handler: Handler, **options: Any) -> web.Application:
+    """An app (``options``: ``web.Application``'s) whose one route takes every method and path."""
+    app = web.Application(**options)
+    app.router.add_route("*", "/{tail:.*}", handler)
+    return app
+
+
 @asynccontextmanager
 async def serve(app: web.Application) -> AsyncIterator[str]:
     """Run ``app`` on 127.0.0.1 (free port) and yield its base URL."""
-    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.2)
+    # No access log: the log-checking tests look at what the SDK logs, not the server.
+    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.2, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -148,8 +176,12 @@ async def serve(app: web.Application) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def fake_server(**kwargs: Any) -> AsyncIterator[tuple[FakeFactPulse, str]]:
+async def fake_server(
+    handler: Handler | None = None, **kwargs: Any
+) -> AsyncIterator[tuple[FakeFactPulse, str]]:
+    """A :class:`FakeFactPulse` (``kwargs``) answering authorised API calls with ``handler``."""
     fake = FakeFactPulse(**kwargs)
+    fake.handler = handler
     async with serve(fake.app()) as url:
         yield fake, url
 

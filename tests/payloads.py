@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import functools
 import json
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+COMMUNE = 25827464
+"""The sandbox's COMMUNE DE SAINT-EXEMPLE: it takes invoices, its service code FIN-001 required."""
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = DATA / "examples"
@@ -29,3 +34,18 @@ def example(name: str) -> Any:
 def example_names() -> list[str]:
     """Every example's name, sorted."""
     return sorted(path.stem for path in EXAMPLES.glob("*.json"))
+
+
+def invoice(number: str, **changes: Any) -> dict[str, Any]:
+    """The keywords of ``factures.soumettre`` for a valid invoice ``number`` to the commune:
+    100.00 + 20.00 VAT, service FIN-001, dated 15 Jan 2026; ``changes`` add or replace some."""
+    return {
+        "invoice_number": number,
+        "invoice_date": date(2026, 1, 15),
+        "structure_id": COMMUNE,
+        "service_code": "FIN-001",
+        "total_net_amount": Decimal("100.00"),
+        "vat_amount": Decimal("20.00"),
+        "total_gross_amount": Decimal("120.00"),
+        **changes,
+    }

@@ -11,13 +11,14 @@ import base64
 import datetime as dt
 import inspect
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
 import pytest
 from dual_client import ClientFactory
+from payloads import invoice
 
 from factpulse_chorus import (
     AsyncChorusClient,
@@ -38,6 +39,19 @@ PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 SECRET_PISTE = "piste-SECRET-4f9a1c"
 SECRET_CPRO = "cpro-PASSWORD-77e2b0"
+
+
+def zero_trust(
+    client_id: str, login: str, make: Callable[..., ChorusProCredentials] = ChorusProCredentials
+) -> ChorusProCredentials:
+    """Zero-trust credentials (``make``: the class or one of its constructors) whose two
+    secrets are SECRET_PISTE and SECRET_CPRO."""
+    return make(
+        piste_client_id=client_id,
+        piste_client_secret=SECRET_PISTE,
+        chorus_pro_login=login,
+        chorus_pro_password=SECRET_CPRO,
+    )
 
 
 # Every method of the four groups that calls an endpoint, as a test below calls it.
@@ -93,16 +107,7 @@ def sent(sandbox: Sandbox, route: str) -> dict[str, Any]:
 
 
 async def submit(api: Any, number: str, **overrides: Any) -> int:
-    arguments: dict[str, Any] = {
-        "invoice_number": number,
-        "invoice_date": dt.date(2025, 3, 10),
-        "structure_id": RECIPIENT_ID,
-        "service_code": "FIN-001",
-        "total_net_amount": Decimal("100.00"),
-        "vat_amount": Decimal("20.00"),
-        "total_gross_amount": Decimal("120.00"),
-    }
-    arguments.update(overrides)
+    arguments = invoice(number, invoice_date=dt.date(2025, 3, 10), **overrides)
     response = await api.factures.soumettre(**arguments)
     assert response.return_code == 0
     assert isinstance(response.invoice_id, int)
@@ -159,12 +164,7 @@ async def test_structures_lister_services(api: Any, sandbox: Sandbox) -> None:
 
 
 async def test_structures_lister_services_refuses_zero_trust(api: Any, sandbox: Sandbox) -> None:
-    credentials = ChorusProCredentials(
-        piste_client_id="id",
-        piste_client_secret=SECRET_PISTE,
-        chorus_pro_login="login",
-        chorus_pro_password=SECRET_CPRO,
-    )
+    credentials = zero_trust("id", "login")
     with pytest.raises(RequestValidationError) as info:
         await api.structures.lister_services(RECIPIENT_ID, credentials=credentials)
     assert info.value.field == "credentials"
@@ -524,12 +524,7 @@ async def test_validator_search_takes_every_declared_filter_and_refuses_others(
 
 
 async def test_zero_trust_credentials_go_in_the_body(api: Any, sandbox: Sandbox) -> None:
-    credentials = ChorusProCredentials(
-        piste_client_id="3f2a9c1e",
-        piste_client_secret=SECRET_PISTE,
-        chorus_pro_login="TECH_84213765500010@cpro.fr",
-        chorus_pro_password=SECRET_CPRO,
-    )
+    credentials = zero_trust("3f2a9c1e", "TECH_84213765500010@cpro.fr")
     await api.structures.consulter(RECIPIENT_ID, credentials=credentials)
     assert sent(sandbox, "structures/consulter")["credentials"] == {
         "pisteClientId": "3f2a9c1e",
@@ -538,12 +533,7 @@ async def test_zero_trust_credentials_go_in_the_body(api: Any, sandbox: Sandbox)
         "chorusProPassword": "***",
         "sandbox": True,
     }
-    production = ChorusProCredentials.production(
-        piste_client_id="a",
-        piste_client_secret=SECRET_PISTE,
-        chorus_pro_login="b",
-        chorus_pro_password=SECRET_CPRO,
-    )
+    production = zero_trust("a", "b", ChorusProCredentials.production)
     assert SECRET_PISTE not in repr(production)
     assert SECRET_CPRO not in repr(production)
     await api.structures.consulter(RECIPIENT_ID, credentials=production)
@@ -552,12 +542,7 @@ async def test_zero_trust_credentials_go_in_the_body(api: Any, sandbox: Sandbox)
 
 async def test_actor_checks_with_zero_trust_logins(api: Any) -> None:
     invoice_id = await submit(api, "F-ACTOR-1")
-    validator = ChorusProCredentials(
-        piste_client_id="x",
-        piste_client_secret=SECRET_PISTE,
-        chorus_pro_login="TECH_90315528100012@cpro.fr",
-        chorus_pro_password=SECRET_CPRO,
-    )
+    validator = zero_trust("x", "TECH_90315528100012@cpro.fr")
     with pytest.raises(ChorusProBusinessError) as info:
         await api.factures.traiter_facture_recue(
             invoice_id, new_status="MANDATEE", credentials=validator

@@ -12,12 +12,13 @@ import pytest
 from aiohttp import web
 from fake_server import (
     API_KEY,
-    API_PATH,
     EMAIL,
     PASSWORD,
     FakeFactPulse,
     fake_server,
     json_response,
+    send,
+    serve,
     serve_in_thread,
 )
 
@@ -28,14 +29,7 @@ from factpulse_chorus.models.common import RawResponse
 
 
 async def call(client: AsyncChorusClient, **options: object) -> RawResponse:
-    return await client._transport.request(
-        "POST",
-        API_PATH,
-        json={"chorusInvoiceId": 1},
-        idempotent=True,
-        operation="test",
-        options=RequestOptions.build(**options),  # type: ignore[arg-type]
-    )
+    return await send(client, options=RequestOptions.build(**options))  # type: ignore[arg-type]
 
 
 async def test_session_is_created_lazily_and_reused() -> None:
@@ -222,15 +216,8 @@ async def test_cancelled_aclose_during_a_login_still_closes_the_session() -> Non
 
     app = web.Application()
     app.router.add_post("/api/token/", slow_login)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        client = AsyncChorusClient(
-            base_url=f"http://127.0.0.1:{port}", email="a@b.c", password="pw", max_retries=0
-        )
+    async with serve(app) as url:
+        client = AsyncChorusClient(base_url=url, email="a@b.c", password="pw", max_retries=0)
         call = asyncio.create_task(client.factures.consulter(1234567))
         await login_started.wait()
         session = client._transport._shared._session
@@ -244,17 +231,13 @@ async def test_cancelled_aclose_during_a_login_still_closes_the_session() -> Non
             await call
         assert session.closed
         await client.aclose()  # idempotent afterwards
-    finally:
-        await runner.cleanup()
 
 
 # -- event loops (issue 13, item 1) -------------------------------------------------------
 
 
 async def write(client: AsyncChorusClient) -> RawResponse:
-    return await client._transport.request(
-        "POST", API_PATH, json={"chorusInvoiceId": 1}, idempotent=False, operation="test.write"
-    )
+    return await send(client, idempotent=False)
 
 
 def test_a_second_asyncio_run_opens_new_connections_and_keeps_the_token() -> None:

@@ -81,21 +81,18 @@ HELPER_PARAMETERS = frozenset(
     {"file", "safe_retry", "dest", "concurrency", "pdf", "recipient_siret", "page"}
 )
 
-#: The object each method acts on, which must be its first parameter.
+#: The object each method acts on, which must be its first parameter: concept -> "group.method"s.
 FIRST_PARAMETER = {
-    ("structures", "consulter"): "structure_id",
-    ("structures", "lister_services"): "structure_id",
-    ("structures", "obtenir_id_depuis_siret"): "siret",
-    ("factures", "consulter"): "invoice_id",
-    ("factures", "consulter_many"): "invoice_ids",
-    ("factures", "poll"): "invoice_ids",
-    ("factures", "telecharger_groupe"): "invoice_ids",
-    ("factures", "traiter_facture_recue"): "invoice_id",
-    ("factures", "completer"): "invoice_id",
-    ("factures", "recycler"): "invoice_id",
-    ("transverses", "ajouter_fichier"): "file",
-    ("valideur", "consulter"): "invoice_id",
-    ("valideur", "traiter"): "invoice_id",
+    tuple(method.split(".")): parameter
+    for parameter, methods in {
+        "structure_id": "structures.consulter structures.lister_services",
+        "siret": "structures.obtenir_id_depuis_siret",
+        "invoice_id": "factures.consulter factures.traiter_facture_recue factures.completer "
+        "factures.recycler valideur.consulter valideur.traiter",
+        "invoice_ids": "factures.consulter_many factures.poll factures.telecharger_groupe",
+        "file": "transverses.ajouter_fichier",
+    }.items()
+    for method in methods.split()
 }
 
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from payloads import example, example_names
 
 from factpulse_chorus import RequestValidationError, ResponseDecodeError
+from factpulse_chorus import models as models_package
 from factpulse_chorus._converter import encode_json, from_wire, parse_date, to_wire
 from factpulse_chorus._wire_values import paris_time
 from factpulse_chorus.models import common, factures, structures, transverses, valideur
@@ -64,33 +65,44 @@ CREDENTIALS = ChorusProCredentials(
 
 # --- every endpoint: request class, response class, example name ------------------------------
 
-ENDPOINTS: list[tuple[str, type | None, type]] = [
-    ("structures-rechercher", structures.StructuresRechercherRequest,
-     structures.StructuresRechercherResponse),
-    ("structures-consulter", structures.StructuresConsulterRequest,
-     structures.StructuresConsulterResponse),
-    ("structures-services", None, structures.StructuresListerServicesResponse),
-    ("structures-obtenir-id-depuis-siret", structures.StructuresObtenirIdDepuisSiretRequest,
-     structures.StructuresObtenirIdDepuisSiretResponse),
-    ("factures-soumettre", factures.FacturesSoumettreRequest, factures.FacturesSoumettreResponse),
-    ("factures-consulter", factures.FacturesConsulterRequest, factures.FacturesConsulterResponse),
-    ("factures-rechercher-fournisseur", factures.FacturesRechercherFournisseurRequest,
-     factures.FacturesRechercherFournisseurResponse),
-    ("factures-rechercher-destinataire", factures.FacturesRechercherDestinataireRequest,
-     factures.FacturesRechercherDestinataireResponse),
-    ("factures-telecharger-groupe", factures.FacturesTelechargerGroupeRequest,
-     factures.FacturesTelechargerGroupeResponse),
-    ("factures-traiter-facture-recue", factures.FacturesTraiterFactureRecueRequest,
-     factures.FacturesTraiterFactureRecueResponse),
-    ("factures-completer", factures.FacturesCompleterRequest, factures.FacturesCompleterResponse),
-    ("factures-recycler", factures.FacturesRecyclerRequest, factures.FacturesRecyclerResponse),
-    ("transverses-ajouter-fichier", transverses.TransversesAjouterFichierRequest,
-     transverses.TransversesAjouterFichierResponse),
-    ("valideur-rechercher", valideur.ValideurRechercherRequest,
-     valideur.ValideurRechercherResponse),
-    ("valideur-consulter", valideur.ValideurConsulterRequest, valideur.ValideurConsulterResponse),
-    ("valideur-traiter", valideur.ValideurTraiterRequest, valideur.ValideurTraiterResponse),
-]  # fmt: skip
+GROUPS = {"structures": structures, "factures": factures, "transverses": transverses,
+          "valideur": valideur}  # fmt: skip
+# "structures-services" is the example of ``structures.lister_services``.
+METHOD_OF_EXAMPLE = {"services": "lister-services"}
+
+
+def endpoint(name: str) -> tuple[str, type | None, type]:
+    """Example ``name``'s request class (None: the example has no request) and response class,
+    found by the naming rule ``<Group><Method>Request`` / ``<Group><Method>Response``."""
+    group, _, method = name.partition("-")
+    words = [group, *METHOD_OF_EXAMPLE.get(method, method).split("-")]
+    prefix = "".join(word.capitalize() for word in words)
+    module = GROUPS[group]
+    request = getattr(module, f"{prefix}Request") if f"{name}.request" in example_names() else None
+    return name, request, getattr(module, f"{prefix}Response")
+
+
+ENDPOINTS = [
+    endpoint(name)
+    for name in [
+        "structures-rechercher",
+        "structures-consulter",
+        "structures-services",
+        "structures-obtenir-id-depuis-siret",
+        "factures-soumettre",
+        "factures-consulter",
+        "factures-rechercher-fournisseur",
+        "factures-rechercher-destinataire",
+        "factures-telecharger-groupe",
+        "factures-traiter-facture-recue",
+        "factures-completer",
+        "factures-recycler",
+        "transverses-ajouter-fichier",
+        "valideur-rechercher",
+        "valideur-consulter",
+        "valideur-traiter",
+    ]
+]
 
 # The wire name of every request attribute, in attribute order (``extra`` excluded).
 REQUEST_WIRE_NAMES: dict[type, str] = {
@@ -114,9 +126,10 @@ REQUEST_WIRE_NAMES: dict[type, str] = {
     factures.RecipientFilter: "idDestinataire listeIdServiceExecutant raisonSocialeStuctDmd",
     factures.FacturesRechercherFournisseurRequest: (
         "numeroFacture periodeDateFactureDu periodeDateFactureAu periodeDateDepotDu "
-        "periodeDateDepotAu periodeDateHeureEtatCourantDu periodeDateHeureEtatCourantAu "
-        "statutCourant montantHTMin montantHTMax montantTTCMin montantTTCMax montantApayerMin "
-        "montantApayerMax numeroBonCommande numeroMarche idStructureValideur recupererTaille "
+        "periodeDateDepotAu statutCourant montantHTMin montantHTMax montantTTCMin montantTTCMax "
+        "numeroMarche idStructureValideur periodeDateHeureEtatCourantDu "
+        "periodeDateHeureEtatCourantAu montantApayerMin montantApayerMax numeroBonCommande "
+        "recupererTaille "
         "listeDestinataire typeFacture numeroFactureOrigine numeroFluxDepot idFournisseur "
         "idServiceFournisseur modeDepot rejetTraite rechercheSirenDestinataire "
         "idUtilisateurCreateur cadreFacturation coordonneeBancaire "
@@ -125,9 +138,10 @@ REQUEST_WIRE_NAMES: dict[type, str] = {
     factures.SupplierFilter: "idFournisseur listeIdService",
     factures.FacturesRechercherDestinataireRequest: (
         "numeroFacture periodeDateFactureDu periodeDateFactureAu periodeDateDepotDu "
-        "periodeDateDepotAu periodeDateHeureEtatCourantDu periodeDateHeureEtatCourantAu "
-        "statutCourant montantHTMin montantHTMax montantTTCMin montantTTCMax montantApayerMin "
-        "montantApayerMax numeroBonCommande numeroMarche idStructureValideur recupererTaille "
+        "periodeDateDepotAu statutCourant montantHTMin montantHTMax montantTTCMin montantTTCMax "
+        "numeroMarche idStructureValideur periodeDateHeureEtatCourantDu "
+        "periodeDateHeureEtatCourantAu montantApayerMin montantApayerMax numeroBonCommande "
+        "recupererTaille "
         "factureTelechargeeParDestinataire listeFournisseurs rechercheSirenFournisseur "
         "idDestinataire idServiceExecutant cadreFacturation listeTypeFacture "
         "listeTypeFactureTravaux typeDemandePaiement paramRecherche credentials"
@@ -149,13 +163,12 @@ REQUEST_WIRE_NAMES: dict[type, str] = {
         "pieceJointeFichier pieceJointeNom pieceJointeTypeMime pieceJointeExtension credentials"
     ),
     valideur.ValideurRechercherRequest: (
-        "idStructureValideur idDestinataire idServiceExecutant idFournisseur "
-        "idServiceFournisseur idStructureMoa idStructureMoe periodeDateDepotDu "
-        "periodeDateDepotAu periodeDateFactureDu periodeDateFactureAu statutCourant "
-        "numeroFacture numeroEngagement numeroMarche listeTypeFacture listeTypeFactureTravaux "
-        "montantHTMin montantHTMax montantTTCMin montantTTCMax montantAPayerMin "
-        "montantAPayerMax rechercheSirenDestinataire rechercheSirenFournisseur "
-        "typeDemandePaiement cadreFacturation pagination credentials"
+        "numeroFacture periodeDateFactureDu periodeDateFactureAu periodeDateDepotDu "
+        "periodeDateDepotAu statutCourant montantHTMin montantHTMax montantTTCMin montantTTCMax "
+        "numeroMarche idStructureValideur idDestinataire idServiceExecutant idFournisseur "
+        "idServiceFournisseur idStructureMoa idStructureMoe numeroEngagement listeTypeFacture "
+        "listeTypeFactureTravaux montantAPayerMin montantAPayerMax rechercheSirenDestinataire "
+        "rechercheSirenFournisseur typeDemandePaiement cadreFacturation pagination credentials"
     ),
     valideur.ValideurConsulterRequest: "idFacture codeLangue credentials",
     valideur.ValideurTraiterRequest: (
@@ -392,6 +405,11 @@ def test_request_bodies_use_exact_wire_names_and_leave_unset_fields_out(cls: typ
     check()
 
 
+def exported_from(module: types.ModuleType) -> tuple[str, ...]:
+    """The names ``factpulse_chorus.models`` exports from ``module`` (its map is their home)."""
+    return models_package._EXPORTS["." + module.__name__.rpartition(".")[2]]
+
+
 def test_every_endpoint_has_a_request_and_a_response_model() -> None:
     assert len(ENDPOINTS) == 16
     for cls in [*REQUEST_CLASSES, SearchPagination, ChorusProCredentials]:
@@ -401,7 +419,7 @@ def test_every_endpoint_has_a_request_and_a_response_model() -> None:
     for cls in RESPONSE_CLASSES:
         assert issubclass(cls, APIResponse)
     for module in (common, structures, factures, transverses, valideur):
-        for name in module.__all__:
+        for name in exported_from(module):
             obj = getattr(module, name)
             if isinstance(obj, type):
                 assert obj.__doc__, name
@@ -1260,7 +1278,7 @@ def test_extra_cannot_override_declared_fields(key: str) -> None:
 
 def test_annotations_resolve_for_every_model() -> None:
     for module in (common, structures, factures, transverses, valideur):
-        for name in module.__all__:
+        for name in exported_from(module):
             obj = getattr(module, name)
             if isinstance(obj, type) and attrs.has(obj):
                 hints = typing.get_type_hints(obj)

@@ -10,18 +10,18 @@ Location headers.
 from __future__ import annotations
 
 import asyncio
-import datetime
+import contextlib
 import json
 import random
 from collections.abc import Awaitable, Callable, Iterator
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from aiohttp import web
+from fake_server import catch_all, serve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from payloads import example
+from payloads import example, invoice
 
 from factpulse_chorus import AsyncChorusClient
 from factpulse_chorus._config import RetryPolicy
@@ -42,14 +42,7 @@ CALLS: dict[str, Call] = {
     "factures-rechercher-fournisseur": lambda c: c.factures.rechercher_fournisseur(
         invoice_number="F-1"
     ),
-    "factures-soumettre": lambda c: c.factures.soumettre(
-        invoice_number="F-2",
-        invoice_date=datetime.date(2026, 1, 15),
-        structure_id=COMMUNE,
-        total_net_amount=Decimal("100.00"),
-        vat_amount=Decimal("20.00"),
-        total_gross_amount=Decimal("120.00"),
-    ),
+    "factures-soumettre": lambda c: c.factures.soumettre(**invoice("F-2")),
     "transverses-ajouter-fichier": lambda c: c.transverses.ajouter_fichier(b"%PDF", name="a.pdf"),
     "valideur-consulter": lambda c: c.valideur.consulter(7),
     "factures-traiter-facture-recue": lambda c: c.factures.traiter_facture_recue(
@@ -84,37 +77,27 @@ class Harness:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.server = Hostile()
-        self.runner: web.AppRunner | None = None
+        self.resources = contextlib.AsyncExitStack()
         self.client: AsyncChorusClient | None = None
         self.outcomes: dict[str, int] = {}
 
     def start(self) -> None:
         async def start() -> None:
-            app = web.Application(client_max_size=16 * 1024 * 1024)
-            app.router.add_route("*", "/{tail:.*}", self.server.handle)
-            self.runner = web.AppRunner(app, access_log=None)
-            await self.runner.setup()
-            site = web.TCPSite(self.runner, "127.0.0.1", 0)
-            await site.start()
-            host, port = self.runner.addresses[0][:2]
+            app = catch_all(self.server.handle, client_max_size=16 * 1024 * 1024)
+            url = await self.resources.enter_async_context(serve(app))
             self.client = AsyncChorusClient(
-                base_url=f"http://{host}:{port}",
+                base_url=url,
                 api_key="hostile-test-key",
                 max_retries=1,
                 retry_policy=FAST,
                 timeout=5.0,
             )
+            self.resources.push_async_callback(self.client.aclose)
 
         self.loop.run_until_complete(start())
 
     def stop(self) -> None:
-        async def stop() -> None:
-            if self.client is not None:
-                await self.client.aclose()
-            if self.runner is not None:
-                await self.runner.cleanup()
-
-        self.loop.run_until_complete(stop())
+        self.loop.run_until_complete(self.resources.aclose())
         self.loop.close()
 
     def run(self, name: str, reply: tuple[int, str | None, bytes, dict[str, str]]) -> None:
@@ -343,30 +326,23 @@ def test_hostile_login_response_is_a_factpulse_error() -> None:
 
     async def scenario() -> None:
         server = Hostile()
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", server.handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        try:
-            async with AsyncChorusClient(
-                base_url=f"http://{host}:{port}",
+        async with (
+            serve(catch_all(server.handle)) as url,
+            AsyncChorusClient(
+                base_url=url,
                 email="someone@example.com",
                 password=password,
                 max_retries=0,
                 retry_policy=FAST,
                 timeout=5.0,
-            ) as client:
-                for status, body in bodies_to_try:
-                    server.reply = (status, "application/json", body, {})
-                    with pytest.raises(FactPulseError) as info:
-                        await client.structures.consulter(COMMUNE)
-                    assert password not in str(info.value)
-                    assert password not in repr(info.value.args)
-        finally:
-            await runner.cleanup()
+            ) as client,
+        ):
+            for status, body in bodies_to_try:
+                server.reply = (status, "application/json", body, {})
+                with pytest.raises(FactPulseError) as info:
+                    await client.structures.consulter(COMMUNE)
+                assert password not in str(info.value)
+                assert password not in repr(info.value.args)
 
     asyncio.run(scenario())
 
@@ -387,33 +363,26 @@ def test_undecodable_content_encoding_is_not_retried(encoding: str) -> None:
         )
 
     async def scenario() -> None:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        try:
-            async with AsyncChorusClient(
-                base_url=f"http://{host}:{port}",
+        async with (
+            serve(catch_all(handle)) as url,
+            AsyncChorusClient(
+                base_url=url,
                 api_key="k",
                 max_retries=3,
                 retry_policy=FAST,
                 timeout=5.0,
-            ) as client:
-                with pytest.raises(FactPulseError) as read_error:
-                    await client.structures.consulter(COMMUNE)
-                assert len(hits) == 1
-                assert "decompress" in str(read_error.value)
-                if encoding == "gzip":  # found while reading the body, after the status
-                    assert isinstance(read_error.value, ResponseDecodeError)
-                    assert read_error.value.status_code == 200
-                    assert read_error.value.content_type.startswith("application/json")
-                with pytest.raises(OutcomeUnknownError):
-                    await CALLS["factures-soumettre"](client)
-                assert len(hits) == 2
-        finally:
-            await runner.cleanup()
+            ) as client,
+        ):
+            with pytest.raises(FactPulseError) as read_error:
+                await client.structures.consulter(COMMUNE)
+            assert len(hits) == 1
+            assert "decompress" in str(read_error.value)
+            if encoding == "gzip":  # found while reading the body, after the status
+                assert isinstance(read_error.value, ResponseDecodeError)
+                assert read_error.value.status_code == 200
+                assert read_error.value.content_type.startswith("application/json")
+            with pytest.raises(OutcomeUnknownError):
+                await CALLS["factures-soumettre"](client)
+            assert len(hits) == 2
 
     asyncio.run(scenario())

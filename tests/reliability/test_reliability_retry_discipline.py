@@ -14,12 +14,11 @@ Reads are retried through all of these faults and succeed.
 from __future__ import annotations
 
 import asyncio
-import datetime
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
-from decimal import Decimal
 from typing import Any
 
+import payloads
 import pytest
 
 from factpulse_chorus import AsyncChorusClient
@@ -45,15 +44,7 @@ Call = Callable[[AsyncChorusClient], Awaitable[Any]]
 
 def _soumettre(sb: Sandbox) -> Call:
     number = f"RD-{random.randrange(10**9):09d}"
-    return lambda c: c.factures.soumettre(
-        invoice_number=number,
-        invoice_date=datetime.date(2026, 1, 15),
-        structure_id=COMMUNE,
-        service_code="FIN-001",
-        total_net_amount=Decimal("100.00"),
-        vat_amount=Decimal("20.00"),
-        total_gross_amount=Decimal("120.00"),
-    )
+    return lambda c: c.factures.soumettre(**payloads.invoice(number))
 
 
 def _ajouter_fichier(sb: Sandbox) -> Call:
@@ -291,21 +282,27 @@ async def test_write_timeout_with_retries_left_is_not_retried(sandbox: Sandbox) 
     assert received(sandbox, route) == 1
 
 
+async def refused_token_client(sb: Sandbox, max_retries: int) -> AsyncChorusClient:
+    """A client on ``sb`` whose ready token is refused there (another sandbox signed it),
+    with the demo login to fall back on."""
+    async with Sandbox(seed=3) as other:
+        foreign_token = other.issue_token()
+    return AsyncChorusClient(
+        base_url=sb.url,
+        token=foreign_token,
+        email="demo",
+        password="demo",
+        max_retries=max_retries,
+        retry_policy=FAST,
+    )
+
+
 @pytest.mark.parametrize("route", list(WRITES))
 async def test_401_relogin_replays_once_and_is_not_a_retry(route: str) -> None:
     """A refused token: one login, one replay, even with max_retries=0; processed once."""
-    async with Sandbox(seed=3) as other:
-        foreign_token = other.issue_token()  # signed with another key: refused here
     async with Sandbox(seed=11, record_requests=True) as sb:
         call = WRITES[route](sb)
-        async with AsyncChorusClient(
-            base_url=sb.url,
-            token=foreign_token,
-            email="demo",
-            password="demo",
-            max_retries=0,
-            retry_policy=FAST,
-        ) as client:
+        async with await refused_token_client(sb, max_retries=0) as client:
             result = await call(client)
         assert result.raw.status == 200
         stats = sb.stats()
@@ -315,20 +312,11 @@ async def test_401_relogin_replays_once_and_is_not_a_retry(route: str) -> None:
 
 
 async def test_401_then_429_uses_the_retry_budget_only_for_the_429() -> None:
-    async with Sandbox(seed=3) as other:
-        foreign_token = other.issue_token()
     async with Sandbox(seed=11, record_requests=True) as sb:
         route = "factures/soumettre"
         call = _soumettre(sb)
         sb.add_fault(Fault("status", route=route, status=429, retry_after=0.01, count=1))
-        async with AsyncChorusClient(
-            base_url=sb.url,
-            token=foreign_token,
-            email="demo",
-            password="demo",
-            max_retries=1,
-            retry_policy=FAST,
-        ) as client:
+        async with await refused_token_client(sb, max_retries=1) as client:
             await call(client)
         assert processed(sb, route) == 1
         assert sb.invoice_count() == len(sb.domain.invoice_ids())

@@ -14,12 +14,12 @@ import datetime
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from decimal import Decimal
 from typing import Any
 
+import payloads
 import pytest
 from aiohttp import web
-from fake_server import closed_port
+from fake_server import catch_all, closed_port, serve
 
 from factpulse_chorus import AsyncChorusClient
 from factpulse_chorus._config import RetryPolicy
@@ -112,13 +112,7 @@ def everything(invoice: int, suspended: int, recycle: int, validate: int) -> dic
             COMMUNE_SIRET
         ),
         "factures.soumettre": lambda c: c.factures.soumettre(
-            invoice_number=f"SECRET-TEST-{id(c)}-{datetime.datetime.now().timestamp()}",
-            invoice_date=datetime.date(2026, 1, 15),
-            structure_id=COMMUNE,
-            service_code="FIN-001",
-            total_net_amount=Decimal("100.00"),
-            vat_amount=Decimal("20.00"),
-            total_gross_amount=Decimal("120.00"),
+            **payloads.invoice(f"SECRET-TEST-{id(c)}-{datetime.datetime.now().timestamp()}")
         ),
         "factures.consulter": lambda c: c.factures.consulter(invoice),
         "factures.rechercher_fournisseur": lambda c: c.factures.rechercher_fournisseur(),
@@ -166,6 +160,15 @@ async def sandbox() -> AsyncIterator[Sandbox]:
     accounts = [Account("demo", PASSWORD)]
     async with Sandbox(seed=5, strict=True, accounts=accounts, api_keys={API_KEY: "demo"}) as sb:
         yield sb
+
+
+async def call_everything(url: str, evidence: Evidence, token: str) -> None:
+    """The 16 endpoints (made-up ids) with zero-trust credentials, on an API key then on
+    ``token``, everything seen going into ``evidence``."""
+    for auth in ({"api_key": API_KEY}, {"token": token}):
+        async with make_client(url, evidence, credentials=CREDENTIALS, **auth) as client:
+            for call in everything(1, 2, 3, 4).values():
+                await run(evidence, client, call)
 
 
 def make_client(url: str, evidence: Evidence, **options: Any) -> AsyncChorusClient:
@@ -334,23 +337,9 @@ async def test_server_echoing_the_request_never_leaks_a_secret(
     caplog.set_level(logging.DEBUG, logger="factpulse_chorus")
     echo = Echo()
     echo.mode = mode
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", echo.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
     evidence = Evidence()
-    try:
-        for auth in ({"api_key": API_KEY}, {"token": "ReadyToken-77aa-SECRET"}):
-            async with make_client(
-                f"http://{host}:{port}", evidence, credentials=CREDENTIALS, **auth
-            ) as client:
-                for call in everything(1, 2, 3, 4).values():
-                    await run(evidence, client, call)
-    finally:
-        await runner.cleanup()
+    async with serve(catch_all(echo.handle)) as url:
+        await call_everything(url, evidence, "ReadyToken-77aa-SECRET")
     secrets = [PISTE_SECRET, CHORUS_PASSWORD, API_KEY, "ReadyToken-77aa-SECRET"]
     # The file is the caller's own data: echoed back into an error body it may show there,
     # but it is never logged.
@@ -400,12 +389,7 @@ async def test_malformed_http_response_errors_do_not_carry_the_auth_headers() ->
     evidence = Evidence()
     token = "ReadyToken-99bb-SECRET"
     try:
-        for auth in ({"api_key": API_KEY}, {"token": token}):
-            async with make_client(
-                f"http://127.0.0.1:{port}", evidence, credentials=CREDENTIALS, **auth
-            ) as client:
-                for call in everything(1, 2, 3, 4).values():
-                    await run(evidence, client, call)
+        await call_everything(f"http://127.0.0.1:{port}", evidence, token)
     finally:
         server.close()
         await server.wait_closed()
@@ -426,31 +410,24 @@ async def test_credential_identifiers_echoed_by_the_server_are_masked() -> None:
 
     app = web.Application()
     app.router.add_post("/api/v1/chorus-pro/factures/consulter", echo)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
     credentials = ChorusProCredentials(
         piste_client_id="PISTE-ID-7f3a",
         piste_client_secret="PISTE-SECRET-9c1d",
         chorus_pro_login="TECH_LOGIN_55e0",
         chorus_pro_password="CPRO-PASSWORD-2b8f",
     )
-    try:
-        async with AsyncChorusClient(
-            base_url=f"http://127.0.0.1:{port}", token="tok-ABCD", credentials=credentials
-        ) as client:
-            with pytest.raises(FactPulseError) as info:
-                await client.factures.consulter(1234567)
-        text = f"{info.value} {info.value!r} {info.value.args} {vars(info.value)}"
-        for value in (
-            "PISTE-ID-7f3a",
-            "PISTE-SECRET-9c1d",
-            "TECH_LOGIN_55e0",
-            "CPRO-PASSWORD-2b8f",
-        ):
-            assert value not in text
-        assert "1234567" in text  # the rest of the message is kept
-    finally:
-        await runner.cleanup()
+    async with (
+        serve(app) as url,
+        AsyncChorusClient(base_url=url, token="tok-ABCD", credentials=credentials) as client,
+    ):
+        with pytest.raises(FactPulseError) as info:
+            await client.factures.consulter(1234567)
+    text = f"{info.value} {info.value!r} {info.value.args} {vars(info.value)}"
+    for value in (
+        "PISTE-ID-7f3a",
+        "PISTE-SECRET-9c1d",
+        "TECH_LOGIN_55e0",
+        "CPRO-PASSWORD-2b8f",
+    ):
+        assert value not in text
+    assert "1234567" in text  # the rest of the message is kept

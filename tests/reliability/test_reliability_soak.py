@@ -9,7 +9,6 @@ number appears twice.
 from __future__ import annotations
 
 import asyncio
-import datetime
 import random
 import time
 from collections import Counter
@@ -17,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
 
 import pytest
+from payloads import invoice
 
 from factpulse_chorus import AsyncChorusClient
 from factpulse_chorus._config import RetryPolicy
@@ -106,15 +106,7 @@ async def test_fault_soak_reads_right_writes_never_duplicated() -> None:
 
         async def submit(client: AsyncChorusClient, number: str) -> None:
             try:
-                result = await client.factures.soumettre(
-                    invoice_number=number,
-                    invoice_date=datetime.date(2026, 1, 15),
-                    structure_id=COMMUNE,
-                    service_code="FIN-001",
-                    total_net_amount=Decimal("100.00"),
-                    vat_amount=Decimal("20.00"),
-                    total_gross_amount=Decimal("120.00"),
-                )
+                result = await client.factures.soumettre(**invoice(number))
             except FactPulseError as exc:
                 submit_outcomes[type(exc).__name__] += 1
                 if isinstance(exc, OutcomeUnknownError):

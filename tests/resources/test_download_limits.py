@@ -68,8 +68,7 @@ class Downloads:
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[Downloads, str]]:
     downloads = Downloads()
-    async with fake_server() as (fake, url):
-        fake.handler = downloads.handle
+    async with fake_server(downloads.handle) as (_fake, url):
         yield downloads, url
 
 

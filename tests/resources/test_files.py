@@ -6,11 +6,10 @@ import base64
 import io
 import xml.etree.ElementTree as ET
 import zipfile
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from payloads import invoice
 
 from factpulse_chorus import AsyncChorusClient, RequestValidationError, ResponseDecodeError
 from factpulse_chorus._validation import MAX_ATTACHMENT_BYTES
@@ -37,14 +36,7 @@ async def test_zip_round_trip_with_attachments(
     upload = await client.transverses.ajouter_fichier(PDF, name="F-ZIP-1.pdf")
     assert upload.attachment_id is not None
     submitted = await client.factures.soumettre(
-        invoice_number="F-ZIP-1",
-        invoice_date=date(2026, 1, 15),
-        structure_id=COMMUNE,
-        service_code="FIN-001",
-        total_net_amount=Decimal("100.00"),
-        vat_amount=Decimal("20.00"),
-        total_gross_amount=Decimal("120.00"),
-        attachment_id=upload.attachment_id,
+        **invoice("F-ZIP-1", attachment_id=upload.attachment_id)
     )
     invoice_id = submitted.invoice_id
     assert invoice_id is not None

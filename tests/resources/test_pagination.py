@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 from aiohttp import web
+from fake_server import serve
 
 from factpulse_chorus import AsyncChorusClient, ChorusClient, ResponseDecodeError
 from factpulse_chorus.sandbox import ThreadedSandbox, sandbox_in_thread
@@ -110,7 +112,10 @@ async def test_no_result_is_one_empty_page(client: AsyncChorusClient) -> None:
 # --- misbehaving servers ---------------------------------------------------------------------
 
 
-async def serve(replies: list[dict[str, Any]]) -> tuple[web.AppRunner, str, list[Any]]:
+@asynccontextmanager
+async def replying(replies: list[dict[str, Any]]) -> AsyncIterator[tuple[str, list[Any]]]:
+    """A supplier search answering ``replies`` in turn (then the last again); yields its URL
+    and the bodies it receives."""
     seen: list[Any] = []
 
     async def handler(request: web.Request) -> web.Response:
@@ -120,12 +125,8 @@ async def serve(replies: list[dict[str, Any]]) -> tuple[web.AppRunner, str, list
 
     app = web.Application()
     app.router.add_post("/api/v1/chorus-pro/factures/rechercher-fournisseur", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    return runner, f"http://{host}:{port}", seen
+    async with serve(app) as url:
+        yield url, seen
 
 
 def page(current: int | None, pages: int | None, ids: list[int]) -> dict[str, Any]:
@@ -140,47 +141,42 @@ def page(current: int | None, pages: int | None, ids: list[int]) -> dict[str, An
 
 
 async def test_server_that_never_advances_raises() -> None:
-    runner, url, seen = await serve([page(1, 3, [1, 2])])  # always page 1 of 3
-    try:
-        async with AsyncChorusClient(base_url=url, api_key="k", max_retries=0) as client:
-            found: list[int | None] = []
+    async with (
+        replying([page(1, 3, [1, 2])]) as (url, seen),  # always page 1 of 3
+        AsyncChorusClient(base_url=url, api_key="k", max_retries=0) as client,
+    ):
+        found: list[int | None] = []
 
-            async def drain() -> None:
-                async for item in client.factures.iter_fournisseur():
-                    found.append(item.invoice_id)
+        async def drain() -> None:
+            async for item in client.factures.iter_fournisseur():
+                found.append(item.invoice_id)
 
-            with pytest.raises(ResponseDecodeError, match="asked for page 2"):
-                await drain()
-            assert found == [1, 2]
-            assert [b["rechercheFactureParFournisseur"]["pageResultatDemandee"] for b in seen] == [
-                1,
-                2,
-            ]
-    finally:
-        await runner.cleanup()
+        with pytest.raises(ResponseDecodeError, match="asked for page 2"):
+            await drain()
+        assert found == [1, 2]
+        assert [b["rechercheFactureParFournisseur"]["pageResultatDemandee"] for b in seen] == [
+            1,
+            2,
+        ]
 
 
 async def test_missing_pagination_on_a_full_page_raises() -> None:
-    runner, url, _ = await serve([page(None, None, [1, 2, 3])])
-    try:
-        async with AsyncChorusClient(base_url=url, api_key="k", max_retries=0) as client:
-            with pytest.raises(ResponseDecodeError, match="no pagination"):
-                [i async for i in client.factures.iter_fournisseur()]
-    finally:
-        await runner.cleanup()
+    async with (
+        replying([page(None, None, [1, 2, 3])]) as (url, _),
+        AsyncChorusClient(base_url=url, api_key="k", max_retries=0) as client,
+    ):
+        with pytest.raises(ResponseDecodeError, match="no pagination"):
+            [i async for i in client.factures.iter_fournisseur()]
 
 
 async def test_follows_pages_and_asks_the_next_one() -> None:
-    runner, url, seen = await serve([page(1, 3, [1]), page(2, 3, [2]), page(3, 3, [3])])
-    try:
+    async with replying([page(1, 3, [1]), page(2, 3, [2]), page(3, 3, [3])]) as (url, seen):
         async with AsyncChorusClient(base_url=url, api_key="k", max_retries=0) as client:
             ids = [i.invoice_id async for i in client.factures.iter_fournisseur(page_size=1)]
         assert ids == [1, 2, 3]
         assert [b["rechercheFactureParFournisseur"] for b in seen] == [
             {"pageResultatDemandee": n, "nbResultatsParPage": 1} for n in (1, 2, 3)
         ]
-    finally:
-        await runner.cleanup()
 
 
 def test_sync_client_iterates_every_page(sandbox: ThreadedSandbox) -> None:

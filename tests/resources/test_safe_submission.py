@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import AsyncIterator
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from dual_client import dual_client
+from payloads import invoice
 
 from factpulse_chorus import ChorusClient, OutcomeUnknownError, SafeRetry
 from factpulse_chorus._config import RetryPolicy
 from factpulse_chorus.sandbox import Fault, Sandbox, sandbox_in_thread
 
 ROUTE = "factures/soumettre"
-INVOICE: dict[str, Any] = {
-    "invoice_date": dt.date(2025, 3, 10),
-    "structure_id": 25827464,
-    "service_code": "FIN-001",
-    "total_net_amount": Decimal("100.00"),
-    "vat_amount": Decimal("20.00"),
-    "total_gross_amount": Decimal("120.00"),
-}
 FAST = RetryPolicy(base_delay=0.001, max_delay=0.01)
 # Short settle periods: these tests resend, and would otherwise wait the default 30 s.
 FAST_SAFE = SafeRetry(settle=0.2, lookups=2)
@@ -50,7 +41,7 @@ async def test_without_safe_retry_a_dropped_response_is_outcome_unknown(
     sandbox.add_fault(Fault("drop_after", route=ROUTE, count=1))
     async with client_for(sandbox, kind) as client:
         with pytest.raises(OutcomeUnknownError) as info:
-            await client.factures.soumettre(invoice_number="SAFE-0", **INVOICE)
+            await client.factures.soumettre(**invoice("SAFE-0"))
     assert info.value.invoice_number == "SAFE-0"
     assert info.value.operation == "factures.soumettre"
     assert sandbox.invoice_count() == 1  # processed, but the caller could not know
@@ -62,9 +53,7 @@ async def test_processed_then_dropped_returns_the_existing_invoice(
 ) -> None:
     sandbox.add_fault(Fault("drop_after", route=ROUTE, count=1))
     async with client_for(sandbox, kind) as client:
-        result = await client.factures.soumettre(
-            invoice_number="SAFE-1", safe_retry=True, **INVOICE
-        )
+        result = await client.factures.soumettre(**invoice("SAFE-1"), safe_retry=True)
     assert sandbox.invoice_count() == 1
     assert len(sandbox.received(ROUTE)) == 1  # looked up, not resent
     [invoice_id] = sandbox.domain.invoice_ids()
@@ -78,9 +67,7 @@ async def test_processed_then_dropped_returns_the_existing_invoice(
 async def test_reset_before_processing_is_resent_once(sandbox: Sandbox, kind: str) -> None:
     sandbox.add_fault(Fault("reset", route=ROUTE, count=1))
     async with client_for(sandbox, kind) as client:
-        result = await client.factures.soumettre(
-            invoice_number="SAFE-2", safe_retry=FAST_SAFE, **INVOICE
-        )
+        result = await client.factures.soumettre(**invoice("SAFE-2"), safe_retry=FAST_SAFE)
     assert result.message == "Invoice submitted to Chorus Pro"
     assert numbers_in_domain(sandbox) == ["SAFE-2"]
     assert len(sandbox.received(ROUTE)) == 1  # the reset request never reached the domain
@@ -90,7 +77,7 @@ async def test_timeout_before_processing_is_resent_once(sandbox: Sandbox, kind: 
     sandbox.add_fault(Fault("latency", route=ROUTE, delay=1.0, count=1))
     async with client_for(sandbox, kind) as client:
         result = await client.factures.soumettre(
-            invoice_number="SAFE-3", safe_retry=FAST_SAFE, timeout=0.3, **INVOICE
+            **invoice("SAFE-3"), safe_retry=FAST_SAFE, timeout=0.3
         )
     assert isinstance(result.invoice_id, int)
     assert numbers_in_domain(sandbox) == ["SAFE-3"]
@@ -102,9 +89,7 @@ async def test_repeated_unknown_outcomes_still_create_one_invoice(
     sandbox.add_fault(Fault("drop_after", route=ROUTE, count=3))
     sandbox.add_fault(Fault("reset", route="factures/rechercher-fournisseur", count=1))
     async with client_for(sandbox, kind) as client:
-        result = await client.factures.soumettre(
-            invoice_number="SAFE-4", safe_retry=True, **INVOICE
-        )
+        result = await client.factures.soumettre(**invoice("SAFE-4"), safe_retry=True)
     assert numbers_in_domain(sandbox) == ["SAFE-4"]
     assert result.invoice_id == sandbox.domain.invoice_ids()[0]
 
@@ -113,7 +98,7 @@ def test_safe_retry_on_the_blocking_client() -> None:
     with sandbox_in_thread(seed=5, routing_delay=(0, 0)) as sandbox:
         sandbox.add_fault(Fault("drop_after", route=ROUTE, count=1))
         with ChorusClient(base_url=sandbox.url, email="demo", password="demo") as client:
-            result = client.factures.soumettre(invoice_number="SAFE-5", safe_retry=True, **INVOICE)
+            result = client.factures.soumettre(**invoice("SAFE-5"), safe_retry=True)
         assert sandbox.invoice_count() == 1
         assert result.invoice_id == sandbox.domain.invoice_ids()[0]
 
@@ -123,9 +108,7 @@ async def test_a_failed_look_up_keeps_the_outcome_unknown(sandbox: Sandbox, kind
     sandbox.add_fault(Fault("status", status=503, route="factures/rechercher-fournisseur"))
     async with client_for(sandbox, kind) as client:
         with pytest.raises(OutcomeUnknownError) as info:
-            await client.factures.soumettre(
-                invoice_number="SAFE-6", safe_retry=True, max_retries=0, **INVOICE
-            )
+            await client.factures.soumettre(**invoice("SAFE-6"), safe_retry=True, max_retries=0)
     assert info.value.invoice_number == "SAFE-6"
     assert sandbox.invoice_count() == 1  # it was created: "not submitted" would be wrong
     assert len(sandbox.received(ROUTE)) == 1

@@ -10,29 +10,19 @@ Every wait of the server is on a condition, with a bound.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 from collections.abc import AsyncIterator
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from aiohttp import web
 from fake_server import API_KEY, fake_server, json_response
+from payloads import invoice
 
 from factpulse_chorus import AsyncChorusClient, OutcomeUnknownError, SafeRetry
 from factpulse_chorus._exceptions import RequestValidationError
 
-INVOICE: dict[str, Any] = {
-    "invoice_number": "LATE-1",
-    "invoice_date": dt.date(2025, 3, 10),
-    "structure_id": 25827464,
-    "service_code": "FIN-001",
-    "total_net_amount": Decimal("100.00"),
-    "vat_amount": Decimal("20.00"),
-    "total_gross_amount": Decimal("120.00"),
-    "attachment_id": 4817263,
-}
+INVOICE = invoice("LATE-1", attachment_id=4817263)
 BOUND = 10.0  # no wait of the server lasts longer than this
 
 
@@ -97,8 +87,7 @@ class LateServer:
 @pytest.fixture
 async def late() -> AsyncIterator[tuple[LateServer, str]]:
     server = LateServer()
-    async with fake_server() as (fake, url):
-        fake.handler = server.handle
+    async with fake_server(server.handle) as (_fake, url):
         yield server, url
     for task in server.tasks:
         task.cancel()
@@ -121,12 +110,13 @@ async def test_a_late_first_attempt_is_found_not_duplicated(
 
 async def test_not_there_after_the_settle_period_it_is_resent_once() -> None:
     server = LateServer(land_first=False)  # the first attempt never lands
-    async with fake_server() as (fake, url):
-        fake.handler = server.handle
-        async with AsyncChorusClient(base_url=url, api_key=API_KEY, max_retries=0) as client:
-            result = await client.factures.soumettre(
-                safe_retry=SafeRetry(settle=0.3, lookups=3), timeout=0.3, **INVOICE
-            )
+    async with (
+        fake_server(server.handle) as (_fake, url),
+        AsyncChorusClient(base_url=url, api_key=API_KEY, max_retries=0) as client,
+    ):
+        result = await client.factures.soumettre(
+            safe_retry=SafeRetry(settle=0.3, lookups=3), timeout=0.3, **INVOICE
+        )
     assert len(server.invoices) == 1
     assert server.submissions == 2  # resent only after all the look-ups
     assert len(server.lookups) == 3
@@ -136,15 +126,16 @@ async def test_not_there_after_the_settle_period_it_is_resent_once() -> None:
 
 async def test_resends_zero_looks_up_and_never_resends() -> None:
     server = LateServer(land_first=False)
-    async with fake_server() as (fake, url):
-        fake.handler = server.handle
-        async with AsyncChorusClient(base_url=url, api_key=API_KEY, max_retries=0) as client:
-            with pytest.raises(OutcomeUnknownError) as info:
-                await client.factures.soumettre(
-                    safe_retry=SafeRetry(settle=0.1, lookups=2, resends=0),
-                    timeout=0.3,
-                    **INVOICE,
-                )
+    async with (
+        fake_server(server.handle) as (_fake, url),
+        AsyncChorusClient(base_url=url, api_key=API_KEY, max_retries=0) as client,
+    ):
+        with pytest.raises(OutcomeUnknownError) as info:
+            await client.factures.soumettre(
+                safe_retry=SafeRetry(settle=0.1, lookups=2, resends=0),
+                timeout=0.3,
+                **INVOICE,
+            )
     assert info.value.invoice_number == "LATE-1"
     assert server.submissions == 1
     assert len(server.lookups) == 2

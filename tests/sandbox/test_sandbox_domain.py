@@ -100,6 +100,13 @@ def status_of(domain: Domain, invoice_id: int) -> str:
     return str(snapshot["status"])
 
 
+def history(domain: Domain, invoice_id: int, key: str = "code") -> list[Any]:
+    """``key`` of each step of the invoice's history, oldest first."""
+    snapshot = domain.invoice_snapshot(invoice_id)
+    assert snapshot is not None
+    return [step[key] for step in snapshot["history"]]
+
+
 def delivered(domain: Domain, login: str = "omni", **overrides: Any) -> int:
     """An invoice submitted and routed to MISE_A_DISPOSITION."""
     invoice_id = submit(domain, login, **overrides)
@@ -422,16 +429,10 @@ def test_routing_is_lazy_and_timed(domain: Domain) -> None:
     domain.clock.advance((first - START).total_seconds() + 1)
     assert status_of(domain, invoice_id) == "EN_COURS_ACHEMINEMENT"
     domain.clock.advance(ROUTED)
-    snapshot = domain.invoice_snapshot(invoice_id)
-    assert snapshot is not None
-    assert [h["code"] for h in snapshot["history"]] == [
-        "DEPOSEE",
-        "EN_COURS_ACHEMINEMENT",
-        "MISE_A_DISPOSITION",
-    ]
-    assert [h["actor"] for h in snapshot["history"]] == ["supplier", "platform", "platform"]
+    assert history(domain, invoice_id) == ["DEPOSEE", "EN_COURS_ACHEMINEMENT", "MISE_A_DISPOSITION"]
+    assert history(domain, invoice_id, "actor") == ["supplier", "platform", "platform"]
     # The change is dated when it was due, not when it was observed.
-    assert snapshot["history"][2]["date_time"] == second.isoformat()
+    assert history(domain, invoice_id, "date_time")[2] == second.isoformat()
     item = supplier_listing(domain)[0]
     assert item["dateHeureEtatCourant"] == second.isoformat()
     assert item["dateHeureEtatCourant"].endswith("+01:00")
@@ -704,9 +705,7 @@ def test_valideur_validation_single_validator(domain: Domain) -> None:
     assert reply["statutFacture"] == "VALIDEE_1"
     assert status_of(domain, invoice_id) == "DEPOSEE"
     domain.clock.advance(ROUTED)
-    snapshot = domain.invoice_snapshot(invoice_id)
-    assert snapshot is not None
-    assert [h["code"] for h in snapshot["history"]] == [
+    assert history(domain, invoice_id) == [
         "A_VALIDER_1",
         "VALIDEE_1",
         "DEPOSEE",
@@ -1245,10 +1244,10 @@ def test_auto_process_thousand_invoices() -> None:
     assert 50 < len(completed) < 160
     # Every automatic recipient step is a transition the matrix allows.
     for invoice_id in list(statuses)[:200]:
-        history = domain.invoice_snapshot(invoice_id)["history"]  # type: ignore[index]
-        for before, after in itertools.pairwise(history):
+        steps = domain.invoice_snapshot(invoice_id)["history"]  # type: ignore[index]
+        for before, after in itertools.pairwise(steps):
             if after["actor"] == "recipient":
-                assert after["code"] in recipient_targets(before["code"]), history
+                assert after["code"] in recipient_targets(before["code"]), steps
 
 
 def scenario(seed: int) -> list[Any]:

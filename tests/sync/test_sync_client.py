@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import datetime
 import gc
 import re
 import threading
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 import pytest
+from payloads import invoice
 
 from factpulse_chorus import (
     AsyncChorusClient,
@@ -118,14 +117,7 @@ def test_writes_go_through(client: ChorusClient, chorus_sandbox: ThreadedSandbox
     before = chorus_sandbox.invoice_count()
     upload = client.transverses.ajouter_fichier(b"%PDF-1.4 sync test", name="facture.pdf")
     submitted = client.factures.soumettre(
-        invoice_number="SYNC-WRITE-1",
-        invoice_date=datetime.date(2026, 1, 15),
-        structure_id=COMMUNE,
-        total_net_amount=Decimal("100.00"),
-        vat_amount=Decimal("20.00"),
-        total_gross_amount=Decimal("120.00"),
-        service_code="FIN-001",
-        attachment_id=upload.attachment_id,
+        **invoice("SYNC-WRITE-1", attachment_id=upload.attachment_id)
     )
     assert chorus_sandbox.invoice_count() == before + 1
     assert submitted.invoice_id is not None

@@ -44,6 +44,16 @@ def interrupt_main_when(condition: Callable[[], bool]) -> threading.Thread:
     return thread
 
 
+async def sleep_until_cancelled(started: threading.Event, cancelled: threading.Event) -> None:
+    """Set ``started``, then sleep 10 s; a cancellation sets ``cancelled`` and goes on."""
+    started.set()
+    try:
+        await anyio.sleep(10)
+    except anyio.get_cancelled_exc_class():
+        cancelled.set()
+        raise
+
+
 async def double(x: int) -> int:
     await anyio.lowlevel.checkpoint()
     return 2 * x
@@ -72,19 +82,10 @@ def test_exceptions_propagate_unchanged(portal: Portal) -> None:
 def test_keyboard_interrupt_cancels_the_coroutine(portal: Portal) -> None:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     started, cancelled = threading.Event(), threading.Event()
-
-    async def slow() -> None:
-        started.set()
-        try:
-            await anyio.sleep(10)
-        except anyio.get_cancelled_exc_class():
-            cancelled.set()
-            raise
-
     killer = interrupt_main_when(started.is_set)
     t0 = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        portal.call(slow)
+        portal.call(sleep_until_cancelled, started, cancelled)
     killer.join()
     assert time.monotonic() - t0 < 8  # not the 10 s the coroutine would sleep
     # The call waited for the coroutine to unwind before re-raising.
@@ -166,12 +167,7 @@ def test_interrupted_context_manager_enter_is_cancelled(portal: Portal) -> None:
 
     @asynccontextmanager
     async def slow_enter() -> AsyncIterator[None]:
-        started.set()
-        try:
-            await anyio.sleep(10)
-        except anyio.get_cancelled_exc_class():
-            cancelled.set()
-            raise
+        await sleep_until_cancelled(started, cancelled)
         yield
 
     killer = interrupt_main_when(started.is_set)

@@ -11,14 +11,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from fake_server import (
-    API_PATH,
-    EMAIL,
-    PASSWORD,
-    FakeFactPulse,
-    fake_server,
-    json_response,
-)
+from fake_server import API_PATH, EMAIL, PASSWORD, FakeFactPulse, fake_server, json_response
 
 from factpulse_chorus._client import AsyncChorusClient
 from factpulse_chorus._config import RetryPolicy

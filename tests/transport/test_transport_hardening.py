@@ -4,26 +4,25 @@ answer to a write, the response size cap. Real HTTP on 127.0.0.1 throughout."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import email.utils
 import logging
 import time
 import tracemalloc
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from aiohttp import web
 from fake_server import (
     API_KEY,
-    API_PATH,
     EMAIL,
     PASSWORD,
     fake_server,
     gzip_bomb,
     json_response,
+    send,
     serve,
 )
+from payloads import invoice
 
 from factpulse_chorus import (
     AsyncChorusClient,
@@ -35,23 +34,7 @@ from factpulse_chorus import (
 from factpulse_chorus._config import RetryPolicy
 from factpulse_chorus._retry import parse_retry_after
 from factpulse_chorus._types import RequestOptions
-from factpulse_chorus.models.common import RawResponse
 from factpulse_chorus.sandbox import Fault, Sandbox
-
-
-async def send(
-    client: AsyncChorusClient, *, idempotent: bool = True, options: RequestOptions | None = None
-) -> RawResponse:
-    return await client._transport.request(
-        "POST",
-        API_PATH,
-        json={"chorusInvoiceId": 1},
-        idempotent=idempotent,
-        operation="test",
-        options=options or RequestOptions(),
-        invoice_number=None if idempotent else "F-1",
-    )
-
 
 # -- item 4: the token is taken when the request is really sent ----------------------------
 
@@ -243,16 +226,6 @@ async def test_cut_off_or_unreadable_2xx_answer_to_a_write_is_outcome_unknown(ki
         assert fake.hits["factures/consulter"] == 2  # the write was not resent
 
 
-INVOICE: dict[str, Any] = {
-    "invoice_date": dt.date(2025, 3, 10),
-    "structure_id": 25827464,
-    "service_code": "FIN-001",
-    "total_net_amount": Decimal("100.00"),
-    "vat_amount": Decimal("20.00"),
-    "total_gross_amount": Decimal("120.00"),
-}
-
-
 @pytest.mark.parametrize("fault", ["truncated_json", "malformed_json"])
 async def test_safe_retry_looks_a_cut_off_submission_up(fault: str) -> None:
     async with Sandbox(seed=5, record_requests=True, routing_delay=(0, 0)) as sandbox:
@@ -261,11 +234,9 @@ async def test_safe_retry_looks_a_cut_off_submission_up(fault: str) -> None:
             base_url=sandbox.url, email="demo", password="demo", max_retries=0
         ) as client:
             with pytest.raises(OutcomeUnknownError):
-                await client.factures.soumettre(invoice_number="CUT-1", **INVOICE)
+                await client.factures.soumettre(**invoice("CUT-1"))
             sandbox.add_fault(Fault(fault, route="factures/soumettre", count=1))
-            result = await client.factures.soumettre(
-                invoice_number="CUT-2", safe_retry=True, **INVOICE
-            )
+            result = await client.factures.soumettre(**invoice("CUT-2"), safe_retry=True)
         assert sandbox.invoice_count() == 2  # each created once, never twice
         assert len(sandbox.received("factures/soumettre")) == 2
         assert result.invoice_id is not None
@@ -347,7 +318,7 @@ async def test_a_2xx_answer_to_a_write_of_the_wrong_shape_is_outcome_unknown() -
         fake.handler = handler
         async with AsyncChorusClient(base_url=url, api_key=API_KEY) as client:
             with pytest.raises(OutcomeUnknownError) as info:
-                await client.factures.soumettre(invoice_number="F-SHAPE-1", **INVOICE)
+                await client.factures.soumettre(**invoice("F-SHAPE-1"))
             assert info.value.invoice_number == "F-SHAPE-1"
             assert isinstance(info.value.__cause__, ResponseDecodeError)
             with pytest.raises(ResponseDecodeError):  # a read stays a decode error

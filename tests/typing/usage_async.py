@@ -7,23 +7,10 @@ the sandbox there too, so it stays true.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
-from factpulse_chorus import AsyncChorusClient, InvoicePoller, InvoiceStatusCode
-from factpulse_chorus.models import (
-    AdditionalAttachment,
-    FacturesConsulterResponse,
-    FinalStatus,
-    RecipientInvoice,
-    StatusChanged,
-    SupplierInvoice,
-    TargetStatus,
-    ValidatorInvoice,
-)
+from usage_common import PDF, RECIPIENT_SIRET, VALIDATOR_STRUCTURE_ID, purchase_order, typed_invoice
 
-RECIPIENT_SIRET = "21999012400014"
-VALIDATOR_STRUCTURE_ID = 31207718
-PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from factpulse_chorus import AsyncChorusClient, InvoicePoller, InvoiceStatusCode, models
 
 
 async def every_endpoint(client: AsyncChorusClient, seeded_for_validation: int) -> list[str]:
@@ -45,28 +32,21 @@ async def every_endpoint(client: AsyncChorusClient, seeded_for_validation: int) 
     attachment_id: int = upload.attachment_id
     # factures: 5-12
     submitted = await client.factures.soumettre(
-        invoice_number="F-TYPED-1",
-        invoice_date=date(2025, 3, 10),
-        structure_id=structure_id,
-        service_code=service_code if needs_service else None,
-        total_net_amount=Decimal("100.00"),
-        vat_amount=Decimal("20.00"),
-        total_gross_amount=Decimal("120.00"),
-        attachment_id=attachment_id,
+        **typed_invoice(structure_id, service_code if needs_service else None, attachment_id)
     )
     invoice_id: int = submitted.invoice_id
-    status: FacturesConsulterResponse = await client.factures.consulter(invoice_id)
+    status: models.FacturesConsulterResponse = await client.factures.consulter(invoice_id)
     code: InvoiceStatusCode = status.status.code
     seen.append(code.value)
     supplier_page = await client.factures.rechercher_fournisseur(
         invoice_number="F-TYPED-1", status=["DEPOSEE", "MISE_A_DISPOSITION"], page_size=10
     )
-    supplier_items: tuple[SupplierInvoice, ...] = supplier_page.invoices
+    supplier_items: tuple[models.SupplierInvoice, ...] = supplier_page.invoices
     seen += [str(item.invoice_id) for item in supplier_items]
     recipient_page = await client.factures.rechercher_destinataire(
         invoice_date_from=date(2025, 1, 1), sort_direction="Descendant"
     )
-    recipient_items: tuple[RecipientInvoice, ...] = recipient_page.invoices
+    recipient_items: tuple[models.RecipientInvoice, ...] = recipient_page.invoices
     seen.append(str(len(recipient_items)))
     await client.factures.traiter_facture_recue(
         invoice_id, "SUSPENDUE", reason="Bon de commande manquant"
@@ -74,9 +54,9 @@ async def every_endpoint(client: AsyncChorusClient, seeded_for_validation: int) 
     await client.factures.completer(
         invoice_id,
         comment="Bon de commande joint",
-        attachments=[AdditionalAttachment(attachment_id=attachment_id, name="bc.pdf")],
+        attachments=purchase_order(attachment_id),
     )
-    await client.factures.traiter_facture_recue(invoice_id, TargetStatus.A_RECYCLER)
+    await client.factures.traiter_facture_recue(invoice_id, models.TargetStatus.A_RECYCLER)
     await client.factures.recycler(invoice_id, service_code=service_code)
     download = await client.factures.telecharger_groupe(
         [invoice_id], file_format="ZIP", include_attachments=True
@@ -86,7 +66,7 @@ async def every_endpoint(client: AsyncChorusClient, seeded_for_validation: int) 
     validator_page = await client.valideur.rechercher(
         validator_structure_id=VALIDATOR_STRUCTURE_ID, status="A_VALIDER_1"
     )
-    validator_items: tuple[ValidatorInvoice, ...] = validator_page.invoices
+    validator_items: tuple[models.ValidatorInvoice, ...] = validator_page.invoices
     seen.append(str(len(validator_items)))
     detail = await client.valideur.consulter(seeded_for_validation, language_code="FR")
     seen.append(detail.invoice.invoice_number or "")
@@ -114,9 +94,9 @@ async def poll_until_final(client: AsyncChorusClient, invoice_ids: list[int]) ->
     finals = 0
     async with client.factures.poll(invoice_ids, interval=0.01, max_interval=0.05) as poller:
         async for event in poller:
-            if isinstance(event, FinalStatus):
+            if isinstance(event, models.FinalStatus):
                 finals += 1
-            elif isinstance(event, StatusChanged) and event.current == "SUSPENDUE":
+            elif isinstance(event, models.StatusChanged) and event.current == "SUSPENDUE":
                 await client.factures.completer(event.invoice_id, comment="BC joint")
     summary_final: int = sum(poller.summary.final.values())
     direct = InvoicePoller(client.factures.consulter, invoice_ids, interval=0.01)
