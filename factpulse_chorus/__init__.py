@@ -15,123 +15,49 @@ until the client is used.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._lazy import lazy_exports
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._client import (
-        AsyncChorusClient as AsyncChorusClient,
-    )
-    from ._exceptions import (
-        APIConnectionError as APIConnectionError,
-    )
-    from ._exceptions import (
-        APIStatusError as APIStatusError,
-    )
-    from ._exceptions import (
-        APITimeoutError as APITimeoutError,
-    )
-    from ._exceptions import (
-        ArchiveTooLargeError as ArchiveTooLargeError,
-    )
-    from ._exceptions import (
-        AuthenticationError as AuthenticationError,
-    )
-    from ._exceptions import (
-        BadRequestError as BadRequestError,
-    )
-    from ._exceptions import (
-        ChorusProBusinessError as ChorusProBusinessError,
-    )
-    from ._exceptions import (
-        ClientClosedError as ClientClosedError,
-    )
-    from ._exceptions import (
-        FactPulseError as FactPulseError,
-    )
-    from ._exceptions import (
-        FileWriteError as FileWriteError,
-    )
-    from ._exceptions import (
-        NotFoundError as NotFoundError,
-    )
-    from ._exceptions import (
-        OutcomeUnknownError as OutcomeUnknownError,
-    )
-    from ._exceptions import (
-        PermissionDeniedError as PermissionDeniedError,
-    )
-    from ._exceptions import (
-        RateLimitError as RateLimitError,
-    )
-    from ._exceptions import (
-        RequestValidationError as RequestValidationError,
-    )
-    from ._exceptions import (
-        ResponseDecodeError as ResponseDecodeError,
-    )
-    from ._exceptions import (
-        ResponseTooLargeError as ResponseTooLargeError,
-    )
-    from ._exceptions import (
-        ServerError as ServerError,
-    )
-    from ._exceptions import (
-        StructureNotFoundError as StructureNotFoundError,
-    )
-    from ._exceptions import (
-        SyncInAsyncContextError as SyncInAsyncContextError,
-    )
-    from ._exceptions import (
-        UnprocessableEntityError as UnprocessableEntityError,
-    )
-    from ._polling import (
-        FinalStatus as FinalStatus,
-    )
-    from ._polling import (
-        InvoicePoller as InvoicePoller,
-    )
-    from ._polling import (
-        PollError as PollError,
-    )
-    from ._polling import (
-        PollEvent as PollEvent,
-    )
-    from ._polling import (
-        PollFinished as PollFinished,
-    )
-    from ._polling import (
-        PollSummary as PollSummary,
-    )
-    from ._polling import (
-        StatusChanged as StatusChanged,
-    )
-    from ._sync_generated import (
-        ChorusClient as ChorusClient,
-    )
-    from ._types import (
-        NOT_GIVEN as NOT_GIVEN,
-    )
-    from ._types import (
-        NotGiven as NotGiven,
-    )
-    from ._types import (
-        Timeout as Timeout,
-    )
-    from .models.common import (
-        ChorusProCredentials as ChorusProCredentials,
-    )
-    from .models.common import (
-        InvoiceStatusCode as InvoiceStatusCode,
-    )
-    from .models.common import (
-        RawResponse as RawResponse,
-    )
-    from .resources._factures_submit import (
-        SafeRetry as SafeRetry,
-    )
+    from ._client import AsyncChorusClient as AsyncChorusClient
+    from ._exceptions import APIConnectionError as APIConnectionError
+    from ._exceptions import APIStatusError as APIStatusError
+    from ._exceptions import APITimeoutError as APITimeoutError
+    from ._exceptions import ArchiveTooLargeError as ArchiveTooLargeError
+    from ._exceptions import AuthenticationError as AuthenticationError
+    from ._exceptions import BadRequestError as BadRequestError
+    from ._exceptions import ChorusProBusinessError as ChorusProBusinessError
+    from ._exceptions import ClientClosedError as ClientClosedError
+    from ._exceptions import FactPulseError as FactPulseError
+    from ._exceptions import FileWriteError as FileWriteError
+    from ._exceptions import NotFoundError as NotFoundError
+    from ._exceptions import OutcomeUnknownError as OutcomeUnknownError
+    from ._exceptions import PermissionDeniedError as PermissionDeniedError
+    from ._exceptions import RateLimitError as RateLimitError
+    from ._exceptions import RequestValidationError as RequestValidationError
+    from ._exceptions import ResponseDecodeError as ResponseDecodeError
+    from ._exceptions import ResponseTooLargeError as ResponseTooLargeError
+    from ._exceptions import ServerError as ServerError
+    from ._exceptions import StructureNotFoundError as StructureNotFoundError
+    from ._exceptions import SyncInAsyncContextError as SyncInAsyncContextError
+    from ._exceptions import UnprocessableEntityError as UnprocessableEntityError
+    from ._polling import FinalStatus as FinalStatus
+    from ._polling import InvoicePoller as InvoicePoller
+    from ._polling import PollError as PollError
+    from ._polling import PollEvent as PollEvent
+    from ._polling import PollFinished as PollFinished
+    from ._polling import PollSummary as PollSummary
+    from ._polling import StatusChanged as StatusChanged
+    from ._sync_generated import ChorusClient as ChorusClient
+    from ._types import NOT_GIVEN as NOT_GIVEN
+    from ._types import NotGiven as NotGiven
+    from ._types import Timeout as Timeout
+    from .models.common import ChorusProCredentials as ChorusProCredentials
+    from .models.common import InvoiceStatusCode as InvoiceStatusCode
+    from .models.common import RawResponse as RawResponse
+    from .resources._factures_submit import SafeRetry as SafeRetry
 
 # The public names, each written once here: module -> names. __all__ and the lazy
 # look-up are derived from it; the imports above repeat it for type checkers, and
@@ -183,19 +109,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     ".resources._factures_submit": ("SafeRetry",),
 }
-_LAZY = {name: module for module, names in _EXPORTS.items() for name in names}
+_LAZY, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = ["__version__", *sorted(_LAZY)]
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))

@@ -9,82 +9,35 @@ only loaded when one of its names is first used.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from .common import (
-        ACTION_STATUSES as ACTION_STATUSES,
-    )
-    from .common import (
-        FINAL_STATUSES as FINAL_STATUSES,
-    )
-    from .common import (
-        APIResponse as APIResponse,
-    )
-    from .common import (
-        ChorusProCredentials as ChorusProCredentials,
-    )
-    from .common import (
-        FileFormat as FileFormat,
-    )
-    from .common import (
-        InvoiceStatusCode as InvoiceStatusCode,
-    )
-    from .common import (
-        LanguageCode as LanguageCode,
-    )
-    from .common import (
-        NativeResponse as NativeResponse,
-    )
-    from .common import (
-        PageInfo as PageInfo,
-    )
-    from .common import (
-        RawResponse as RawResponse,
-    )
-    from .common import (
-        SearchPagination as SearchPagination,
-    )
-    from .common import (
-        SortDirection as SortDirection,
-    )
-    from .common import (
-        StructureStatus as StructureStatus,
-    )
-    from .common import (
-        TargetStatus as TargetStatus,
-    )
-    from .common import (
-        TypedResponse as TypedResponse,
-    )
-    from .common import (
-        ValidatorAction as ValidatorAction,
-    )
-    from .factures import (
-        AdditionalAttachment as AdditionalAttachment,
-    )
-    from .factures import (
-        ContentKind as ContentKind,
-    )
-    from .factures import (
-        FacturesCompleterRequest as FacturesCompleterRequest,
-    )
-    from .factures import (
-        FacturesCompleterResponse as FacturesCompleterResponse,
-    )
-    from .factures import (
-        FacturesConsulterManyResult as FacturesConsulterManyResult,
-    )
-    from .factures import (
-        FacturesConsulterRequest as FacturesConsulterRequest,
-    )
-    from .factures import (
-        FacturesConsulterResponse as FacturesConsulterResponse,
-    )
-    from .factures import (
-        FacturesDeposerResult as FacturesDeposerResult,
-    )
+    from .common import ACTION_STATUSES as ACTION_STATUSES
+    from .common import FINAL_STATUSES as FINAL_STATUSES
+    from .common import APIResponse as APIResponse
+    from .common import ChorusProCredentials as ChorusProCredentials
+    from .common import FileFormat as FileFormat
+    from .common import InvoiceStatusCode as InvoiceStatusCode
+    from .common import LanguageCode as LanguageCode
+    from .common import NativeResponse as NativeResponse
+    from .common import PageInfo as PageInfo
+    from .common import RawResponse as RawResponse
+    from .common import SearchPagination as SearchPagination
+    from .common import SortDirection as SortDirection
+    from .common import StructureStatus as StructureStatus
+    from .common import TargetStatus as TargetStatus
+    from .common import TypedResponse as TypedResponse
+    from .common import ValidatorAction as ValidatorAction
+    from .factures import AdditionalAttachment as AdditionalAttachment
+    from .factures import ContentKind as ContentKind
+    from .factures import FacturesCompleterRequest as FacturesCompleterRequest
+    from .factures import FacturesCompleterResponse as FacturesCompleterResponse
+    from .factures import FacturesConsulterManyResult as FacturesConsulterManyResult
+    from .factures import FacturesConsulterRequest as FacturesConsulterRequest
+    from .factures import FacturesConsulterResponse as FacturesConsulterResponse
+    from .factures import FacturesDeposerResult as FacturesDeposerResult
     from .factures import (
         FacturesRechercherDestinataireFilters as FacturesRechercherDestinataireFilters,
     )
@@ -103,168 +56,64 @@ if TYPE_CHECKING:
     from .factures import (
         FacturesRechercherFournisseurResponse as FacturesRechercherFournisseurResponse,
     )
-    from .factures import (
-        FacturesRecyclerRequest as FacturesRecyclerRequest,
-    )
-    from .factures import (
-        FacturesRecyclerResponse as FacturesRecyclerResponse,
-    )
-    from .factures import (
-        FacturesSoumettreRequest as FacturesSoumettreRequest,
-    )
-    from .factures import (
-        FacturesSoumettreResponse as FacturesSoumettreResponse,
-    )
-    from .factures import (
-        FacturesTelechargerGroupeRequest as FacturesTelechargerGroupeRequest,
-    )
-    from .factures import (
-        FacturesTelechargerGroupeResponse as FacturesTelechargerGroupeResponse,
-    )
-    from .factures import (
-        FacturesTraiterFactureRecueRequest as FacturesTraiterFactureRecueRequest,
-    )
-    from .factures import (
-        FacturesTraiterFactureRecueResponse as FacturesTraiterFactureRecueResponse,
-    )
-    from .factures import (
-        FinalStatus as FinalStatus,
-    )
-    from .factures import (
-        InvoiceStatus as InvoiceStatus,
-    )
-    from .factures import (
-        PollError as PollError,
-    )
-    from .factures import (
-        PollEvent as PollEvent,
-    )
-    from .factures import (
-        PollFinished as PollFinished,
-    )
-    from .factures import (
-        PollSummary as PollSummary,
-    )
-    from .factures import (
-        RecipientFilter as RecipientFilter,
-    )
-    from .factures import (
-        RecipientInvoice as RecipientInvoice,
-    )
-    from .factures import (
-        StatusChanged as StatusChanged,
-    )
-    from .factures import (
-        SupplierFilter as SupplierFilter,
-    )
-    from .factures import (
-        SupplierInvoice as SupplierInvoice,
-    )
-    from .structures import (
-        StructureInfo as StructureInfo,
-    )
-    from .structures import (
-        StructureParameters as StructureParameters,
-    )
-    from .structures import (
-        StructuresConsulterRequest as StructuresConsulterRequest,
-    )
-    from .structures import (
-        StructuresConsulterResponse as StructuresConsulterResponse,
-    )
-    from .structures import (
-        StructureService as StructureService,
-    )
-    from .structures import (
-        StructuresListerServicesRequest as StructuresListerServicesRequest,
-    )
-    from .structures import (
-        StructuresListerServicesResponse as StructuresListerServicesResponse,
-    )
+    from .factures import FacturesRecyclerRequest as FacturesRecyclerRequest
+    from .factures import FacturesRecyclerResponse as FacturesRecyclerResponse
+    from .factures import FacturesSoumettreRequest as FacturesSoumettreRequest
+    from .factures import FacturesSoumettreResponse as FacturesSoumettreResponse
+    from .factures import FacturesTelechargerGroupeRequest as FacturesTelechargerGroupeRequest
+    from .factures import FacturesTelechargerGroupeResponse as FacturesTelechargerGroupeResponse
+    from .factures import FacturesTraiterFactureRecueRequest as FacturesTraiterFactureRecueRequest
+    from .factures import FacturesTraiterFactureRecueResponse as FacturesTraiterFactureRecueResponse
+    from .factures import FinalStatus as FinalStatus
+    from .factures import InvoiceStatus as InvoiceStatus
+    from .factures import PollError as PollError
+    from .factures import PollEvent as PollEvent
+    from .factures import PollFinished as PollFinished
+    from .factures import PollSummary as PollSummary
+    from .factures import RecipientFilter as RecipientFilter
+    from .factures import RecipientInvoice as RecipientInvoice
+    from .factures import StatusChanged as StatusChanged
+    from .factures import SupplierFilter as SupplierFilter
+    from .factures import SupplierInvoice as SupplierInvoice
+    from .structures import StructureInfo as StructureInfo
+    from .structures import StructureParameters as StructureParameters
+    from .structures import StructuresConsulterRequest as StructuresConsulterRequest
+    from .structures import StructuresConsulterResponse as StructuresConsulterResponse
+    from .structures import StructureService as StructureService
+    from .structures import StructuresListerServicesRequest as StructuresListerServicesRequest
+    from .structures import StructuresListerServicesResponse as StructuresListerServicesResponse
     from .structures import (
         StructuresObtenirIdDepuisSiretRequest as StructuresObtenirIdDepuisSiretRequest,
     )
     from .structures import (
         StructuresObtenirIdDepuisSiretResponse as StructuresObtenirIdDepuisSiretResponse,
     )
-    from .structures import (
-        StructuresRechercherRequest as StructuresRechercherRequest,
-    )
-    from .structures import (
-        StructuresRechercherResponse as StructuresRechercherResponse,
-    )
-    from .transverses import (
-        TransversesAjouterFichierRequest as TransversesAjouterFichierRequest,
-    )
-    from .transverses import (
-        TransversesAjouterFichierResponse as TransversesAjouterFichierResponse,
-    )
-    from .valideur import (
-        AttachmentList as AttachmentList,
-    )
-    from .valideur import (
-        BillingFramework as BillingFramework,
-    )
-    from .valideur import (
-        Factor as Factor,
-    )
-    from .valideur import (
-        InvoiceAttachment as InvoiceAttachment,
-    )
-    from .valideur import (
-        InvoiceDetail as InvoiceDetail,
-    )
-    from .valideur import (
-        InvoiceRecipient as InvoiceRecipient,
-    )
-    from .valideur import (
-        InvoiceReferences as InvoiceReferences,
-    )
-    from .valideur import (
-        InvoiceSupplier as InvoiceSupplier,
-    )
-    from .valideur import (
-        InvoiceTotals as InvoiceTotals,
-    )
-    from .valideur import (
-        LineItem as LineItem,
-    )
-    from .valideur import (
-        LineItemList as LineItemList,
-    )
-    from .valideur import (
-        MainAttachment as MainAttachment,
-    )
-    from .valideur import (
-        ValidatorInvoice as ValidatorInvoice,
-    )
-    from .valideur import (
-        ValideurConsulterRequest as ValideurConsulterRequest,
-    )
-    from .valideur import (
-        ValideurConsulterResponse as ValideurConsulterResponse,
-    )
-    from .valideur import (
-        ValideurRechercherFilters as ValideurRechercherFilters,
-    )
-    from .valideur import (
-        ValideurRechercherRequest as ValideurRechercherRequest,
-    )
-    from .valideur import (
-        ValideurRechercherResponse as ValideurRechercherResponse,
-    )
-    from .valideur import (
-        ValideurTraiterRequest as ValideurTraiterRequest,
-    )
-    from .valideur import (
-        ValideurTraiterResponse as ValideurTraiterResponse,
-    )
-    from .valideur import (
-        VatLine as VatLine,
-    )
-    from .valideur import (
-        VatSummary as VatSummary,
-    )
+    from .structures import StructuresRechercherRequest as StructuresRechercherRequest
+    from .structures import StructuresRechercherResponse as StructuresRechercherResponse
+    from .transverses import TransversesAjouterFichierRequest as TransversesAjouterFichierRequest
+    from .transverses import TransversesAjouterFichierResponse as TransversesAjouterFichierResponse
+    from .valideur import AttachmentList as AttachmentList
+    from .valideur import BillingFramework as BillingFramework
+    from .valideur import Factor as Factor
+    from .valideur import InvoiceAttachment as InvoiceAttachment
+    from .valideur import InvoiceDetail as InvoiceDetail
+    from .valideur import InvoiceRecipient as InvoiceRecipient
+    from .valideur import InvoiceReferences as InvoiceReferences
+    from .valideur import InvoiceSupplier as InvoiceSupplier
+    from .valideur import InvoiceTotals as InvoiceTotals
+    from .valideur import LineItem as LineItem
+    from .valideur import LineItemList as LineItemList
+    from .valideur import MainAttachment as MainAttachment
+    from .valideur import ValidatorInvoice as ValidatorInvoice
+    from .valideur import ValideurConsulterRequest as ValideurConsulterRequest
+    from .valideur import ValideurConsulterResponse as ValideurConsulterResponse
+    from .valideur import ValideurRechercherFilters as ValideurRechercherFilters
+    from .valideur import ValideurRechercherRequest as ValideurRechercherRequest
+    from .valideur import ValideurRechercherResponse as ValideurRechercherResponse
+    from .valideur import ValideurTraiterRequest as ValideurTraiterRequest
+    from .valideur import ValideurTraiterResponse as ValideurTraiterResponse
+    from .valideur import VatLine as VatLine
+    from .valideur import VatSummary as VatSummary
 
 # The public names, each written once here: module -> names. __all__ and the lazy
 # look-up are derived from it; the imports above repeat it for type checkers, and
@@ -365,19 +214,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "VatSummary",
     ),
 }
-_LAZY = {name: module for module, names in _EXPORTS.items() for name in names}
+_LAZY, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))

@@ -15,25 +15,23 @@ from typing import Any, TypedDict, TypeVar
 import attrs
 
 from .._exceptions import RequestValidationError
-from .._validation import (
-    check_amount,
-    check_bool,
-    check_date,
-    check_datetime,
-    check_id,
-    check_id_list,
-    check_text,
-    check_text_list,
-    optional,
-    required,
-)
+from .._validation import check_id, check_id_list, check_text, optional, required
 from .._wire import extra_field, wire
 from ._fields import (
+    filter_field,
     int_tuple_or_none,
     is_collection,
     mapping_or_none,
+    opt_amount,
+    opt_bool,
+    opt_date,
+    opt_datetime,
+    opt_id,
+    opt_ids,
+    opt_texts,
     status_tuple,
     str_tuple_or_none,
+    wire_field,
 )
 from .common import (
     ChorusProCredentials,
@@ -45,45 +43,7 @@ from .common import (
     SortDirectionInput,
 )
 
-__all__ = [
-    "FacturesRechercherDestinataireFilters",
-    "FacturesRechercherDestinataireRequest",
-    "FacturesRechercherDestinataireResponse",
-    "FacturesRechercherFournisseurFilters",
-    "FacturesRechercherFournisseurRequest",
-    "FacturesRechercherFournisseurResponse",
-    "RecipientFilter",
-    "RecipientInvoice",
-    "SupplierFilter",
-    "SupplierInvoice",
-    "filter_field",
-    "item_field",
-    "items_of",
-    "tuple_or_none",
-]
-
 T = TypeVar("T")
-
-_opt_id = optional(check_id)
-_opt_text = optional(check_text)
-_opt_bool = optional(check_bool)
-_opt_date = optional(check_date)
-_opt_datetime = optional(check_datetime)
-_opt_amount = optional(check_amount)
-_opt_ids = optional(check_id_list, non_empty=False)
-_opt_texts = optional(check_text_list)
-
-
-def filter_field(name: str, validator: Any = _opt_text, **options: Any) -> Any:
-    """An optional native filter field sent under the wire name ``name`` (``options`` as
-    for :func:`wire`)."""
-    return attrs.field(default=None, validator=validator, metadata=wire(name, **options))
-
-
-def item_field(name: str, **options: Any) -> Any:
-    """An optional field of a native response item read from the wire name ``name``
-    (``options`` as for :func:`wire`: ``lenient=True`` for dates, amounts, sizes)."""
-    return attrs.field(default=None, metadata=wire(name, **options))
 
 
 def tuple_or_none(value: Iterable[T] | None) -> tuple[T, ...] | None:
@@ -116,6 +76,54 @@ _ID_CPP = wire("identifiantFactureCPP", fallback=("idFacture",))
 _ID_FACTURE = wire("idFacture", fallback=("identifiantFactureCPP",))
 
 
+@attrs.frozen(kw_only=True)
+class _ListedInvoice:
+    """The fields of an invoice in any search result (the two invoice searches and the
+    validator's), under the same wire names."""
+
+    invoice_number: str | None = wire_field("numeroFacture")
+    invoice_type: str | None = wire_field("typeFacture")
+    payment_request_type: str | None = wire_field("typeDemandePaiement")
+    invoice_date: date | None = wire_field("dateFacture", lenient=True)
+    deposit_date: date | None = wire_field("dateDepot", lenient=True)
+    status: InvoiceStatusCode | None = wire_field("statut")
+    recipient_structure_id: int | None = wire_field("idDestinataire")
+    recipient_name: str | None = wire_field("designationDestinataire")
+    recipient_service_id: int | None = wire_field("idServiceExecutant")
+    recipient_service_code: str | None = wire_field("codeServiceExecutant")
+    recipient_service_name: str | None = wire_field("nomServiceExecutant")
+    supplier_name: str | None = wire_field("designationFournisseur")
+    supplier_identifier_type: str | None = wire_field("typeIdentifiantFournisseur")
+    supplier_service_code: str | None = wire_field("codeServiceFournisseur")
+    supplier_service_name: str | None = wire_field("nomServiceFournisseur")
+    total_net_amount: Decimal | None = wire_field("montantHT", lenient=True)
+    total_gross_amount: Decimal | None = wire_field("montantTTC", lenient=True)
+    amount_due: Decimal | None = wire_field("montantAPayer", lenient=True)
+    currency: str | None = wire_field("devise")
+    contract_reference: str | None = wire_field("numeroMarche")
+
+
+@attrs.frozen(kw_only=True)
+class _SearchedInvoice(_ListedInvoice):
+    """The fields the supplier's and the recipient's search results add."""
+
+    status_date: date | None = wire_field("dateHeureEtatCourant", lenient=True)
+    status_comment: str | None = wire_field("commentaireEtatCourant")
+    recipient_code: str | None = wire_field("codeDestinataire")
+    supplier_code: str | None = wire_field("codeFournisseur")
+    purchase_order_reference: str | None = wire_field("numeroBonCommande")
+    size: int | None = wire_field("taille", lenient=True)
+
+
+@attrs.frozen(kw_only=True)
+class _InvoicePage(NativeResponse):
+    """A page of an invoice search (the supplier's, the validator's): the ``invoices``,
+    which each search declares with its own item class, and ``page_info``
+    (``parametresRetour``)."""
+
+    page_info: PageInfo | None = attrs.field(default=None, metadata=wire("parametresRetour"))
+
+
 # --- 7. factures/rechercher-fournisseur --------------------------------------------------------
 
 
@@ -139,16 +147,6 @@ class RecipientFilter:
     )
 
 
-def _statuses(
-    value: Iterable[InvoiceStatusCode | str] | str | None,
-) -> tuple[InvoiceStatusCode, ...] | None:
-    """The ``status`` filter (wire ``statutCourant``): a code or codes."""
-    try:
-        return status_tuple(value)
-    except RequestValidationError as exc:
-        raise RequestValidationError("status", exc.rule) from None  # the SDK name
-
-
 _check_recipients = items_of("recipients", RecipientFilter)
 
 
@@ -156,16 +154,15 @@ def _recipients(value: Iterable[RecipientFilter] | None) -> tuple[RecipientFilte
     return tuple_or_none(value)
 
 
-class _InvoiceSearchFilters(TypedDict, total=False):
-    """The filters both invoice searches share (the keywords of their ``**filters``)."""
+class _ListedInvoiceFilters(TypedDict, total=False):
+    """The filters of every invoice search (the supplier's, the recipient's and the
+    validator's): the keywords of their ``**filters``."""
 
     invoice_number: str | None
     invoice_date_from: date | None
     invoice_date_to: date | None
     deposit_date_from: date | None
     deposit_date_to: date | None
-    status_date_from: date | None
-    status_date_to: date | None
     status: InvoiceStatusInput | Sequence[InvoiceStatusInput] | None
     total_net_amount_min: Decimal | None
     total_net_amount_max: Decimal | None
@@ -173,44 +170,59 @@ class _InvoiceSearchFilters(TypedDict, total=False):
     total_gross_amount_max: Decimal | None
     amount_due_min: Decimal | None
     amount_due_max: Decimal | None
-    purchase_order_reference: str | None
     contract_reference: str | None
     validator_structure_id: int | None
-    include_size: bool | None
     page_size: int | None
     sort_column: str | None
     sort_direction: SortDirectionInput | None
     extra: Mapping[str, Any] | None
 
 
+class _InvoiceSearchFilters(_ListedInvoiceFilters, total=False):
+    """The filters both invoice searches add (the validator's has none of these)."""
+
+    status_date_from: date | None
+    status_date_to: date | None
+    purchase_order_reference: str | None
+    include_size: bool | None
+
+
 @attrs.frozen(kw_only=True)
-class _InvoiceSearchRequest:
-    """The fields both invoice search bodies share, under the same wire names."""
+class _ListedInvoiceRequest:
+    """The fields every invoice search body has (the supplier's, the recipient's and the
+    validator's), under the same wire names: those of :class:`_ListedInvoiceFilters` but
+    the amounts due, which the validator's spells its own way."""
 
     invoice_number: str | None = filter_field("numeroFacture")
-    invoice_date_from: date | None = filter_field("periodeDateFactureDu", _opt_date)
-    invoice_date_to: date | None = filter_field("periodeDateFactureAu", _opt_date)
-    deposit_date_from: date | None = filter_field("periodeDateDepotDu", _opt_date)
-    deposit_date_to: date | None = filter_field("periodeDateDepotAu", _opt_date)
+    invoice_date_from: date | None = filter_field("periodeDateFactureDu", opt_date)
+    invoice_date_to: date | None = filter_field("periodeDateFactureAu", opt_date)
+    deposit_date_from: date | None = filter_field("periodeDateDepotDu", opt_date)
+    deposit_date_to: date | None = filter_field("periodeDateDepotAu", opt_date)
+    status: tuple[InvoiceStatusCode, ...] | None = attrs.field(
+        default=None, converter=status_tuple, metadata=wire("statutCourant")
+    )
+    total_net_amount_min: Decimal | None = filter_field("montantHTMin", opt_amount)
+    total_net_amount_max: Decimal | None = filter_field("montantHTMax", opt_amount)
+    total_gross_amount_min: Decimal | None = filter_field("montantTTCMin", opt_amount)
+    total_gross_amount_max: Decimal | None = filter_field("montantTTCMax", opt_amount)
+    contract_reference: str | None = filter_field("numeroMarche")
+    validator_structure_id: int | None = filter_field("idStructureValideur", opt_id)
+
+
+@attrs.frozen(kw_only=True)
+class _InvoiceSearchRequest(_ListedInvoiceRequest):
+    """The fields both invoice search bodies add, under the same wire names."""
+
     status_date_from: date | None = filter_field(
-        "periodeDateHeureEtatCourantDu", _opt_datetime, offset=True
+        "periodeDateHeureEtatCourantDu", opt_datetime, offset=True
     )
     status_date_to: date | None = filter_field(
-        "periodeDateHeureEtatCourantAu", _opt_datetime, offset=True
+        "periodeDateHeureEtatCourantAu", opt_datetime, offset=True
     )
-    status: tuple[InvoiceStatusCode, ...] | None = attrs.field(
-        default=None, converter=_statuses, metadata=wire("statutCourant")
-    )
-    total_net_amount_min: Decimal | None = filter_field("montantHTMin", _opt_amount)
-    total_net_amount_max: Decimal | None = filter_field("montantHTMax", _opt_amount)
-    total_gross_amount_min: Decimal | None = filter_field("montantTTCMin", _opt_amount)
-    total_gross_amount_max: Decimal | None = filter_field("montantTTCMax", _opt_amount)
-    amount_due_min: Decimal | None = filter_field("montantApayerMin", _opt_amount)
-    amount_due_max: Decimal | None = filter_field("montantApayerMax", _opt_amount)
+    amount_due_min: Decimal | None = filter_field("montantApayerMin", opt_amount)
+    amount_due_max: Decimal | None = filter_field("montantApayerMax", opt_amount)
     purchase_order_reference: str | None = filter_field("numeroBonCommande")
-    contract_reference: str | None = filter_field("numeroMarche")
-    validator_structure_id: int | None = filter_field("idStructureValideur", _opt_id)
-    include_size: bool | None = filter_field("recupererTaille", _opt_bool)
+    include_size: bool | None = filter_field("recupererTaille", opt_bool)
 
 
 class FacturesRechercherFournisseurFilters(_InvoiceSearchFilters, total=False):
@@ -255,21 +267,21 @@ class FacturesRechercherFournisseurRequest(_InvoiceSearchRequest):
     invoice_type: str | None = filter_field("typeFacture")
     original_invoice_number: str | None = filter_field("numeroFactureOrigine")
     deposit_flow_number: str | None = filter_field("numeroFluxDepot")
-    supplier_structure_id: int | None = filter_field("idFournisseur", _opt_id)
-    supplier_service_id: int | None = filter_field("idServiceFournisseur", _opt_id)
+    supplier_structure_id: int | None = filter_field("idFournisseur", opt_id)
+    supplier_service_id: int | None = filter_field("idServiceFournisseur", opt_id)
     deposit_mode: str | None = filter_field("modeDepot")
-    rejection_processed: bool | None = filter_field("rejetTraite", _opt_bool)
-    search_recipient_siren: bool | None = filter_field("rechercheSirenDestinataire", _opt_bool)
+    rejection_processed: bool | None = filter_field("rejetTraite", opt_bool)
+    search_recipient_siren: bool | None = filter_field("rechercheSirenDestinataire", opt_bool)
     creator_user_id: tuple[int, ...] | None = attrs.field(
         default=None,
         converter=int_tuple_or_none,
-        validator=_opt_ids,
+        validator=opt_ids,
         metadata=wire("idUtilisateurCreateur"),
     )
     billing_framework: Mapping[str, Any] | None = attrs.field(
         default=None, converter=mapping_or_none, hash=False, metadata=wire("cadreFacturation")
     )
-    bank_details_id: int | None = filter_field("coordonneeBancaire", _opt_id)
+    bank_details_id: int | None = filter_field("coordonneeBancaire", opt_id)
     pagination: SearchPagination | None = attrs.field(
         default=None, metadata=wire("rechercheFactureParFournisseur")
     )
@@ -278,7 +290,7 @@ class FacturesRechercherFournisseurRequest(_InvoiceSearchRequest):
 
 
 @attrs.frozen(kw_only=True)
-class SupplierInvoice:
+class SupplierInvoice(_SearchedInvoice):
     """One invoice of a supplier search (``listeFactures[]``, §7.1).
 
     ``invoice_id`` is ``identifiantFactureCPP``; amounts (``montantHT``, ``montantTTC``,
@@ -287,66 +299,39 @@ class SupplierInvoice:
     """
 
     invoice_id: int | None = attrs.field(default=None, metadata=_ID_CPP)
-    invoice_number: str | None = item_field("numeroFacture")
-    invoice_type: str | None = item_field("typeFacture")
-    payment_request_type: str | None = item_field("typeDemandePaiement")
-    invoice_date: date | None = item_field("dateFacture", lenient=True)
-    deposit_date: date | None = item_field("dateDepot", lenient=True)
-    status_date: date | None = item_field("dateHeureEtatCourant", lenient=True)
-    status: InvoiceStatusCode | None = item_field("statut")
-    status_comment: str | None = item_field("commentaireEtatCourant")
-    recipient_structure_id: int | None = item_field("idDestinataire")
-    recipient_code: str | None = item_field("codeDestinataire")
-    recipient_name: str | None = item_field("designationDestinataire")
-    recipient_service_id: int | None = item_field("idServiceExecutant")
-    recipient_service_code: str | None = item_field("codeServiceExecutant")
-    recipient_service_name: str | None = item_field("nomServiceExecutant")
-    supplier_code: str | None = item_field("codeFournisseur")
-    supplier_name: str | None = item_field("designationFournisseur")
-    supplier_identifier_type: str | None = item_field("typeIdentifiantFournisseur")
-    supplier_service_code: str | None = item_field("codeServiceFournisseur")
-    supplier_service_name: str | None = item_field("nomServiceFournisseur")
-    total_net_amount: Decimal | None = item_field("montantHT", lenient=True)
-    total_gross_amount: Decimal | None = item_field("montantTTC", lenient=True)
-    amount_due: Decimal | None = item_field("montantAPayer", lenient=True)
-    currency: str | None = item_field("devise")
-    purchase_order_reference: str | None = item_field("numeroBonCommande")
-    contract_reference: str | None = item_field("numeroMarche")
-    original_invoice_number: str | None = item_field("numeroFactureOrigine")
-    deposit_flow_number: str | None = item_field("numeroFluxDepot")
-    deposit_mode: str | None = item_field("modeDepot")
-    rejection_processed: bool | None = item_field("rejetTraite")
-    size: int | None = item_field("taille", lenient=True)
-    creator_name: str | None = item_field("nomPrenomUtilisateurCreateur")
-    factor_code: str | None = item_field("affactureurCode")
-    factor_name: str | None = item_field("affactureurRaisonSociale")
-    factor_identifier_type: str | None = item_field("affactureurTypeIdentifiant")
-    bank_iban_key: str | None = item_field("coordBancairesFournisseurCleIban")
-    bank_rib_key: str | None = item_field("coordBancairesFournisseurCleRib")
-    bank_code: str | None = item_field("coordBancairesFournisseurCodeBanque")
-    bank_country_code: str | None = item_field("coordBancairesFournisseurCodePays")
-    bank_account: str | None = item_field("coordBancairesFournisseurCompteBancaire")
-    bank_name: str | None = item_field("coordBancairesFournisseurNomCb")
-    validator1_code: str | None = item_field("codeValideur1")
-    validator2_code: str | None = item_field("codeValideur2")
-    validator1_last_name: str | None = item_field("nomValideur1")
-    validator2_last_name: str | None = item_field("nomValideur2")
-    validator1_first_name: str | None = item_field("prenomValideur1")
-    validator2_first_name: str | None = item_field("prenomValideur2")
-    validator1_company_name: str | None = item_field("raisonSocialeValideur1")
-    validator2_company_name: str | None = item_field("raisonSocialeValideur2")
-    validator1_identifier_type: str | None = item_field("typeIdentifiantValideur1")
-    validator2_identifier_type: str | None = item_field("typeIdentifiantValideur2")
-    validation1_date: str | None = item_field("dateValidation1")
-    validation2_date: str | None = item_field("dateValidation2")
+    original_invoice_number: str | None = wire_field("numeroFactureOrigine")
+    deposit_flow_number: str | None = wire_field("numeroFluxDepot")
+    deposit_mode: str | None = wire_field("modeDepot")
+    rejection_processed: bool | None = wire_field("rejetTraite")
+    creator_name: str | None = wire_field("nomPrenomUtilisateurCreateur")
+    factor_code: str | None = wire_field("affactureurCode")
+    factor_name: str | None = wire_field("affactureurRaisonSociale")
+    factor_identifier_type: str | None = wire_field("affactureurTypeIdentifiant")
+    bank_iban_key: str | None = wire_field("coordBancairesFournisseurCleIban")
+    bank_rib_key: str | None = wire_field("coordBancairesFournisseurCleRib")
+    bank_code: str | None = wire_field("coordBancairesFournisseurCodeBanque")
+    bank_country_code: str | None = wire_field("coordBancairesFournisseurCodePays")
+    bank_account: str | None = wire_field("coordBancairesFournisseurCompteBancaire")
+    bank_name: str | None = wire_field("coordBancairesFournisseurNomCb")
+    validator1_code: str | None = wire_field("codeValideur1")
+    validator2_code: str | None = wire_field("codeValideur2")
+    validator1_last_name: str | None = wire_field("nomValideur1")
+    validator2_last_name: str | None = wire_field("nomValideur2")
+    validator1_first_name: str | None = wire_field("prenomValideur1")
+    validator2_first_name: str | None = wire_field("prenomValideur2")
+    validator1_company_name: str | None = wire_field("raisonSocialeValideur1")
+    validator2_company_name: str | None = wire_field("raisonSocialeValideur2")
+    validator1_identifier_type: str | None = wire_field("typeIdentifiantValideur1")
+    validator2_identifier_type: str | None = wire_field("typeIdentifiantValideur2")
+    validation1_date: str | None = wire_field("dateValidation1")
+    validation2_date: str | None = wire_field("dateValidation2")
 
 
 @attrs.frozen(kw_only=True)
-class FacturesRechercherFournisseurResponse(NativeResponse):
+class FacturesRechercherFournisseurResponse(_InvoicePage):
     """200 body of ``factures/rechercher-fournisseur``; ``page_info`` is ``parametresRetour``."""
 
     invoices: tuple[SupplierInvoice, ...] = attrs.field(default=(), metadata=wire("listeFactures"))
-    page_info: PageInfo | None = attrs.field(default=None, metadata=wire("parametresRetour"))
 
 
 # --- 8. factures/rechercher-destinataire -------------------------------------------------------
@@ -403,7 +388,7 @@ class FacturesRechercherDestinataireRequest(_InvoiceSearchRequest):
     """
 
     downloaded_by_recipient: bool | None = filter_field(
-        "factureTelechargeeParDestinataire", _opt_bool
+        "factureTelechargeeParDestinataire", opt_bool
     )
     suppliers: tuple[SupplierFilter, ...] | None = attrs.field(
         default=None,
@@ -411,20 +396,20 @@ class FacturesRechercherDestinataireRequest(_InvoiceSearchRequest):
         validator=_check_suppliers,
         metadata=wire("listeFournisseurs"),
     )
-    search_supplier_siren: bool | None = filter_field("rechercheSirenFournisseur", _opt_bool)
-    recipient_structure_id: int | None = filter_field("idDestinataire", _opt_id)
-    recipient_service_id: int | None = filter_field("idServiceExecutant", _opt_id)
+    search_supplier_siren: bool | None = filter_field("rechercheSirenFournisseur", opt_bool)
+    recipient_structure_id: int | None = filter_field("idDestinataire", opt_id)
+    recipient_service_id: int | None = filter_field("idServiceExecutant", opt_id)
     billing_framework: str | None = filter_field("cadreFacturation")
     invoice_types: tuple[str, ...] | None = attrs.field(
         default=None,
         converter=str_tuple_or_none,
-        validator=_opt_texts,
+        validator=opt_texts,
         metadata=wire("listeTypeFacture"),
     )
     works_invoice_types: tuple[str, ...] | None = attrs.field(
         default=None,
         converter=str_tuple_or_none,
-        validator=_opt_texts,
+        validator=opt_texts,
         metadata=wire("listeTypeFactureTravaux"),
     )
     payment_request_type: str | None = filter_field("typeDemandePaiement")
@@ -434,46 +419,20 @@ class FacturesRechercherDestinataireRequest(_InvoiceSearchRequest):
 
 
 @attrs.frozen(kw_only=True)
-class RecipientInvoice:
+class RecipientInvoice(_SearchedInvoice):
     """One invoice of a recipient search (``listeFactures[]``, §7.2); ``invoice_id`` is
     ``idFacture``; ``project_owner_*`` / ``project_manager_*`` are the ``…MOA`` / ``…MOE``
     fields."""
 
     invoice_id: int | None = attrs.field(default=None, metadata=_ID_FACTURE)
-    invoice_number: str | None = item_field("numeroFacture")
-    invoice_type: str | None = item_field("typeFacture")
-    payment_request_type: str | None = item_field("typeDemandePaiement")
-    works_invoice_type: str | None = item_field("typeFactureTravaux")
-    invoice_date: date | None = item_field("dateFacture", lenient=True)
-    deposit_date: date | None = item_field("dateDepot", lenient=True)
-    status_date: date | None = item_field("dateHeureEtatCourant", lenient=True)
-    status: InvoiceStatusCode | None = item_field("statut")
-    status_comment: str | None = item_field("commentaireEtatCourant")
-    downloaded_by_recipient: bool | None = item_field("factureTelechargeeParDestinataire")
-    recipient_structure_id: int | None = item_field("idDestinataire")
-    recipient_code: str | None = item_field("codeDestinataire")
-    recipient_name: str | None = item_field("designationDestinataire")
-    recipient_service_id: int | None = item_field("idServiceExecutant")
-    recipient_service_code: str | None = item_field("codeServiceExecutant")
-    recipient_service_name: str | None = item_field("nomServiceExecutant")
-    supplier_code: str | None = item_field("codeFournisseur")
-    supplier_name: str | None = item_field("designationFournisseur")
-    supplier_identifier_type: str | None = item_field("typeIdentifiantFournisseur")
-    supplier_service_code: str | None = item_field("codeServiceFournisseur")
-    supplier_service_name: str | None = item_field("nomServiceFournisseur")
-    project_owner_code: str | None = item_field("codeMOA")
-    project_owner_name: str | None = item_field("designationMOA")
-    project_owner_identifier_type: str | None = item_field("typeIdentifiantMOA")
-    project_manager_code: str | None = item_field("codeMOE")
-    project_manager_name: str | None = item_field("designationMOE")
-    project_manager_identifier_type: str | None = item_field("typeIdentifiantMOE")
-    total_net_amount: Decimal | None = item_field("montantHT", lenient=True)
-    total_gross_amount: Decimal | None = item_field("montantTTC", lenient=True)
-    amount_due: Decimal | None = item_field("montantAPayer", lenient=True)
-    currency: str | None = item_field("devise")
-    purchase_order_reference: str | None = item_field("numeroBonCommande")
-    contract_reference: str | None = item_field("numeroMarche")
-    size: int | None = item_field("taille", lenient=True)
+    works_invoice_type: str | None = wire_field("typeFactureTravaux")
+    downloaded_by_recipient: bool | None = wire_field("factureTelechargeeParDestinataire")
+    project_owner_code: str | None = wire_field("codeMOA")
+    project_owner_name: str | None = wire_field("designationMOA")
+    project_owner_identifier_type: str | None = wire_field("typeIdentifiantMOA")
+    project_manager_code: str | None = wire_field("codeMOE")
+    project_manager_name: str | None = wire_field("designationMOE")
+    project_manager_identifier_type: str | None = wire_field("typeIdentifiantMOE")
 
 
 @attrs.frozen(kw_only=True)

@@ -1,4 +1,4 @@
-"""Converters and checks of request fields shared by the resource groups' models."""
+"""Field makers, converters and checks shared by the resource groups' models."""
 
 from __future__ import annotations
 
@@ -6,10 +6,75 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+import attrs
+
 from .._exceptions import RequestValidationError
+from .._validation import (
+    MAX_COMMENT_LENGTH,
+    check_amount,
+    check_bool,
+    check_date,
+    check_datetime,
+    check_id,
+    check_id_list,
+    check_reason,
+    check_text,
+    check_text_list,
+    optional,
+    required,
+)
+from .._wire import wire
 from .common import InvoiceStatusCode
 
-# --- request field helpers shared by the resource modules ------------------------------------
+# --- the validators the request models use over and over -------------------------------------
+
+req_id = required(check_id)
+opt_id = optional(check_id)
+opt_ids = optional(check_id_list, non_empty=False)
+opt_text = optional(check_text)
+opt_texts = optional(check_text_list)
+opt_comment = optional(check_text, max_length=MAX_COMMENT_LENGTH)
+opt_bool = optional(check_bool)
+opt_date = optional(check_date)
+opt_datetime = optional(check_datetime)
+opt_amount = optional(check_amount)
+
+
+# --- field makers ----------------------------------------------------------------------------
+
+
+def wire_field(name: str, **options: Any) -> Any:
+    """An optional field (default None) sent or read under the wire name ``name``, with no
+    check: response fields, read leniently (``options`` as for :func:`wire`:
+    ``lenient=True`` for dates, amounts, sizes)."""
+    return attrs.field(default=None, metadata=wire(name, **options))
+
+
+def filter_field(name: str, validator: Any = opt_text, **options: Any) -> Any:
+    """An optional request field sent under the wire name ``name``, checked by
+    ``validator`` (a non-blank text by default; ``options`` as for :func:`wire`)."""
+    return attrs.field(default=None, validator=validator, metadata=wire(name, **options))
+
+
+def reason_field(name: str, decided_by: str) -> Any:
+    """The ``reason`` of a decision on an invoice, sent under ``name``: required (and not
+    blank) when the decision held by the field ``decided_by`` needs one (its
+    ``requires_reason``: a new status, a validator action)."""
+
+    def check(instance: Any, attribute: Any, value: object) -> None:
+        decision = getattr(instance, decided_by)
+        needing = " or ".join(m.value for m in type(decision) if m.requires_reason)
+        check_reason(
+            attribute.name,
+            value,
+            required=decision.requires_reason,
+            because=f"{decided_by} is {needing}",
+        )
+
+    return attrs.field(default=None, validator=check, metadata=wire(name))
+
+
+# --- converters and checks -------------------------------------------------------------------
 
 
 def status_tuple(

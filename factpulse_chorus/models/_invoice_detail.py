@@ -15,30 +15,8 @@ from typing import Any
 import attrs
 
 from .._wire import wire
+from ._fields import wire_field
 from .common import InvoiceStatusCode
-
-__all__ = [
-    "AttachmentList",
-    "BillingFramework",
-    "Factor",
-    "InvoiceAttachment",
-    "InvoiceDetail",
-    "InvoiceRecipient",
-    "InvoiceReferences",
-    "InvoiceSupplier",
-    "InvoiceTotals",
-    "LineItem",
-    "LineItemList",
-    "MainAttachment",
-    "VatLine",
-    "VatSummary",
-]
-
-
-def wire_field(name: str, **options: Any) -> Any:
-    """An optional field (default None) whose wire key is ``name``; ``options`` as for
-    :func:`wire`. Shared with :mod:`.valideur`."""
-    return attrs.field(default=None, metadata=wire(name, **options))
 
 
 @attrs.frozen(kw_only=True)

@@ -17,42 +17,13 @@ from typing import Any, Literal
 import attrs
 
 from .._exceptions import RequestValidationError
-from .._response import NO_RESPONSE, RawResponse
+from .._response import NO_RESPONSE
+from .._response import RawResponse as RawResponse
 from .._validation import check_bool as _check_bool
 from .._validation import check_enum, check_text, optional, required
 from .._validation import check_page as _check_page
 from .._validation import check_page_size as _check_page_size
 from .._wire import _OpenWireEnum, _WireEnum, wire
-
-__all__ = [
-    "ACTION_STATUSES",
-    "FINAL_STATUSES",
-    "APIResponse",
-    "ChorusProCredentials",
-    "FileFormat",
-    "FileFormatInput",
-    "FileFormatLiteral",
-    "InvoiceStatusCode",
-    "InvoiceStatusCodeLiteral",
-    "InvoiceStatusInput",
-    "LanguageCode",
-    "NativeResponse",
-    "PageInfo",
-    "RawResponse",
-    "SearchPagination",
-    "SortDirection",
-    "SortDirectionInput",
-    "SortDirectionLiteral",
-    "StructureStatus",
-    "TargetStatus",
-    "TargetStatusInput",
-    "TargetStatusLiteral",
-    "TypedResponse",
-    "ValidatorAction",
-    "ValidatorActionInput",
-    "ValidatorActionLiteral",
-    "language_field",
-]
 
 
 class InvoiceStatusCode(_OpenWireEnum):
@@ -122,7 +93,17 @@ ACTION_STATUSES: frozenset[InvoiceStatusCode] = frozenset(
 )
 
 
-class TargetStatus(_WireEnum):
+class _Decision(_WireEnum):
+    """A decision on an invoice: a recipient's new status or a validator's action."""
+
+    @property
+    def requires_reason(self) -> bool:
+        """Whether the decision needs a reason: SUSPENDUE and REJETEE a ``motifRejet``,
+        REFUS and REJET a ``motifRefus``."""
+        return self in _NEEDS_REASON[type(self)]
+
+
+class TargetStatus(_Decision):
     """A status the recipient may request (``nouveauStatut`` of traiter-facture-recue, §6.5).
 
     Closed set; ``SERVICE_FAIT`` is sent as documented, ``SERVICE-FAIT``.
@@ -141,13 +122,8 @@ class TargetStatus(_WireEnum):
     PRISE_EN_COMPTE_DESTINATAIRE = "PRISE_EN_COMPTE_DESTINATAIRE"
     TRANSMISE_MOA = "TRANSMISE_MOA"
 
-    @property
-    def requires_reason(self) -> bool:
-        """SUSPENDUE and REJETEE need a ``motifRejet``."""
-        return self in (TargetStatus.SUSPENDUE, TargetStatus.REJETEE)
 
-
-class ValidatorAction(_WireEnum):
+class ValidatorAction(_Decision):
     """``action`` of ``valideur/traiter`` (§6.11); VALIDATION and REFUS are the documented ones."""
 
     VALIDATION = "VALIDATION"
@@ -157,10 +133,12 @@ class ValidatorAction(_WireEnum):
     MISE_EN_RECYCLAGE = "MISE_EN_RECYCLAGE"
     MISE_EN_PAIEMENT = "MISE_EN_PAIEMENT"
 
-    @property
-    def requires_reason(self) -> bool:
-        """REFUS and REJET need a ``motifRefus``."""
-        return self in (ValidatorAction.REFUS, ValidatorAction.REJET)
+
+# Per enum: members are str, so one set for both would match by value across the two.
+_NEEDS_REASON: dict[type[_Decision], frozenset[_Decision]] = {
+    TargetStatus: frozenset((TargetStatus.SUSPENDUE, TargetStatus.REJETEE)),
+    ValidatorAction: frozenset((ValidatorAction.REFUS, ValidatorAction.REJET)),
+}
 
 
 class FileFormat(_WireEnum):

@@ -21,42 +21,38 @@ import attrs
 
 from .. import _files
 from .._exceptions import FactPulseError, RequestValidationError
-from .._files import ContentKind
+from .._files import ContentKind as ContentKind
 from .._validation import (
-    MAX_COMMENT_LENGTH,
     MAX_LABEL_LENGTH,
     all_unset,
     check_amount,
-    check_bool,
     check_date,
     check_enum,
     check_id,
     check_id_list,
     check_invoice_number,
-    check_reason,
     check_text,
     check_totals,
     optional,
     required,
 )
 from .._wire import extra_field, wire
-from ._factures_search import (
-    FacturesRechercherDestinataireFilters,
-    FacturesRechercherDestinataireRequest,
-    FacturesRechercherDestinataireResponse,
-    FacturesRechercherFournisseurFilters,
-    FacturesRechercherFournisseurRequest,
-    FacturesRechercherFournisseurResponse,
-    RecipientFilter,
-    RecipientInvoice,
-    SupplierFilter,
-    SupplierInvoice,
+
+# The searches live in ._factures_search (for size); this module is their public home.
+from ._factures_search import *  # noqa: F403
+from ._factures_search import items_of, tuple_or_none
+from ._fields import (
     filter_field,
-    item_field,
-    items_of,
-    tuple_or_none,
+    int_tuple,
+    opt_bool,
+    opt_comment,
+    opt_date,
+    opt_id,
+    opt_text,
+    reason_field,
+    req_id,
+    wire_field,
 )
-from ._fields import int_tuple
 from .common import (
     ChorusProCredentials,
     FileFormat,
@@ -67,66 +63,21 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from .._polling import (
-        FinalStatus,
-        PollError,
-        PollEvent,
-        PollFinished,
-        PollSummary,
-        StatusChanged,
-    )
+    from .._polling import FinalStatus as FinalStatus
+    from .._polling import PollError as PollError
+    from .._polling import PollEvent as PollEvent
+    from .._polling import PollFinished as PollFinished
+    from .._polling import PollSummary as PollSummary
+    from .._polling import StatusChanged as StatusChanged
 
 _POLL_EVENTS = frozenset(
     ("FinalStatus", "PollError", "PollEvent", "PollFinished", "PollSummary", "StatusChanged")
 )
 
-__all__ = [
-    "AdditionalAttachment",
-    "ContentKind",
-    "FacturesCompleterRequest",
-    "FacturesCompleterResponse",
-    "FacturesConsulterManyResult",
-    "FacturesConsulterRequest",
-    "FacturesConsulterResponse",
-    "FacturesDeposerResult",
-    "FacturesRechercherDestinataireFilters",
-    "FacturesRechercherDestinataireRequest",
-    "FacturesRechercherDestinataireResponse",
-    "FacturesRechercherFournisseurFilters",
-    "FacturesRechercherFournisseurRequest",
-    "FacturesRechercherFournisseurResponse",
-    "FacturesRecyclerRequest",
-    "FacturesRecyclerResponse",
-    "FacturesSoumettreRequest",
-    "FacturesSoumettreResponse",
-    "FacturesTelechargerGroupeRequest",
-    "FacturesTelechargerGroupeResponse",
-    "FacturesTraiterFactureRecueRequest",
-    "FacturesTraiterFactureRecueResponse",
-    "FinalStatus",
-    "InvoiceStatus",
-    "PollError",
-    "PollEvent",
-    "PollFinished",
-    "PollSummary",
-    "RecipientFilter",
-    "RecipientInvoice",
-    "StatusChanged",
-    "SupplierFilter",
-    "SupplierInvoice",
-]
 
 # Response invoice ids: one attribute whatever the source calls it.
 _ID_CPP = wire("identifiantFactureCPP", fallback=("idFacture",))
 _ID_FACTURE = wire("idFacture", fallback=("identifiantFactureCPP",))
-
-# Validators used over and over below.
-_id = required(check_id)
-_opt_id = optional(check_id)
-_opt_text = optional(check_text)
-_opt_bool = optional(check_bool)
-_opt_date = optional(check_date)
-_opt_comment = optional(check_text, max_length=MAX_COMMENT_LENGTH)
 
 
 # --- 5. factures/soumettre ---------------------------------------------------------------------
@@ -143,10 +94,10 @@ class FacturesSoumettreRequest:
 
     invoice_number: str = attrs.field(validator=required(check_invoice_number))
     invoice_date: date = attrs.field(validator=required(check_date))
-    payment_due_date: date | None = attrs.field(default=None, validator=_opt_date)
-    structure_id: int = attrs.field(validator=_id)
-    service_code: str | None = attrs.field(default=None, validator=_opt_text)
-    engagement_number: str | None = attrs.field(default=None, validator=_opt_text)
+    payment_due_date: date | None = attrs.field(default=None, validator=opt_date)
+    structure_id: int = attrs.field(validator=req_id)
+    service_code: str | None = attrs.field(default=None, validator=opt_text)
+    engagement_number: str | None = attrs.field(default=None, validator=opt_text)
     total_net_amount: Decimal = attrs.field(
         validator=required(check_amount), metadata=wire(money="fixed2")
     )
@@ -157,16 +108,16 @@ class FacturesSoumettreRequest:
         validator=required(check_amount), metadata=wire(money="fixed2")
     )
     attachment_id: int | None = attrs.field(
-        default=None, validator=_opt_id, metadata=wire("mainAttachmentId")
+        default=None, validator=opt_id, metadata=wire("mainAttachmentId")
     )
     attachment_label: str | None = attrs.field(
         default=None,
         validator=optional(check_text, max_length=MAX_LABEL_LENGTH),
         metadata=wire("mainAttachmentLabel"),
     )
-    comment: str | None = attrs.field(default=None, validator=_opt_comment)
-    purchase_order_reference: str | None = attrs.field(default=None, validator=_opt_text)
-    contract_reference: str | None = attrs.field(default=None, validator=_opt_text)
+    comment: str | None = attrs.field(default=None, validator=opt_comment)
+    purchase_order_reference: str | None = attrs.field(default=None, validator=opt_text)
+    contract_reference: str | None = attrs.field(default=None, validator=opt_text)
     credentials: ChorusProCredentials | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -207,7 +158,7 @@ class FacturesConsulterRequest:
     """Body of ``factures/consulter`` (``GetInvoiceRequest``); ``invoice_id`` is
     ``chorusInvoiceId``."""
 
-    invoice_id: int = attrs.field(validator=_id, metadata=wire("chorusInvoiceId"))
+    invoice_id: int = attrs.field(validator=req_id, metadata=wire("chorusInvoiceId"))
     credentials: ChorusProCredentials | None = None
 
 
@@ -240,7 +191,7 @@ class FacturesConsulterResponse(TypedResponse):
     )
     status: InvoiceStatus = attrs.field(metadata=wire("currentStatus"))
     recipient_structure_id: int | None = None
-    recipient_name: str | None = item_field("recipientStructureName")
+    recipient_name: str | None = wire_field("recipientStructureName")
 
 
 @attrs.frozen(kw_only=True)
@@ -278,7 +229,7 @@ class FacturesTelechargerGroupeRequest:
         validator=required(check_id_list),
         metadata=wire("listeIdentifiantsFactureCPP"),
     )
-    include_attachments: bool | None = filter_field("inclurePiecesJointes", _opt_bool)
+    include_attachments: bool | None = filter_field("inclurePiecesJointes", opt_bool)
     file_format: FileFormat = attrs.field(converter=_to_file_format, metadata=wire("formatFichier"))
     extra: Mapping[str, Any] = extra_field()
     credentials: ChorusProCredentials | None = None
@@ -288,9 +239,12 @@ class FacturesTelechargerGroupeRequest:
 class FacturesTelechargerGroupeResponse(NativeResponse):
     """200 body of ``factures/telecharger-groupe``.
 
-    ``file_base64`` is ``fichierBase64``, or the native ``fichierResultat``.
-    :meth:`content` decodes it; :attr:`content_kind` tells PDF, ZIP or XML apart
-    from the magic bytes, whatever ``file_format`` was asked for.
+    The client decodes the file (wire ``fichierBase64``, or the native
+    ``fichierResultat``) as it arrives and keeps it decoded: in memory, or only in the
+    file ``dest`` named (``raw.file`` says which). ``file_base64`` is then None; it holds
+    the base64 text of a response built by hand. :meth:`content` gives the bytes;
+    :attr:`content_kind` tells PDF, ZIP or XML apart from the magic bytes, whatever
+    ``file_format`` was asked for.
     """
 
     file_base64: str | None = attrs.field(
@@ -301,12 +255,18 @@ class FacturesTelechargerGroupeResponse(NativeResponse):
     def _status(self) -> int:
         return self.raw.status or 200  # 0: built by hand, not decoded
 
-    def content(self) -> bytes:
-        """The decoded file (decoded on each call: keep the result).
+    def _file(self) -> bytes | Path:
+        return _files.downloaded(self.file_base64, self.raw, self._status)
 
-        Raises ResponseDecodeError when the file is missing or not base64.
+    def content(self) -> bytes:
+        """The decoded file. Downloaded with ``dest``: read back from that file at each
+        call (keep the result); else held by the response (built by hand: decoded at
+        each call).
+
+        Raises ResponseDecodeError when the file is missing, not base64, or can no
+        longer be read back.
         """
-        return _files.decode_file(self.file_base64, self._status)
+        return _files.read_back(self._file(), self._status)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the decoded file to ``path`` (replacing it) and return the path.
@@ -314,17 +274,18 @@ class FacturesTelechargerGroupeResponse(NativeResponse):
         Written to a temporary file in the same folder, then renamed over ``path``:
         :class:`FileWriteError` (naming the path) when it cannot be written, and then
         nothing is left half-written and a file already at ``path`` is unchanged.
-        Blocking file I/O: from async code, ``telecharger_groupe(..., dest=path)`` writes
-        in a worker thread instead.
+        Downloaded with ``dest``: that file is copied chunk by chunk (nothing if ``path``
+        is that file). Blocking file I/O: from async code, pass ``dest=path`` to
+        ``telecharger_groupe``, which writes as the answer arrives.
         """
-        return _files.save_file(self.content(), path)
+        return _files.save_download(self._file(), path, self._status)
 
     def zip_members(self) -> list[str]:
         """The file names inside the ZIP archive (folders left out), in archive order.
 
         Raises ResponseDecodeError when the file is not a ZIP archive.
         """
-        return _files.zip_members(self.content(), self._status)
+        return _files.zip_members(self._file(), self._status)
 
     def read_member(self, name: str, *, max_bytes: int = _files.MAX_MEMBER_BYTES) -> bytes:
         """The content of one member of the ZIP archive (``KeyError`` if absent).
@@ -332,7 +293,7 @@ class FacturesTelechargerGroupeResponse(NativeResponse):
         Decompressed chunk by chunk: :class:`ArchiveTooLargeError` past ``max_bytes``
         (128 MiB by default), so no more than that is ever held in memory.
         """
-        return _files.read_zip_member(self.content(), name, self._status, max_bytes=max_bytes)
+        return _files.read_zip_member(self._file(), name, self._status, max_bytes=max_bytes)
 
     def extract(
         self,
@@ -352,7 +313,7 @@ class FacturesTelechargerGroupeResponse(NativeResponse):
         nothing is left half-written and existing files are unchanged.
         """
         return _files.extract_zip(
-            self.content(),
+            self._file(),
             directory,
             self._status,
             max_member_bytes=max_member_bytes,
@@ -362,7 +323,7 @@ class FacturesTelechargerGroupeResponse(NativeResponse):
     @property
     def content_kind(self) -> ContentKind:
         """``"pdf"``, ``"zip"``, ``"xml"`` or ``"unknown"``, from the first bytes."""
-        return _files.content_kind(self.file_base64)
+        return _files.content_kind(self.file_base64, self.raw)
 
 
 # --- 10. factures/traiter-facture-recue ---------------------------------------------------------
@@ -380,23 +341,15 @@ class FacturesTraiterFactureRecueRequest:
     ``payment_mandate_number`` is the native ``numeroDPMandat``.
     """
 
-    invoice_id: int = attrs.field(validator=_id, metadata=wire("identifiantFactureCPP"))
+    invoice_id: int = attrs.field(validator=req_id, metadata=wire("identifiantFactureCPP"))
     new_status: TargetStatus = attrs.field(
         converter=_to_target_status, metadata=wire("nouveauStatut")
     )
-    reason: str | None = item_field("motifRejet")
-    comment: str | None = filter_field("commentaire", _opt_comment)
+    reason: str | None = reason_field("motifRejet", decided_by="new_status")
+    comment: str | None = filter_field("commentaire", opt_comment)
     payment_mandate_number: str | None = filter_field("numeroDPMandat")
     extra: Mapping[str, Any] = extra_field()
     credentials: ChorusProCredentials | None = None
-
-    def __attrs_post_init__(self) -> None:
-        check_reason(
-            "reason",
-            self.reason,
-            required=self.new_status.requires_reason,
-            because="new_status is SUSPENDUE or REJETEE",
-        )
 
 
 @attrs.frozen(kw_only=True)
@@ -404,9 +357,9 @@ class FacturesTraiterFactureRecueResponse(NativeResponse):
     """200 body of ``factures/traiter-facture-recue``; ``invoice_id`` is ``idFacture``."""
 
     invoice_id: int = attrs.field(metadata=_ID_FACTURE)
-    invoice_number: str | None = item_field("numeroFacture")
-    new_status: InvoiceStatusCode | None = item_field("nouveauStatut")
-    processing_date: date | None = item_field("dateTraitement", lenient=True)
+    invoice_number: str | None = wire_field("numeroFacture")
+    new_status: InvoiceStatusCode | None = wire_field("nouveauStatut")
+    processing_date: date | None = wire_field("dateTraitement", lenient=True)
 
 
 # --- 11. factures/completer ---------------------------------------------------------------------
@@ -443,8 +396,8 @@ class FacturesCompleterRequest:
     ``attachments`` (``listePiecesJointes``).
     """
 
-    invoice_id: int = attrs.field(validator=_id, metadata=wire("identifiantFactureCPP"))
-    comment: str | None = filter_field("commentaire", _opt_comment)
+    invoice_id: int = attrs.field(validator=req_id, metadata=wire("identifiantFactureCPP"))
+    comment: str | None = filter_field("commentaire", opt_comment)
     attachments: tuple[AdditionalAttachment, ...] | None = attrs.field(
         default=None,
         converter=_attachments,
@@ -464,8 +417,8 @@ class FacturesCompleterResponse(NativeResponse):
     """200 body of ``factures/completer``; ``invoice_id`` is ``identifiantFactureCPP``."""
 
     invoice_id: int = attrs.field(metadata=_ID_CPP)
-    invoice_number: str | None = item_field("numeroFacture")
-    processing_date: date | None = item_field("dateTraitement", lenient=True)
+    invoice_number: str | None = wire_field("numeroFacture")
+    processing_date: date | None = wire_field("dateTraitement", lenient=True)
 
 
 # --- 12. factures/recycler ----------------------------------------------------------------------
@@ -479,8 +432,8 @@ class FacturesRecyclerRequest:
     (``codeService``), ``engagement_number`` (``numeroEngagement``).
     """
 
-    invoice_id: int = attrs.field(validator=_id, metadata=wire("identifiantFactureCPP"))
-    structure_id: int | None = filter_field("idStructureCPP", _opt_id)
+    invoice_id: int = attrs.field(validator=req_id, metadata=wire("identifiantFactureCPP"))
+    structure_id: int | None = filter_field("idStructureCPP", opt_id)
     service_code: str | None = filter_field("codeService")
     engagement_number: str | None = filter_field("numeroEngagement")
     extra: Mapping[str, Any] = extra_field()
@@ -500,9 +453,9 @@ class FacturesRecyclerResponse(NativeResponse):
     """200 body of ``factures/recycler``; ``invoice_id`` is ``identifiantFactureCPP``."""
 
     invoice_id: int = attrs.field(metadata=_ID_CPP)
-    invoice_number: str | None = item_field("numeroFacture")
-    deposit_date: date | None = item_field("dateDepot", lenient=True)
-    status: InvoiceStatusCode | None = item_field("statutFacture")
+    invoice_number: str | None = wire_field("numeroFacture")
+    deposit_date: date | None = wire_field("dateDepot", lenient=True)
+    status: InvoiceStatusCode | None = wire_field("statutFacture")
 
 
 def __getattr__(name: str) -> Any:

@@ -16,20 +16,6 @@ from .common import (
     language_field,
 )
 
-__all__ = [
-    "StructureInfo",
-    "StructureParameters",
-    "StructureService",
-    "StructuresConsulterRequest",
-    "StructuresConsulterResponse",
-    "StructuresListerServicesRequest",
-    "StructuresListerServicesResponse",
-    "StructuresObtenirIdDepuisSiretRequest",
-    "StructuresObtenirIdDepuisSiretResponse",
-    "StructuresRechercherRequest",
-    "StructuresRechercherResponse",
-]
-
 
 def _check_identifier(field: str, identifier: str, identifier_type: str | None) -> None:
     kind = (identifier_type or "").strip().upper()

@@ -15,45 +15,26 @@ the standard library and aiohttp; names are imported lazily so that importing it
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports  # standard library only: nothing of the client
 
 if TYPE_CHECKING:
-    from ._auth import Account
-    from ._domain import Domain
-    from ._faults import Fault
-    from ._lifecycle import SimClock
-    from ._runner import Sandbox, ThreadedSandbox, sandbox_in_thread
+    from ._auth import Account as Account
+    from ._domain import Domain as Domain
+    from ._faults import Fault as Fault
+    from ._lifecycle import SimClock as SimClock
+    from ._runner import Sandbox as Sandbox
+    from ._runner import ThreadedSandbox as ThreadedSandbox
+    from ._runner import sandbox_in_thread as sandbox_in_thread
 
-__all__ = [
-    "Account",
-    "Domain",
-    "Fault",
-    "Sandbox",
-    "SimClock",
-    "ThreadedSandbox",
-    "sandbox_in_thread",
-]
-
-_LAZY = {
-    "Account": "._auth",
-    "Sandbox": "._runner",
-    "ThreadedSandbox": "._runner",
-    "sandbox_in_thread": "._runner",
-    "Fault": "._faults",
-    "Domain": "._domain",
-    "SimClock": "._lifecycle",
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "._auth": ("Account",),
+    "._domain": ("Domain",),
+    "._faults": ("Fault",),
+    "._lifecycle": ("SimClock",),
+    "._runner": ("Sandbox", "ThreadedSandbox", "sandbox_in_thread"),
 }
+_LAZY, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__all__ = sorted(_LAZY)
