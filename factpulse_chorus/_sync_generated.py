@@ -538,7 +538,8 @@ class Factures(SyncResource):
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Headers | None = None,
     ) -> list[FacturesConsulterManyResult]:
-        """:meth:`consulter` for many invoices, ``concurrency`` requests at a time.
+        """:meth:`consulter` for many invoices, ``concurrency`` requests at a time: at most
+        the client's connection limit (more would only wait for a free connection).
 
         Returns one :class:`FacturesConsulterManyResult` per id, in the order given: the
         response, or the :class:`FactPulseError` raised for that id (one failure never
@@ -582,7 +583,8 @@ class Factures(SyncResource):
         REFUSEE_1/2), :class:`PollError` (a failed read, retried later) and last
         :class:`PollFinished` with the :class:`PollSummary` (also ``poller.summary``).
 
-        ``concurrency`` worker tasks share one schedule: an invoice is read again
+        ``concurrency`` worker tasks (at most the client's connection limit, as in
+        :meth:`consulter_many`) share one schedule: an invoice is read again
         ``interval`` s after a change, the wait growing ×``backoff`` up to
         ``max_interval`` while nothing changes, ±``jitter``; an HTTP 429 pauses the whole
         batch for its ``Retry-After``; ``max_rate`` caps requests per second;
@@ -633,10 +635,16 @@ class Factures(SyncResource):
     ) -> FacturesTelechargerGroupeResponse:
         """Download one or several invoices as a PDF, the XML, or a ZIP archive.
 
-        ``POST /factures/telecharger-groupe``. The result decodes the base64 file
-        (``content``), tells what it is from its magic bytes (``content_kind``), and
-        lists, reads or extracts ZIP members (``zip_members``, ``read_member``,
-        ``extract``). ``dest``: also write the file there (in a worker thread).
+        ``POST /factures/telecharger-groupe``. The base64 file is decoded as the answer
+        arrives, never held as text: into memory, or with ``dest`` straight into a
+        temporary file next to ``dest``, renamed over it once the whole answer has been
+        read and checked (the memory used stays a few MiB, whatever the file's size). On
+        any error nothing is left at ``dest`` and a file already there is unchanged;
+        ``dest`` that cannot be written raises :class:`FileWriteError` before anything is
+        sent. The result gives the file (``content()``: with ``dest``, read back from
+        it), tells what it is from its magic bytes (``content_kind``), and lists, reads
+        or extracts ZIP members (``zip_members``, ``read_member``, ``extract``: with
+        ``dest``, read from that file in place).
 
         At most 10 ids per call (the documented recommendation): more raise
         :class:`RequestValidationError` (field ``invoice_ids``) before anything is sent;
@@ -858,12 +866,8 @@ class Factures(SyncResource):
         extra_headers: Headers | None = None,
         **filters: Unpack[FacturesRechercherDestinataireFilters],
     ) -> Iterator[FacturesRechercherDestinataireResponse]:
-        """Every page of :meth:`rechercher_destinataire`, fetched one at a time as you iterate.
-
-        Same filters; ``page_size`` is ``nbResultatsParPage`` (server default when left
-        out). Requests ``pageResultatDemandee = pageCourante + 1`` while
-        ``pageCourante < pages`` (REFERENCE §6.1); raises :class:`ResponseDecodeError` if the
-        server does not advance.
+        """Every page of :meth:`rechercher_destinataire` (same filters), fetched as you
+        iterate and walked as :meth:`pages_fournisseur` walks its own.
         """
         return self._portal.iterate(
             self._async.pages_destinataire,
@@ -883,10 +887,7 @@ class Factures(SyncResource):
         extra_headers: Headers | None = None,
         **filters: Unpack[FacturesRechercherDestinataireFilters],
     ) -> Iterator[RecipientInvoice]:
-        """Every invoice matching the filters of :meth:`rechercher_destinataire`, across all pages.
-
-        Pages are fetched as needed (one in memory at a time); see :meth:`pages_destinataire`.
-        """
+        """The invoices of :meth:`pages_destinataire`, one by one (a page in memory at a time)."""
         return self._portal.iterate(
             self._async.iter_destinataire,
             credentials=credentials,
@@ -921,7 +922,8 @@ class Transverses(SyncResource):
         ``POST /transverses/ajouter-fichier``. ``file`` is the content, a path or a
         binary file object; ``name`` (wire ``pieceJointeNom``) defaults to the file's,
         ``mime_type`` and ``extension`` are inferred from the name. Files over the limit
-        are refused before anything is read in full or sent. Never resent once the
+        are refused before anything is read in full or sent. Only the file's bytes are
+        held: its base64 is made as the request is written. Never resent once the
         request may have reached the server (it would store the file twice).
         """
         return self._portal.call(
@@ -980,12 +982,10 @@ class Valideur(SyncResource):
         extra_headers: Headers | None = None,
         **filters: Unpack[ValideurRechercherFilters],
     ) -> Iterator[ValideurRechercherResponse]:
-        """Every page of :meth:`rechercher`, fetched one at a time as you iterate.
-
-        Same filters; ``page_size`` is ``nbResultatsParPage`` (server default when left
-        out). Requests ``pageResultatDemandee = pageCourante + 1`` while
-        ``pageCourante < pages`` (REFERENCE §6.1); raises :class:`ResponseDecodeError` if the
-        server does not advance.
+        """Every page of :meth:`rechercher` (same filters; ``page_size`` per page), fetched
+        as you iterate: page ``pageCourante + 1`` is asked for while ``pageCourante < pages``
+        (REFERENCE §6.1), and a server that does not advance is a
+        :class:`ResponseDecodeError`.
         """
         return self._portal.iterate(
             self._async.pages_rechercher,

@@ -68,6 +68,7 @@ from ._types import (
     RequestOptions,
     Timeout,
 )
+from ._upload import FileBody, FileUpload
 from ._version import __version__
 from ._wire_values import encode_json
 
@@ -76,15 +77,30 @@ __all__ = ["USER_AGENT", "SharedState", "Transport"]
 USER_AGENT: Final = f"factpulse-chorus/{__version__}"
 
 _LARGE_BODY: Final = 1024 * 1024
-"""Bodies above this size (bytes) are streamed: uploads of up to 10 MiB."""
+"""Bodies of bytes above this size are streamed from a BytesIO (an upload's body is a
+:class:`FileBody`, always streamed: see :mod:`._upload`)."""
 
 
-def _encode(body: Any) -> bytes:
+def _encode(body: Any) -> bytes | FileBody:
     try:
+        if isinstance(body, FileUpload):  # sent in parts: its base64 is never held whole
+            return body.encode(encode_json)
         # Decimals are written from their exact digits, never through a float.
         return encode_json(body).encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise RequestValidationError("body", f"must be JSON-serialisable ({exc})") from exc
+
+
+def _payload(data: bytes | FileBody | None) -> Any:
+    """What one attempt hands aiohttp as the body: made anew per attempt, so that a retry
+    writes the same bytes again."""
+    if data is None or (type(data) is bytes and len(data) <= _LARGE_BODY):
+        return data
+    if isinstance(data, FileBody):
+        return data.payload()
+    # aiohttp warns that a large raw-bytes body blocks the loop while it is written; a
+    # BytesIO is streamed in chunks instead.
+    return io.BytesIO(data)
 
 
 async def _call_hook(hook: Callable[[Any], Awaitable[None] | None], arg: Any) -> None:
@@ -139,7 +155,8 @@ class Transport:
     ) -> RawResponse:
         """Send ``method path`` (path from the API root, e.g. ``/api/v1/chorus-pro/...``).
 
-        ``json`` is the body (left out when ``None``). ``idempotent`` says whether a resend
+        ``json`` is the body (left out when ``None``): JSON data, or a :class:`FileUpload`
+        (sent in parts, see :mod:`._upload`). ``idempotent`` says whether a resend
         is harmless (reads); ``operation`` names the call in logs and errors;
         ``invoice_number`` is carried by :class:`OutcomeUnknownError`; ``sink`` receives
         a 2xx body as it arrives (``json`` of the result: what its ``finish`` returns).
@@ -174,7 +191,8 @@ class Transport:
             max_retries=max_retries,
             extra_headers=extra_headers,
             invoice_number=invoice_number,
-            secrets=self._secrets + request_secrets(json),
+            secrets=self._secrets
+            + request_secrets(json.envelope if isinstance(json, FileUpload) else json),
             sink=sink,
         )
         try:
@@ -232,11 +250,7 @@ class Transport:
                     async with session.request(
                         method,
                         request.url,
-                        # aiohttp warns that a large raw-bytes body blocks the loop while it
-                        # is written; a fresh BytesIO per attempt is streamed in chunks instead.
-                        data=io.BytesIO(data)
-                        if data is not None and len(data) > _LARGE_BODY
-                        else data,
+                        data=_payload(data),
                         headers=headers,
                         timeout=attempt_timeout,
                         allow_redirects=False,

@@ -21,6 +21,7 @@ from ._exceptions import RequestValidationError
 
 if TYPE_CHECKING:
     from ._response import RawResponse
+    from ._upload import FileBody
 
 __all__ = [
     "DEFAULT_REQUEST_OPTIONS",
@@ -183,8 +184,8 @@ class PreparedRequest:
     path: str
     """From the API root (``/api/v1/chorus-pro/...``); ``url`` is the full address."""
     url: str
-    data: bytes | None
-    """The encoded JSON body, ``None`` for none."""
+    data: bytes | FileBody | None
+    """The encoded JSON body (an upload's in parts: a :class:`FileBody`), ``None`` for none."""
     idempotent: bool
     """Whether a resend is harmless (reads); writes are resent only when surely unsent."""
     operation: str

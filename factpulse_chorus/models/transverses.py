@@ -13,8 +13,6 @@ from .._validation import MAX_ATTACHMENT_BYTES, check_attachment_size, check_tex
 from .._wire import extra_field, wire
 from .common import ChorusProCredentials, NativeResponse
 
-__all__ = ["TransversesAjouterFichierRequest", "TransversesAjouterFichierResponse"]
-
 
 def _check_extension(field: str, value: object) -> str:
     text = check_text(field, value)
@@ -58,25 +56,7 @@ class TransversesAjouterFichierRequest:
         credentials: ChorusProCredentials | None = None,
     ) -> TransversesAjouterFichierRequest:
         """Encode ``content``; the MIME type and extension default to the file name's."""
-        if not isinstance(content, (bytes, bytearray, memoryview)):
-            raise RequestValidationError("file", "must be bytes")
-        if len(content) > MAX_ATTACHMENT_BYTES:
-            raise RequestValidationError(
-                "file", f"the decoded file must be at most {MAX_ATTACHMENT_BYTES} bytes (10 MiB)"
-            )
-        check_text("name", name)
-        suffix = name.rpartition(".")[2] if "." in name else ""
-        if mime_type is None:
-            import mimetypes  # only here: it reads system tables on first use
-
-            guessed, _ = mimetypes.guess_type(name, strict=False)
-            mime_type = guessed or "application/octet-stream"
-        if extension is None:
-            if not suffix:
-                raise RequestValidationError(
-                    "extension", "is required when the file name has no extension"
-                )
-            extension = suffix.upper()
+        mime_type, extension = file_fields(content, name, mime_type, extension)
         return cls(
             file_base64=base64.b64encode(content).decode("ascii"),
             name=name,
@@ -85,6 +65,38 @@ class TransversesAjouterFichierRequest:
             extra=extra or {},
             credentials=credentials,
         )
+
+
+def file_fields(
+    content: object, name: str, mime_type: str | None, extension: str | None
+) -> tuple[str, str]:
+    """The checks of :meth:`~TransversesAjouterFichierRequest.from_bytes` on its file and
+    name (before the model's own), and the MIME type and extension it defaults to.
+
+    An upload sent in parts (``_upload``) makes them without encoding the file."""
+    if not isinstance(content, (bytes, bytearray, memoryview)):
+        raise RequestValidationError("file", "must be bytes")
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise RequestValidationError(
+            "file", f"the decoded file must be at most {MAX_ATTACHMENT_BYTES} bytes (10 MiB)"
+        )
+    check_text("name", name)
+    suffix = name.rpartition(".")[2] if "." in name else ""
+    if mime_type is None:
+        import mimetypes  # only here: it reads system tables on first use
+
+        guessed, _ = mimetypes.guess_type(name, strict=False)
+        mime_type = guessed or "application/octet-stream"
+    if extension is None:
+        if not suffix:
+            raise RequestValidationError(
+                "extension", "is required when the file name has no extension"
+            )
+        extension = suffix.upper()
+    if not len(content):
+        # What the model's validator says of the empty base64 text an empty file makes.
+        check_attachment_size("file_base64", "")
+    return mime_type, extension
 
 
 @attrs.frozen(kw_only=True)

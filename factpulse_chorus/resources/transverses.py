@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio.to_thread
+import attrs
 
+from .._converter import to_wire
 from .._exceptions import RequestValidationError
 from .._files import FileInput, read_file
 from .._types import NOT_GIVEN, Headers, NotGivenOr, TimeoutTypes
-from ..models.transverses import TransversesAjouterFichierRequest, TransversesAjouterFichierResponse
+from .._upload import PLACEHOLDER, FileUpload
+from .._wire import wire_name
+from ..models.transverses import (
+    TransversesAjouterFichierRequest,
+    TransversesAjouterFichierResponse,
+    file_fields,
+)
 from ._base import AsyncResource
 
 if TYPE_CHECKING:
     from ..models.common import ChorusProCredentials
+
+_FILE_FIELD: Final = wire_name(attrs.fields(TransversesAjouterFichierRequest).file_base64)
 
 
 class AsyncTransverses(AsyncResource):
@@ -40,7 +50,8 @@ class AsyncTransverses(AsyncResource):
         ``POST /transverses/ajouter-fichier``. ``file`` is the content, a path or a
         binary file object; ``name`` (wire ``pieceJointeNom``) defaults to the file's,
         ``mime_type`` and ``extension`` are inferred from the name. Files over the limit
-        are refused before anything is read in full or sent. Never resent once the
+        are refused before anything is read in full or sent. Only the file's bytes are
+        held: its base64 is made as the request is written. Never resent once the
         request may have reached the server (it would store the file twice).
         """
         if isinstance(file, (bytes, bytearray, memoryview)):
@@ -50,17 +61,16 @@ class AsyncTransverses(AsyncResource):
         file_name = name or file_name
         if not file_name:
             raise RequestValidationError("name", "is required when the file has no name")
-        request = TransversesAjouterFichierRequest.from_bytes(
-            content,
-            name=file_name,
-            mime_type=mime_type,
-            extension=extension,
-            extra=extra,
-            credentials=self._credentials(credentials),
+        mime_type, extension = file_fields(content, file_name, mime_type, extension)
+        # The model holds a placeholder for the file's base64: the body is sent in parts,
+        # the base64 made as it is written, so that only the file's bytes are held.
+        request = self._build(
+            TransversesAjouterFichierRequest,
+            {**locals(), "name": file_name, "file_base64": PLACEHOLDER},
         )
         return await self._send(
             "/transverses/ajouter-fichier",
-            request,
+            FileUpload(to_wire(request), _FILE_FIELD, content),
             TransversesAjouterFichierResponse,
             locals(),
             idempotent=False,
