@@ -1,6 +1,6 @@
 """Canned FactPulse server for the benchmarks, run in its own process.
 
-    python benchmarks/_server.py [--final-after N] [--download-mb MB] [--cpu N]
+    python benchmarks/_server.py [--final-after N] [--download-mb MB]
 
 Listens on 127.0.0.1 (a free port, printed as ``PORT <n>`` on stdout) and answers:
 
@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import resource
 import sys
 from collections import Counter
@@ -93,10 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--final-after", type=int, default=0)
     parser.add_argument("--download-mb", type=int, default=0)
-    parser.add_argument("--cpu", type=int, default=None, help="pin this process to one core")
     args = parser.parse_args()
-    if args.cpu is not None:
-        os.sched_setaffinity(0, {args.cpu})
     try:
         asyncio.run(serve(args.final_after, args.download_mb))
     except KeyboardInterrupt:

@@ -1,22 +1,23 @@
-"""Decoding and encoding costs against the standard library's json (issue #14, goals a-c).
+"""Decoding and encoding costs against the standard library's json (issue 14, goals 5-7).
 
     python benchmarks/bench_decode.py [--rounds 15] [--inner 10]
 
-(a) ``json.loads`` + ``from_wire(StructuresRechercherResponse)`` of the 1,000-structure
-    body, standard library reader forced: <= 2.0x ``json.loads``;
-(b) the same with the orjson reader (``factpulse-chorus[speedups]``): <= 1.5x ``json.loads``;
-(c) encoding a request body (``_transport._encode``: the JSON text, Decimals from their
-    digits, as bytes) <= 2.0x ``json.dumps`` of the same dict (Decimals as floats there,
-    the only way ``json.dumps`` takes them).
+5. ``json.loads`` + ``from_wire(StructuresRechercherResponse)`` of the 1,000-structure
+   body, standard library reader forced: <= 2.0x ``json.loads``;
+6. the same with the orjson reader (``factpulse-chorus[speedups]``): <= 1.5x ``json.loads``;
+7. encoding a request body (``_transport._encode``: the JSON text, Decimals from their
+   digits, as bytes) <= 2.0x ``json.dumps`` of the same dict (Decimals as floats there,
+   the only way ``json.dumps`` takes them); "7b": the same body without Decimals.
 
-Every variant runs once per round, interleaved, ``inner`` calls each; each figure is a
-ratio to its baseline in the same round; printed: the median over the rounds and the
-spread (lowest-highest). Not a test: the figures depend on the machine.
+For comparison (no goal), when ``factpulse`` 4.4.0 is installed: its ``from_json`` (what
+its ApiClient does) and pydantic's ``model_validate_json`` of the same body. Every variant
+runs once per round, interleaved (order rotated), ``inner`` calls each; each figure is a
+ratio to its baseline in the same round: the median over the rounds and the spread.
+Not a test: the figures depend on the machine.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -29,18 +30,23 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _payloads import structures
+from _common import goal, rotated, standalone
 
-from factpulse_chorus import _json
-from factpulse_chorus._converter import from_wire, to_wire
-from factpulse_chorus._transport import _encode
-from factpulse_chorus.models.factures import FacturesRechercherFournisseurRequest
-from factpulse_chorus.models.structures import StructuresRechercherResponse
-
-GOALS = {"a": 2.0, "b": 1.5, "c": 2.0, "c2": 2.0}
+# variant: (its baseline, the goal's number and limit, or None for a comparison only)
+MEASURED: dict[str, tuple[str, tuple[str, float] | None]] = {
+    "json.loads + from_wire, stdlib reader": ("json.loads", ("5", 2.0)),
+    "orjson reader + from_wire": ("json.loads", ("6", 1.5)),
+    "encode a request body with Decimals": ("json.dumps", ("7", 2.0)),
+    "encode a request body without Decimals": ("json.dumps plain", ("7b", 2.0)),
+    "factpulse: SearchStructureResponse.from_json": ("json.loads", None),
+    "factpulse: pydantic model_validate_json": ("json.loads", None),
+}
 
 
 def _request_body() -> dict[str, Any]:
+    from factpulse_chorus._converter import to_wire
+    from factpulse_chorus.models.factures import FacturesRechercherFournisseurRequest
+
     request = FacturesRechercherFournisseurRequest(
         total_net_amount_min=Decimal("1000.00"),
         total_gross_amount_max=Decimal("1234567890123.45"),
@@ -50,65 +56,117 @@ def _request_body() -> dict[str, Any]:
     return to_wire(request)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--inner", type=int, default=10)
-    options = parser.parse_args()
+def _official(body: bytes) -> dict[str, Callable[[], object]]:
+    """The official SDK's decoders of the same body, when it is installed."""
+    try:
+        from factpulse.models.search_structure_response import SearchStructureResponse
+    except ImportError:
+        return {}
+    text = body.decode()
+    decoded = SearchStructureResponse.from_json(text)
+    assert decoded is not None
+    assert decoded.structures is not None
+    assert len(decoded.structures) == 1000
+    return {
+        "factpulse: SearchStructureResponse.from_json": lambda: SearchStructureResponse.from_json(
+            text
+        ),
+        "factpulse: pydantic model_validate_json": lambda: (
+            SearchStructureResponse.model_validate_json(body)
+        ),
+    }
+
+
+def variants() -> dict[str, Callable[[], object]]:
+    from _payloads import structures
+
+    from factpulse_chorus import _json
+    from factpulse_chorus._converter import from_wire
+    from factpulse_chorus._transport import _encode
+    from factpulse_chorus.models.structures import StructuresRechercherResponse
 
     body = structures(1000)
     request = _request_body()
     plain = {k: v for k, v in request.items() if not isinstance(v, Decimal)}
-    orjson = None if _json.BACKEND != "orjson" else _json.loads_orjson
     cls = StructuresRechercherResponse
     stdlib_result = from_wire(_json.loads_stdlib(body), cls)
     assert len(stdlib_result.structures) == 1000
-    if orjson is not None:
-        assert from_wire(orjson(body), cls) == stdlib_result
-
-    variants: dict[str, Callable[[], object]] = {
+    found: dict[str, Callable[[], object]] = {
         "json.loads": lambda: json.loads(body),
-        "a": lambda: from_wire(_json.loads_stdlib(body), cls),
+        "json.loads + from_wire, stdlib reader": lambda: from_wire(_json.loads_stdlib(body), cls),
         "json.dumps": lambda: json.dumps(request, default=float),
-        "c": lambda: _encode(request),
+        "encode a request body with Decimals": lambda: _encode(request),
         "json.dumps plain": lambda: json.dumps(plain),
-        "c2": lambda: _encode(plain),
+        "encode a request body without Decimals": lambda: _encode(plain),
     }
-    if orjson is not None:
-        variants["b"] = lambda: from_wire(orjson(body), cls)
-    baselines = {"a": "json.loads", "b": "json.loads", "c": "json.dumps", "c2": "json.dumps plain"}
-    ratios: dict[str, list[float]] = {name: [] for name in baselines if name in variants}
-    names = list(variants)
-    for round_number in range(options.rounds):
-        seconds: dict[str, float] = {}
-        shift = round_number % len(names)
-        for name in names[shift:] + names[:shift]:  # interleaved, order rotated
-            function = variants[name]
-            started = time.perf_counter()
-            for _ in range(options.inner):
-                function()
-            seconds[name] = (time.perf_counter() - started) / options.inner
-        for name in ratios:
-            ratios[name].append(seconds[name] / seconds[baselines[name]])
+    if _json.BACKEND == "orjson":
+        orjson = _json.loads_orjson
+        assert from_wire(orjson(body), cls) == stdlib_result
+        found["orjson reader + from_wire"] = lambda: from_wire(orjson(body), cls)
+    return found | _official(body)
 
-    labels = {
-        "a": "(a) json.loads + from_wire, stdlib reader   vs json.loads",
-        "b": "(b) orjson reader + from_wire               vs json.loads",
-        "c": "(c) encode a request body with Decimals     vs json.dumps",
-        "c2": "(c) encode a request body without Decimals  vs json.dumps",
-    }
-    print(f"{options.rounds} rounds x {options.inner} calls; backend {_json.BACKEND}")
-    for name in ("a", "b", "c", "c2"):
-        if name not in ratios:
-            print(f"{labels[name]}: not measured (orjson is not installed)")
+
+def run(rounds: int, inner: int) -> dict[str, Any]:
+    """Per round, each measured variant's time over its baseline's; ms per call too."""
+    from factpulse_chorus import _json
+
+    functions = variants()
+    names = list(functions)
+    ratios: dict[str, list[float]] = {name: [] for name in MEASURED if name in functions}
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for function in functions.values():  # warm-up: first calls fill caches, build hooks
+        function()
+    for number in range(rounds):
+        seconds: dict[str, float] = {}
+        for name in rotated(names, number):
+            function = functions[name]
+            started = time.perf_counter()
+            for _ in range(inner):
+                function()
+            seconds[name] = (time.perf_counter() - started) / inner
+            times[name].append(seconds[name] * 1e3)
+        for name in ratios:
+            ratios[name].append(seconds[name] / seconds[MEASURED[name][0]])
+    ms = {name: statistics.median(values) for name, values in times.items()}
+    return {"rounds": rounds, "inner": inner, "backend": _json.BACKEND, "ms": ms, "ratios": ratios}
+
+
+def goals(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for name, (baseline, target) in MEASURED.items():
+        if target is None:
             continue
-        values = ratios[name]
-        verdict = "PASS" if statistics.median(values) <= GOALS[name] else "MISS"
-        print(
-            f"{labels[name]}: {statistics.median(values):.2f}x "
-            f"(spread {min(values):.2f}-{max(values):.2f}; goal <= {GOALS[name]}) {verdict}"
-        )
+        number, limit = target
+        values = figures["ratios"].get(name)
+        if values is None:  # orjson is not installed: a MISS, saying why
+            found.append(
+                goal(
+                    number,
+                    f"{name} vs {baseline}",
+                    [float("inf")],
+                    limit,
+                    detail="not measured: orjson missing",
+                )
+            )
+            continue
+        found.append(goal(number, f"{name} vs {baseline}", values, limit))
+    return found
+
+
+def print_table(figures: dict[str, Any]) -> None:
+    print(
+        f"\nDecoding 1,000 structures, encoding a request: ms per call, medians of "
+        f"{figures['rounds']} rounds x {figures['inner']} calls; reader {figures['backend']}"
+    )
+    for name, ms in figures["ms"].items():
+        ratio = ""
+        if name in figures["ratios"]:
+            baseline = MEASURED[name][0]
+            ratio = f"{statistics.median(figures['ratios'][name]):>7.2f}x {baseline}"
+        print(f"{name:<48}{ms:>8.3f} ms{ratio}")
 
 
 if __name__ == "__main__":
-    main()
+    standalone(
+        __doc__, run, table=print_table, goals=goals, workers={"run": run}, rounds=15, inner=10
+    )

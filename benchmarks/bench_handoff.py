@@ -1,6 +1,6 @@
 """CPU per blocking call of a no-op coroutine, for each way of handing it to a loop thread.
 
-    python benchmarks/bench_handoff.py [-n 20000] [--rounds 5]
+    python benchmarks/bench_handoff.py [--calls 20000] [--rounds 5]
 
 Compared, on one event loop thread (the blocking facade's own portal), from 1 thread and from
 16 threads sharing it:
@@ -20,15 +20,21 @@ the figures depend on the machine.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import anyio.lowlevel
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import standalone
 
 from factpulse_chorus._portal import Portal
 
@@ -86,37 +92,40 @@ def cpu_per_call(call: Callable[[], None], calls: int, threads: int) -> float:
     return spent / (per_thread * threads) * 1e6
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
-    parser.add_argument("-n", "--calls", type=int, default=20000, help="calls per round")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
-    args = parser.parse_args()
-
+def run(calls: int, rounds: int) -> dict[str, Any]:
+    """Per contender and thread count, µs of CPU per call of each round."""
     portal = Portal()
     try:
         runs = contenders(portal)
-        figures: dict[tuple[str, int], list[float]] = {(n, t): [] for n in runs for t in THREADS}
-        for _ in range(args.rounds):
+        figures: dict[str, list[float]] = {f"{n} {t}": [] for n in runs for t in THREADS}
+        for _ in range(rounds):
             for threads in THREADS:
                 for name, call in runs.items():
-                    figures[name, threads].append(cpu_per_call(call, args.calls, threads))
+                    figures[f"{name} {threads}"].append(cpu_per_call(call, calls, threads))
     finally:
         portal.shutdown(anyio.lowlevel.checkpoint)
+    return {"calls": calls, "rounds": rounds, "names": list(runs), "cpu_us": figures}
 
-    median = {key: statistics.median(values) for key, values in figures.items()}
-    print(f"CPU per call of a no-op coroutine, µs (median of {args.rounds} rounds, spread)")
+
+def print_table(figures: dict[str, Any]) -> None:
+    cpu = figures["cpu_us"]
+    median = {key: statistics.median(values) for key, values in cpu.items()}
+    print(
+        f"\nCPU per blocking call of a no-op coroutine, µs (median of {figures['rounds']} rounds "
+        f"of {figures['calls']}, ± half the spread)"
+    )
     header = "".join(f"{f'{t} thread(s)':>22}{'x raw':>8}" for t in THREADS)
     print(f"{'hand-off':<26}{header}")
-    for name in runs:
+    for name in figures["names"]:
         cells = ""
         for threads in THREADS:
-            values = figures[name, threads]
-            spread = f"{median[name, threads]:.1f} ±{(max(values) - min(values)) / 2:.1f}"
-            cells += f"{spread:>22}{median[name, threads] / median['raw', threads]:>7.2f}x"
+            values = cpu[f"{name} {threads}"]
+            spread = f"{median[f'{name} {threads}']:.1f} ±{(max(values) - min(values)) / 2:.1f}"
+            cells += f"{spread:>22}{median[f'{name} {threads}'] / median[f'raw {threads}']:>7.2f}x"
         print(f"{name:<26}{cells}")
     for threads in THREADS:
-        facade, anyio_call = median["facade", threads], median["anyio call", threads]
-        before = median["anyio start_task_soon", threads]
+        facade, anyio_call = median[f"facade {threads}"], median[f"anyio call {threads}"]
+        before = median[f"anyio start_task_soon {threads}"]
         print(
             f"{threads:>2} thread(s): facade / anyio call = {facade / anyio_call:.2f}, "
             f"facade / previous facade (start_task_soon) = {facade / before:.2f}"
@@ -124,4 +133,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    standalone(__doc__, run, table=print_table, workers={"run": run}, calls=20000, rounds=5)
