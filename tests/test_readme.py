@@ -1,7 +1,8 @@
 """Every Python code block of the README runs, against the sandbox, so the README cannot drift.
 
 Plain blocks run in a fresh interpreter with a time limit (a hang fails the test instead of
-stalling the suite); blocks that define pytest tests run here, with the fixtures they ask for.
+stalling the suite); blocks that define pytest tests run under a real pytest, in an empty
+directory, with the fixtures of the installed plugin (as in a user's project).
 """
 
 from __future__ import annotations
@@ -10,11 +11,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-from factpulse_chorus.sandbox import sandbox_in_thread
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
@@ -26,9 +24,9 @@ def test_the_readme_has_code_blocks() -> None:
 
 
 @pytest.mark.parametrize("source", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_block_runs(source: str) -> None:
+def test_readme_block_runs(source: str, tmp_path: Path) -> None:
     if re.search(r"^def test_", source, re.M):
-        run_as_pytest_tests(source)
+        run_as_pytest_tests(source, tmp_path)
         return
     done = subprocess.run(
         [sys.executable, "-c", source],
@@ -44,16 +42,22 @@ def test_readme_block_runs(source: str) -> None:
     assert "Traceback" not in done.stderr
 
 
-def run_as_pytest_tests(source: str) -> None:
-    namespace: dict[str, Any] = {"__name__": "readme_block"}
-    exec(compile(source, str(README), "exec"), namespace)
-    tests = [v for k, v in namespace.items() if k.startswith("test_") and callable(v)]
-    assert tests
-    for test in tests:
-        marks = getattr(test, "pytestmark", [])
-        options = next((m.kwargs for m in marks if m.name == "chorus_sandbox"), {})
-        with sandbox_in_thread(**options) as sandbox:
-            test(chorus_sandbox=sandbox)
+def run_as_pytest_tests(source: str, directory: Path) -> None:
+    (directory / "test_readme_block.py").write_text(source, encoding="utf-8")
+    # -W error: an unclosed session fails; the -o silences pytest-asyncio's own warning.
+    options = ["-p", "no:cacheprovider", "-W", "error"]
+    options += ["-o", "asyncio_default_fixture_loop_scope=function"]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", *options, "test_readme_block.py"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=TIME_LIMIT,
+        check=False,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    tests = len(re.findall(r"^(?:async )?def test_", source, re.M))
+    assert f"{tests} passed" in done.stdout, done.stdout[-2000:]
 
 
 def test_the_glossary_is_written_from_the_models() -> None:
