@@ -22,6 +22,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._client import AsyncChorusClient as AsyncChorusClient
+    from ._config import RetryPolicy as RetryPolicy
     from ._exceptions import APIConnectionError as APIConnectionError
     from ._exceptions import APIStatusError as APIStatusError
     from ._exceptions import APITimeoutError as APITimeoutError
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 # tests/client/test_exports.py checks that the two agree.
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "._client": ("AsyncChorusClient",),
+    "._config": ("RetryPolicy",),
     "._exceptions": (
         "APIConnectionError",
         "APIStatusError",

@@ -54,7 +54,7 @@ ENGLISH = frozenset(
     taxable trade register failed finished poll poller target typed native or json connect
     read bad not found authentication business closed context decode denied entity
     permission unprocessable outcome unknown server sync async limit given fact pulse
-    blocking connection archive too large write unparsed settle lookups resends
+    blocking connection archive too large write unparsed settle lookups resends policy delay
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
