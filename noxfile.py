@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,21 +16,72 @@ if sys.version_info >= (3, 11):
 else:  # nox itself depends on tomli before 3.11
     import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
 
-nox.options.sessions = ["lint", "typecheck", "generated", "tests", "tests_lowest"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "generated",
+    "docs",
+    "tests",
+    "tests_lowest",
+    "tests_py312",
+    "tests_py313",
+]
 nox.options.reuse_existing_virtualenvs = True
 # uv builds the virtualenvs and installs into them in seconds rather than minutes on a fresh
 # clone; the README's `pip install 'nox[uv]'` brings it. Without uv: virtualenv and pip.
 nox.options.default_venv_backend = "uv|virtualenv"
+# A supported Python that cannot be found fails the run; none is ever downloaded instead.
 nox.options.error_on_missing_interpreters = True
+nox.options.download_python = "never"
+
+
+def find_python(version: str) -> str:
+    """The interpreter for ``version`` ("3.12"): pyenv's newest patch release of it if pyenv
+    has one, else the first ``pythonX.Y`` on PATH that starts, else the bare name (nox then
+    fails the session: "Python interpreter python3.12 not found").
+
+    A ``pythonX.Y`` on PATH is tried before it is taken because pyenv's shims exist for
+    every installed version but run only the ones pyenv selects (``pyenv global``,
+    PYENV_VERSION): CI's ``PATH=...:/root/.pyenv/shims`` has a ``python3.12`` that fails.
+    """
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    installed = [
+        (tuple(int(part) for part in found.parts[-3].split(".")), found)
+        for found in root.glob(f"versions/{version}.*/bin/python{version}")
+        if re.fullmatch(rf"{re.escape(version)}\.\d+", found.parts[-3])
+    ]
+    if installed:
+        return str(max(installed)[1])
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        found = shutil.which(f"python{version}", path=entry) if entry else None
+        if found and subprocess.run([found, "-c", ""], capture_output=True).returncode == 0:
+            return found
+    return f"python{version}"
+
+
+# The supported Pythons (pyproject.toml's classifiers list the same): the whole suite on
+# 3.11 (`tests`, CI's default Python) and on 3.10 with the lowest dependencies
+# (`tests_lowest`); on 3.12 and 3.13, SUBSET.
+PYTHON_LOWEST, PYTHON_MAIN = find_python("3.10"), find_python("3.11")
+PYTHON_312, PYTHON_313 = find_python("3.12"), find_python("3.13")
 
 # One ruff for linting and for the generator, whose output depends on its version
 # (scripts/generate_sync.py checks it runs this one).
 RUFF = "ruff==0.17.6"
 LINT_TOOLS = [RUFF]
 TYPE_TOOLS = ["mypy>=1.10", "pytest>=8", "hypothesis>=6.100"]
+# The versions the strict docs build was made green with: a newer mkdocstrings or griffe may
+# warn about what these accept, and a warning fails `mkdocs build --strict`.
+DOC_TOOLS = [
+    "mkdocs==1.6.1",
+    "mkdocs-material==9.8.2",
+    "mkdocstrings==1.0.8",
+    "mkdocstrings-python==2.0.11",
+    "griffelib==2.4.1",
+]
 
 
-@nox.session
+@nox.session(python=PYTHON_MAIN)
 def tests(session: nox.Session) -> None:
     """Run the test suite against the embedded sandbox."""
     session.install("-e", ".[test]", RUFF)  # RUFF: the tests run the generator
@@ -52,7 +106,7 @@ def lowest_constraints() -> list[str]:
     return pins
 
 
-@nox.session
+@nox.session(python=PYTHON_LOWEST)
 def tests_lowest(session: nox.Session) -> None:
     """The suite (stopping at the first failure) on the lowest version of every runtime
     dependency pyproject.toml allows: the floors we declare are floors we test."""
@@ -63,6 +117,68 @@ def tests_lowest(session: nox.Session) -> None:
     lister = ["uv", "pip"] if session.venv_backend == "uv" else ["python", "-m", "pip"]
     session.run(*lister, "list", "--format=freeze", silent=False)
     session.run("pytest", "-x", "-q", "-n", "auto", *session.posargs)
+
+
+# What runs on 3.12 and 3.13, within the time of a bare `nox`: a few files of every folder
+# of tests/, chosen among the quick ones, for what differs between Pythons: every endpoint
+# through both clients, the blocking runtime (threads, fork), the event loop under the
+# transport and the poller, the sandbox server, the scrubbing of secrets, the command line,
+# and the typing usage files run as programs.
+SUBSET = [
+    "tests/client/test_client_endpoints.py",
+    "tests/client/test_client_lifecycle.py",
+    "tests/client/test_exports.py",
+    "tests/transport/test_auth.py",
+    "tests/transport/test_json_backends.py",
+    "tests/transport/test_transport_retries.py",
+    "tests/resources/test_deposer.py",
+    "tests/resources/test_download_stream.py",
+    "tests/resources/test_files.py",
+    "tests/resources/test_pagination.py",
+    "tests/models/test_models_lenient.py",
+    "tests/models/test_models_validation.py",
+    "tests/models/test_models_wire_out.py",
+    "tests/polling/test_poll_argument_rules.py",
+    "tests/polling/test_polling.py",
+    "tests/sync/test_sync_client.py",
+    "tests/sync/test_sync_fork.py",
+    "tests/sync/test_sync_portal.py",
+    "tests/sandbox/test_sandbox_domain.py",
+    "tests/sandbox/test_sandbox_faults.py",
+    "tests/sandbox/test_sandbox_http.py",
+    "tests/reliability/test_reliability_secret_forms.py",
+    "tests/reliability/test_reliability_secrets.py",
+    "tests/cli/test_cli.py::test_submit_then_show",
+    "tests/cli/test_cli_errors.py::test_the_exit_codes_are_documented",
+    "tests/typing/test_usage_runs.py",
+]
+
+
+def run_subset(session: nox.Session) -> None:
+    session.install("-e", ".[test]")
+    # `nox -s tests_py313 -- tests/sync` runs other tests on that Python instead.
+    session.run("pytest", "-q", "-n", "auto", *(session.posargs or SUBSET))
+
+
+@nox.session(python=PYTHON_312)
+def tests_py312(session: nox.Session) -> None:
+    """SUBSET of the suite on Python 3.12."""
+    run_subset(session)
+
+
+@nox.session(python=PYTHON_313)
+def tests_py313(session: nox.Session) -> None:
+    """SUBSET of the suite on Python 3.13."""
+    run_subset(session)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into build/site; any warning (a broken link or
+    reference, a docstring mkdocstrings cannot read) fails the build."""
+    session.install(*DOC_TOOLS, RUFF)  # RUFF: mkdocstrings lays out long signatures with it
+    # The docs are read from the source (griffe parses it): the package is not installed.
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session
@@ -76,7 +192,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package and the scripts."""
-    session.install("-e", ".[cli]", *TYPE_TOOLS)
+    session.install("-e", ".[cli,speedups]", *TYPE_TOOLS)
     session.run("mypy", "--strict", "factpulse_chorus")
     session.run("mypy", "--strict", "scripts/generate_sync.py", "scripts/glossary.py")
 
@@ -97,6 +213,8 @@ def generated(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks against the official SDK (not in CI; ``nox -s bench -- --help``)."""
-    session.install("-e", ".", "factpulse==4.4.0")
+    """Every benchmark and the issue-14 goals table (not in CI; ``nox -s bench -- --help``,
+    ``nox -s bench -- --quick`` for a check that every goal is computed)."""
+    # [speedups] brings orjson: the decoding goal with a fast JSON reader needs it.
+    session.install("-e", ".[speedups]", "factpulse==4.4.0")
     session.run("python", "benchmarks/bench.py", *session.posargs)
