@@ -53,6 +53,10 @@ class _Filters:
     def __init__(self, declared: type) -> None:
         self.declared = declared
 
+    def __call__(self) -> None:
+        # Never called: Python 3.10's get_type_hints accepts only callables as annotations.
+        raise TypeError("an annotation marker")
+
 
 class _Rule:
     """How one annotation accepts a value: ``shallow`` picks the member of a union, ``check``
@@ -283,9 +287,15 @@ class _Plan:
             for p in parameters
             if p.kind is not _EXTRA and p.default is inspect.Parameter.empty
         )
-        # (position or -1, name, rule), in the order of the signature, as Signature.bind.
+        # (position or -1, name, rule, its deep check or None when it only looks at the
+        # type), in the order of the signature, as Signature.bind.
         self.checks = tuple(
-            (self.positional.index(p.name) if p.kind is _POSITIONAL else -1, p.name, rules[p.name])
+            (
+                self.positional.index(p.name) if p.kind is _POSITIONAL else -1,
+                p.name,
+                rules[p.name],
+                None if rules[p.name].check is _identity else rules[p.name].check,
+            )
             for p in parameters
             if p.name in rules and p.kind is not _EXTRA
         )
@@ -307,9 +317,11 @@ class _Plan:
         if self.extra_check is not None:
             extra = {name: value for name, value in kwargs.items() if name not in self.keywords}
         checked_args: list[Any] | None = None
-        for position, name, rule in self.checks:
+        for position, name, rule, deep in self.checks:
             if 0 <= position < count:
                 value = args[position]
+                if deep is None and rule.shallow(value):
+                    continue  # the type is all there is to check (_apply, inlined)
                 new = _apply(rule, name, value)
                 if new is not value:
                     if checked_args is None:
@@ -357,24 +369,22 @@ def checked(fn: F) -> F:
     signature = inspect.signature(fn)
     plan: list[_Plan] = []
 
-    def bind(
-        args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    def first_plan() -> _Plan:
         if not plan:
             plan.append(_Plan(fn, signature))
-        return plan[0].bind(args, kwargs)
+        return plan[0]
 
     wrapper: Callable[..., Any]
     if inspect.iscoroutinefunction(fn):
 
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
-            args, kwargs = bind(args, kwargs)
+            args, kwargs = (plan[0] if plan else first_plan()).bind(args, kwargs)
             return await fn(*args, **kwargs)
 
     else:
 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            args, kwargs = bind(args, kwargs)
+            args, kwargs = (plan[0] if plan else first_plan()).bind(args, kwargs)
             return fn(*args, **kwargs)
 
     functools.update_wrapper(wrapper, fn)

@@ -176,7 +176,7 @@ def outcome_unknown_unreadable(
 
 def error_message(body: Any) -> str | None:
     """The server's message: ``errorMessage``, ``detail`` (str), ``detail.errorMessage``,
-    ``detail.message``, then ``message`` (REFERENCE.md §2.4); 422 lists are joined."""
+    ``detail.message``, then ``message``, as FactPulse's error bodies vary; 422 lists are joined."""
     if not isinstance(body, Mapping):
         return None
     detail = body.get("detail")

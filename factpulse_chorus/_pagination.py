@@ -1,4 +1,4 @@
-"""Walking the pages of the invoice searches (REFERENCE §6.1).
+"""Walking the pages of the invoice searches.
 
 The rule: read the pagination (``parametresRetour``, or the top level for
 ``rechercher-destinataire``: the models expose both as ``page_info``), then request

@@ -1,4 +1,4 @@
-"""Following many invoices to a final status with ``factures.consulter`` (REFERENCE §10.3).
+"""Following many invoices to a final status with ``factures.consulter``.
 
 Design: one heap of ``(next due time, invoice id)`` and a fixed pool of ``concurrency``
 worker tasks that take the earliest due invoice, ask its status once, report what

@@ -1,6 +1,6 @@
 """Retry decisions: what may be sent again, and after how long. Pure: no session, no I/O.
 
-Retry safety (REFERENCE.md §4.4). Reads (``idempotent=True``) are retried after a
+Retry safety. Reads (``idempotent=True``) are retried after a
 connection error, a timeout, or HTTP 429/502/503/504. Writes are retried only when the
 server certainly did not process them: the connection could not be opened (refused,
 DNS, connect timeout) or HTTP 429. A write that timed out or lost its connection after

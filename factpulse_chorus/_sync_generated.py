@@ -469,7 +469,7 @@ class Factures(SyncResource):
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Headers | None = None,
     ) -> FacturesDeposerResult:
-        """Deposit an invoice in one call: the documented four-step workflow (REFERENCE §5.5).
+        """Deposit an invoice in one call: the four-step workflow FactPulse documents.
 
         1. ``structures.obtenir_id_depuis_siret(recipient_siret)``:
            :class:`StructureNotFoundError` when no structure, or several, match;
@@ -588,11 +588,11 @@ class Factures(SyncResource):
         ``interval`` s after a change, the wait growing ×``backoff`` up to
         ``max_interval`` while nothing changes, ±``jitter``; an HTTP 429 pauses the whole
         batch for its ``Retry-After``; ``max_rate`` caps requests per second;
-        ``deadline`` (s; 30 days by default, ``None`` for none) ends the poll, as
-        REFERENCE §10.3 asks: some recipients never report ``MISE_EN_PAIEMENT``; an
-        invoice is given up after ``max_errors`` failed reads in a row. ``max_retries``
-        (default 0) is per read: the poller itself retries. Chorus Pro statuses change
-        over hours: keep ``interval`` in minutes (REFERENCE §10.3).
+        ``deadline`` (s; 30 days by default, ``None`` for none) ends the poll, since
+        some recipients never report ``MISE_EN_PAIEMENT``; an invoice is given up after
+        ``max_errors`` failed reads in a row. ``max_retries`` (default 0) is per read: the
+        poller itself retries. Chorus Pro statuses change over hours or days: keep
+        ``interval`` in minutes.
 
         Leaving ``for`` with ``break`` drops the poller, which cancels its workers
         when collected; to stop every request deterministically (and read
@@ -823,8 +823,8 @@ class Factures(SyncResource):
 
         Same filters; ``page_size`` is ``nbResultatsParPage`` (server default when left
         out). Requests ``pageResultatDemandee = pageCourante + 1`` while
-        ``pageCourante < pages`` (REFERENCE §6.1); raises :class:`ResponseDecodeError` if the
-        server does not advance.
+        ``pageCourante < pages``; raises :class:`ResponseDecodeError` if the server does not
+        advance.
         """
         return self._portal.iterate(
             self._async.pages_fournisseur,
@@ -983,9 +983,8 @@ class Valideur(SyncResource):
         **filters: Unpack[ValideurRechercherFilters],
     ) -> Iterator[ValideurRechercherResponse]:
         """Every page of :meth:`rechercher` (same filters; ``page_size`` per page), fetched
-        as you iterate: page ``pageCourante + 1`` is asked for while ``pageCourante < pages``
-        (REFERENCE §6.1), and a server that does not advance is a
-        :class:`ResponseDecodeError`.
+        as you iterate: page ``pageCourante + 1`` is asked for while ``pageCourante < pages``,
+        and a server that does not advance is a :class:`ResponseDecodeError`.
         """
         return self._portal.iterate(
             self._async.pages_rechercher,

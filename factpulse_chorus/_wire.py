@@ -52,8 +52,8 @@ def wire(
     exactly two decimals, typed request bodies).
     ``inline``: the nested object may also be spread over the enclosing object's
     top level (read when ``name`` is absent; written there).
-    ``lenient``: a response field whose format the sources do not fix (REFERENCE §12:
-    dates, amounts, sizes). Besides the documented form, the common French variants are
+    ``lenient``: a response field whose format FactPulse does not fix (dates, amounts,
+    sizes). Besides the documented form, the common French variants are
     read (``01/04/2025``, ``1 250,50``); a value that still does not fit leaves the field
     None, is kept as received in the response's ``unparsed`` and is logged once, instead
     of failing the response. The field must default to None.

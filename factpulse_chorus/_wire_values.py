@@ -1,7 +1,8 @@
 """Scalar values on the wire: the converter's strict hooks, the lenient readers, the writers.
 
 * Strict readers (the converter's hooks, the hot path): ints, booleans, strings,
-  Decimals and dates in the documented forms (REFERENCE §1.2).
+  Decimals (JSON numbers or decimal strings) and dates (``YYYY-MM-DD``, ``YYYY-MM-DD
+  HH:MM`` or ISO 8601).
 * Lenient readers (:func:`read_variant`), tried only for fields marked
   ``wire(lenient=True)`` after a strict reader refused the value: the common French
   forms of dates (``01/04/2025``, ``01/04/2025 14:30[:05]``, ``01.04.2025``) and of

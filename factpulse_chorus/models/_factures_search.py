@@ -1,4 +1,4 @@
-"""The two invoice searches (§6.2, §6.3): filters, request bodies, result items, pages.
+"""The supplier and recipient invoice searches: filters, request bodies, result items, pages.
 
 Each search's filters are declared once, as a ``TypedDict`` the search methods take as
 ``**filters``, beside the request model those keywords fill (the names match one to one,
@@ -251,7 +251,7 @@ class FacturesRechercherFournisseurFilters(_InvoiceSearchFilters, total=False):
 
 @attrs.frozen(kw_only=True)
 class FacturesRechercherFournisseurRequest(_InvoiceSearchRequest):
-    """Filters of ``factures/rechercher-fournisseur`` (§6.2), all optional.
+    """Filters of ``factures/rechercher-fournisseur``, all optional.
 
     ``pagination`` goes under ``rechercheFactureParFournisseur``; amounts are sent as
     JSON numbers; ``extra`` carries further native fields (merged into the body; a key
@@ -291,7 +291,7 @@ class FacturesRechercherFournisseurRequest(_InvoiceSearchRequest):
 
 @attrs.frozen(kw_only=True)
 class SupplierInvoice(_SearchedInvoice):
-    """One invoice of a supplier search (``listeFactures[]``, §7.1).
+    """One invoice of a supplier search (``listeFactures[]``).
 
     ``invoice_id`` is ``identifiantFactureCPP``; amounts (``montantHT``, ``montantTTC``,
     ``montantAPayer``) are Decimals; ``status_date`` is a datetime when the server sent
@@ -382,7 +382,7 @@ class FacturesRechercherDestinataireFilters(_InvoiceSearchFilters, total=False):
 
 @attrs.frozen(kw_only=True)
 class FacturesRechercherDestinataireRequest(_InvoiceSearchRequest):
-    """Filters of ``factures/rechercher-destinataire`` (§6.3), all optional.
+    """Filters of ``factures/rechercher-destinataire``, all optional.
 
     ``pagination`` goes under ``paramRecherche``; ``extra`` as for the supplier search.
     """
@@ -420,7 +420,7 @@ class FacturesRechercherDestinataireRequest(_InvoiceSearchRequest):
 
 @attrs.frozen(kw_only=True)
 class RecipientInvoice(_SearchedInvoice):
-    """One invoice of a recipient search (``listeFactures[]``, §7.2); ``invoice_id`` is
+    """One invoice of a recipient search (``listeFactures[]``); ``invoice_id`` is
     ``idFacture``; ``project_owner_*`` / ``project_manager_*`` are the ``…MOA`` / ``…MOE``
     fields."""
 

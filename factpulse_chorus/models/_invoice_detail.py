@@ -1,4 +1,4 @@
-"""The native invoice detail of ``valideur/consulter`` (``facture``, REFERENCE §8).
+"""The native invoice detail of ``valideur/consulter`` (its ``facture`` object).
 
 Plain data, read leniently: every field is optional except the invoice id. Wire names
 are French and irregular, so each field declares its own with :func:`wire`. Imported
@@ -270,7 +270,7 @@ class VatSummary:
 
 @attrs.frozen(kw_only=True)
 class InvoiceDetail:
-    """The native invoice detail (``facture`` of ``valideur/consulter``, §8).
+    """The native invoice detail (``facture`` of ``valideur/consulter``).
 
     ``invoice_id`` (``identifiantFactureCPP``, else ``idFacture``) is always there; the
     rest is optional. ``previous_document`` / ``next_document`` (``piecePrecedente`` /

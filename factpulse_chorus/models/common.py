@@ -27,7 +27,7 @@ from .._wire import _OpenWireEnum, _WireEnum, wire
 
 
 class InvoiceStatusCode(_OpenWireEnum):
-    """A Chorus Pro invoice status code (REFERENCE §10.1); an open set.
+    """A Chorus Pro invoice status code; an open set.
 
     ``SERVICE-FAIT`` and ``SERVICE_FAIT`` (any case) are the same member. Unknown codes
     are kept as pseudo-members: ``InvoiceStatusCode("NOUVEAU")`` has value
@@ -73,7 +73,7 @@ class InvoiceStatusCode(_OpenWireEnum):
         return self in ACTION_STATUSES
 
 
-#: Statuses after which nothing more happens (REFERENCE §10.3).
+#: Statuses after which nothing more happens: stop polling, the outcome is final.
 FINAL_STATUSES: frozenset[InvoiceStatusCode] = frozenset(
     {
         InvoiceStatusCode.REJETEE,
@@ -104,7 +104,7 @@ class _Decision(_WireEnum):
 
 
 class TargetStatus(_Decision):
-    """A status the recipient may request (``nouveauStatut`` of traiter-facture-recue, §6.5).
+    """A status the recipient may request (``nouveauStatut`` of traiter-facture-recue).
 
     Closed set; ``SERVICE_FAIT`` is sent as documented, ``SERVICE-FAIT``.
     """
@@ -124,7 +124,7 @@ class TargetStatus(_Decision):
 
 
 class ValidatorAction(_Decision):
-    """``action`` of ``valideur/traiter`` (§6.11); VALIDATION and REFUS are the documented ones."""
+    """``action`` of ``valideur/traiter``; VALIDATION and REFUS are the documented ones."""
 
     VALIDATION = "VALIDATION"
     REFUS = "REFUS"
@@ -348,7 +348,7 @@ _credential = required(check_text, prefix="credentials.")
 
 @attrs.frozen(kw_only=True, repr=False)
 class ChorusProCredentials:
-    """Zero-trust Chorus Pro credentials (wire ``credentials``, §3.2).
+    """Zero-trust Chorus Pro credentials (wire ``credentials``).
 
     ``sandbox`` (wire ``sandbox``) defaults to True, the qualification environment,
     and is always sent; use :meth:`production` to target production. The repr
@@ -401,7 +401,7 @@ def _to_sort_direction(value: SortDirection | str | None) -> SortDirection | Non
 
 @attrs.frozen(kw_only=True)
 class SearchPagination:
-    """Pagination of the invoice searches (§6.1).
+    """Pagination of the invoice searches.
 
     Wire: ``pageResultatDemandee``, ``nbResultatsParPage``, ``triColonne``, ``triSens``;
     the object's own key depends on the endpoint (``rechercheFactureParFournisseur``,

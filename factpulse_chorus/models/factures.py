@@ -217,7 +217,7 @@ def _to_file_format(value: FileFormat | str) -> FileFormat:
 
 @attrs.frozen(kw_only=True)
 class FacturesTelechargerGroupeRequest:
-    """Body of ``factures/telecharger-groupe`` (§6.4).
+    """Body of ``factures/telecharger-groupe``.
 
     ``invoice_ids`` (wire ``listeIdentifiantsFactureCPP``): at least one invoice id (10 at
     most is recommended); ``include_attachments`` / ``file_format`` are
@@ -335,7 +335,7 @@ def _to_target_status(value: TargetStatus | InvoiceStatusCode | str) -> TargetSt
 
 @attrs.frozen(kw_only=True)
 class FacturesTraiterFactureRecueRequest:
-    """Body of ``factures/traiter-facture-recue`` (§6.5): the recipient's decision.
+    """Body of ``factures/traiter-facture-recue``: the recipient's decision.
 
     ``reason`` (wire ``motifRejet``) is required for SUSPENDUE and REJETEE;
     ``payment_mandate_number`` is the native ``numeroDPMandat``.
@@ -390,7 +390,7 @@ def _attachments(
 
 @attrs.frozen(kw_only=True)
 class FacturesCompleterRequest:
-    """Body of ``factures/completer`` (§6.6): complete a SUSPENDUE invoice.
+    """Body of ``factures/completer``: complete a SUSPENDUE invoice.
 
     Give a ``comment`` (wire ``commentaire``, at most 2000 characters) and/or
     ``attachments`` (``listePiecesJointes``).
@@ -426,7 +426,7 @@ class FacturesCompleterResponse(NativeResponse):
 
 @attrs.frozen(kw_only=True)
 class FacturesRecyclerRequest:
-    """Body of ``factures/recycler`` (§6.8): re-route an A_RECYCLER invoice.
+    """Body of ``factures/recycler``: re-route an A_RECYCLER invoice.
 
     At least one of ``structure_id`` (wire ``idStructureCPP``), ``service_code``
     (``codeService``), ``engagement_number`` (``numeroEngagement``).

@@ -23,7 +23,7 @@ def _check_extension(field: str, value: object) -> str:
 
 @attrs.frozen(kw_only=True)
 class TransversesAjouterFichierRequest:
-    """Body of ``transverses/ajouter-fichier`` (§6.7).
+    """Body of ``transverses/ajouter-fichier``.
 
     ``file_base64`` (wire ``pieceJointeFichier``) is the base64 content, at most 10 MiB
     once decoded; :meth:`from_bytes` builds the request from raw bytes. ``name``,

@@ -74,7 +74,7 @@ class ValideurRechercherFilters(_ListedInvoiceFilters, total=False):
 
 @attrs.frozen(kw_only=True)
 class ValideurRechercherRequest(_ListedInvoiceRequest):
-    """Body of ``factures/valideur/rechercher`` (native names, §6.9), all optional.
+    """Body of ``factures/valideur/rechercher`` (native names), all optional.
 
     ``pagination`` goes under ``pagination``; the amount filters are ``montantAPayerMin``/
     ``Max`` here (capital P); ``extra`` carries further native fields.
@@ -114,7 +114,7 @@ class ValideurRechercherRequest(_ListedInvoiceRequest):
 
 @attrs.frozen(kw_only=True)
 class ValidatorInvoice(_ListedInvoice):
-    """One invoice awaiting a validator (``listeFactures[]``, §7.3).
+    """One invoice awaiting a validator (``listeFactures[]``).
 
     ``invoice_id`` is ``idFacture``; ``project_owner_...`` / ``project_manager_...`` are
     the ``...Moa`` / ``...Moe`` fields.
@@ -159,7 +159,7 @@ class ValideurRechercherResponse(_InvoicePage):
 
 @attrs.frozen(kw_only=True)
 class ValideurConsulterRequest:
-    """Body of ``factures/valideur/consulter`` (§6.10): ``idFacture``, ``codeLangue``."""
+    """Body of ``factures/valideur/consulter``: ``idFacture``, ``codeLangue``."""
 
     invoice_id: int = attrs.field(validator=req_id, metadata=wire("idFacture"))
     language_code: LanguageCode | None = language_field("upper", "codeLangue")
@@ -184,7 +184,7 @@ def _to_action(value: ValidatorActionInput) -> ValidatorAction:
 
 @attrs.frozen(kw_only=True)
 class ValideurTraiterRequest:
-    """Body of ``factures/valideur/traiter`` (§6.11): validate or refuse.
+    """Body of ``factures/valideur/traiter``: validate or refuse.
 
     ``reason`` (wire ``motifRefus``) is required for REFUS and REJET; ``comment`` is
     ``complementInfo``, ``attachment_id`` ``idPieceJointe``.

@@ -103,8 +103,8 @@ class AsyncFacturesSearches(AsyncResource):
 
         Same filters; ``page_size`` is ``nbResultatsParPage`` (server default when left
         out). Requests ``pageResultatDemandee = pageCourante + 1`` while
-        ``pageCourante < pages`` (REFERENCE §6.1); raises :class:`ResponseDecodeError` if the
-        server does not advance.
+        ``pageCourante < pages``; raises :class:`ResponseDecodeError` if the server does not
+        advance.
         """
         return self._pages(_SUPPLIER, locals())
 

@@ -152,7 +152,7 @@ class AsyncFactures(AsyncFacturesSearches):
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Headers | None = None,
     ) -> FacturesDeposerResult:
-        """Deposit an invoice in one call: the documented four-step workflow (REFERENCE §5.5).
+        """Deposit an invoice in one call: the four-step workflow FactPulse documents.
 
         1. ``structures.obtenir_id_depuis_siret(recipient_siret)``:
            :class:`StructureNotFoundError` when no structure, or several, match;
@@ -286,11 +286,11 @@ class AsyncFactures(AsyncFacturesSearches):
         ``interval`` s after a change, the wait growing ×``backoff`` up to
         ``max_interval`` while nothing changes, ±``jitter``; an HTTP 429 pauses the whole
         batch for its ``Retry-After``; ``max_rate`` caps requests per second;
-        ``deadline`` (s; 30 days by default, ``None`` for none) ends the poll, as
-        REFERENCE §10.3 asks: some recipients never report ``MISE_EN_PAIEMENT``; an
-        invoice is given up after ``max_errors`` failed reads in a row. ``max_retries``
-        (default 0) is per read: the poller itself retries. Chorus Pro statuses change
-        over hours: keep ``interval`` in minutes (REFERENCE §10.3).
+        ``deadline`` (s; 30 days by default, ``None`` for none) ends the poll, since
+        some recipients never report ``MISE_EN_PAIEMENT``; an invoice is given up after
+        ``max_errors`` failed reads in a row. ``max_retries`` (default 0) is per read: the
+        poller itself retries. Chorus Pro statuses change over hours or days: keep
+        ``interval`` in minutes.
 
         Leaving ``async for`` with ``break`` drops the poller, which cancels its workers
         when collected; to stop every request deterministically (and read

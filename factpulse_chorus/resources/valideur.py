@@ -65,9 +65,8 @@ class AsyncValideur(AsyncResource):
         **filters: Unpack[ValideurRechercherFilters],
     ) -> AsyncIterator[ValideurRechercherResponse]:
         """Every page of :meth:`rechercher` (same filters; ``page_size`` per page), fetched
-        as you iterate: page ``pageCourante + 1`` is asked for while ``pageCourante < pages``
-        (REFERENCE §6.1), and a server that does not advance is a
-        :class:`ResponseDecodeError`."""
+        as you iterate: page ``pageCourante + 1`` is asked for while ``pageCourante < pages``,
+        and a server that does not advance is a :class:`ResponseDecodeError`."""
         return self._pages(_SEARCH, locals())
 
     def iter_rechercher(

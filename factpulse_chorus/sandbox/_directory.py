@@ -1,6 +1,6 @@
 """Seeded directory of Chorus Pro structures, their services and the technical accounts.
 
-The four parties of the reference examples (REFERENCE.md §11) are always present with their
+Four fixed parties (a supplier, two recipients and a validator) are always present with their
 exact ids, SIRETs, names and VAT numbers. Around them the directory generates, from the seed,
 a few dozen plausible public structures (communes, hospitals, schools, ...) and some private
 companies. Every SIRET and SIREN passes the Luhn check and every VAT number carries the right
@@ -340,7 +340,7 @@ _PARTY_SERVICES: dict[int, tuple[Service, ...]] = {
 
 
 def _fixed_structures() -> list[Structure]:
-    """The four parties of REFERENCE.md §11, exactly as in the examples."""
+    """The four fixed parties: supplier, recipient, recipient after recycling, validator."""
     structures = [
         Structure(structure_id, siret, name, private, email, Address(street, postal_code, city))
         for structure_id, siret, name, private, email, street, postal_code, city in _PARTIES

@@ -3,7 +3,8 @@
 Every other piece of the domain (store, life cycle, search, views, handlers) works on these
 plain records and constants; this module imports nothing of the sandbox.
 
-Error codes (``codeRetour`` / ``returnCode``), beyond the native ones of §4.2:
+Error codes (``codeRetour`` / ``returnCode``); 20000-20003 are native Chorus Pro codes, the
+others are the sandbox's own:
 
 =====  ======================================================================
 20000  unknown invoice (``GDP_MSG_11.008``)
@@ -122,9 +123,9 @@ PAYMENT_RANK: dict[str, int] = {
     "COMPTABILISEE": 7,
     "MISE_EN_PAIEMENT": 8,
 }
-"""Rank along the payment path (lifecycle.md §3)."""
+"""Rank along the payment path."""
 RECIPIENT_TARGETS: frozenset[str] = frozenset([*PAYMENT_RANK, "SUSPENDUE", "REJETEE", "A_RECYCLER"])
-"""Every status a recipient may request through ``traiter-facture-recue`` (DOC list)."""
+"""Every status a recipient may request through ``traiter-facture-recue`` (the documented list)."""
 REASON_REQUIRED = frozenset({"SUSPENDUE", "REJETEE"})
 FINAL_STATUSES: frozenset[str] = frozenset(
     {"REJETEE", "MISE_EN_PAIEMENT", "REFUSEE_1", "REFUSEE_2"}
@@ -158,7 +159,7 @@ _RECIPIENT_MATRIX = _build_recipient_matrix()
 
 
 def recipient_targets(current: str) -> frozenset[str]:
-    """Statuses a recipient may set from ``current`` (lifecycle.md §3 matrix)."""
+    """Statuses a recipient may set from ``current``."""
     return _RECIPIENT_MATRIX.get(current, frozenset())
 
 

@@ -11,8 +11,8 @@ Deliberate choices (documented in the sandbox docs):
   ``"on"``, ``1`` (and their opposites) are booleans; ``"12.5"`` is a number; the
   handlers get the converted values. ``strict=True`` checks types strictly instead, so
   that an SDK that sends ``"12"`` for an integer is caught (``int_type``); a non-numeric string gets
-  pydantic's parsing message (``int_parsing``) either way, as in
-  ``examples/error-422.response.json``. In strict mode booleans are never integers.
+  pydantic's parsing message (``int_parsing``) either way, as the real server
+  does. In strict mode booleans are never integers.
 * Entries carry no ``input``: it could echo the zero-trust ``credentials`` secrets.
 * Amounts are ``anyOf[number, string]``: a wrong type yields one error per union member.
 """

@@ -147,7 +147,7 @@ def _compare(get: Callable[[Invoice], Any], op: str, bound: Any) -> Predicate:
 
 
 def _filters(body: dict[str, Any], role: Role) -> list[Predicate]:
-    """The filters of §6.2 / §6.3 / §6.9 that matter."""
+    """The filters of the supplier, recipient and validator searches that the sandbox applies."""
     preds = _status_filters(body)
     preds += _text_filters(body, role)
     preds += _date_filters(body)

@@ -2,5 +2,6 @@
 
 Each handler is ``(context, login, body) -> dict``: the body is the request JSON with
 ``credentials`` already stripped, the result is the HTTP 200 body, business errors included
-(REFERENCE.md §4.2). The HTTP layer authenticates and validates; nothing here knows HTTP.
+(a non-zero ``codeRetour`` / ``returnCode``). The HTTP layer authenticates and validates;
+nothing here knows HTTP.
 """

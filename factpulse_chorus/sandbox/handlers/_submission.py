@@ -1,4 +1,4 @@
-"""The synchronous checks of ``soumettre`` (lifecycle.md §7), also run by ``recycler``."""
+"""The synchronous checks of ``soumettre``, also run by ``recycler``."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def check_routing(
     engagement: str | None,
     error: Callable[[int, str], Refusal],
 ) -> tuple[Structure, int | None]:
-    """Checks 1-3 of lifecycle.md §7; returns the recipient and the service id."""
+    """Checks the recipient, its service code and engagement number; returns the recipient
+    and the service id."""
     recipient = context.directory.get(recipient_id)
     if recipient is None:
         raise error(ERR_RECIPIENT_UNKNOWN, f"Recipient structure {recipient_id} not found")

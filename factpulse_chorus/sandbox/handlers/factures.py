@@ -67,7 +67,7 @@ _UNSAFE_PATH_CHARS = re.compile(r"[^A-Za-z0-9._+-]+")
 
 @endpoint
 def soumettre(context: Context, login: str, body: dict[str, Any]) -> dict[str, Any]:
-    """``factures/soumettre``: synchronous checks of lifecycle.md §7, then DEPOSEE."""
+    """``factures/soumettre``: the synchronous checks of :mod:`._submission`, then DEPOSEE."""
     now = context.clock.timestamp()
     number = body.get("invoiceNumber")
     if not isinstance(number, str) or not number:
@@ -148,7 +148,7 @@ def soumettre(context: Context, login: str, body: dict[str, Any]) -> dict[str, A
 
 
 def consulter(context: Context, login: str, body: dict[str, Any]) -> dict[str, Any]:
-    """``factures/consulter``: status of one invoice, supplier view (§5.6)."""
+    """``factures/consulter``: status of one invoice, supplier view."""
     invoice_id = as_int(body.get("chorusInvoiceId"))
     if invoice_id is None:
         return {"returnCode": ERR_MISSING_FIELD, "message": "chorusInvoiceId is required"}
@@ -202,7 +202,7 @@ def rechercher_fournisseur(context: Context, login: str, body: dict[str, Any]) -
 def rechercher_destinataire(context: Context, login: str, body: dict[str, Any]) -> dict[str, Any]:
     """``factures/rechercher-destinataire``: invoices made available to the caller.
 
-    Pagination is at the top level for this endpoint (§6.1).
+    Pagination is at the top level for this endpoint (no ``parametresRetour``).
     """
     items, pagination = context.search(login, body, "destinataire", _views.recipient_item)
     return {"codeRetour": 0, "libelle": OK, "listeFactures": items, **pagination}
@@ -327,7 +327,7 @@ def _acted_invoice(
 
 @endpoint
 def traiter_facture_recue(context: Context, login: str, body: dict[str, Any]) -> dict[str, Any]:
-    """``factures/traiter-facture-recue``: recipient transitions of lifecycle.md §3."""
+    """``factures/traiter-facture-recue``: a status the recipient may set from the current one."""
     now = context.clock.timestamp()
     invoice = _acted_invoice(context, login, body, now, "recipient")
     raw = body.get("nouveauStatut")
@@ -380,7 +380,7 @@ def _added_pieces(context: Context, login: str, pieces: Any) -> list[tuple[int, 
 
 @endpoint
 def completer(context: Context, login: str, body: dict[str, Any]) -> dict[str, Any]:
-    """``factures/completer``: the supplier answers a suspension (lifecycle.md §4)."""
+    """``factures/completer``: the supplier answers a suspension."""
     now = context.clock.timestamp()
     invoice = _acted_invoice(context, login, body, now, "supplier")
     if invoice.status != "SUSPENDUE":
@@ -405,7 +405,7 @@ def completer(context: Context, login: str, body: dict[str, Any]) -> dict[str, A
 
 @endpoint
 def recycler(context: Context, login: str, body: dict[str, Any]) -> dict[str, Any]:
-    """``factures/recycler``: new routing for an A_RECYCLER invoice (lifecycle.md §5)."""
+    """``factures/recycler``: new routing for an A_RECYCLER invoice."""
     now = context.clock.timestamp()
     invoice = _acted_invoice(context, login, body, now, "supplier")
     if invoice.status != "A_RECYCLER":

@@ -1,4 +1,4 @@
-"""``structures/*``: the directory of structures and their services (typed endpoints, §5)."""
+"""``structures/*``: the directory of structures and their services (typed endpoints)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def _found(total: int, noun: str) -> str:
 
 @endpoint
 def rechercher(context: Context, login: str, body: dict[str, Any]) -> dict[str, Any]:
-    """``structures/rechercher``: first 10 matches and the real total (§5.1)."""
+    """``structures/rechercher``: first 10 matches and the real total."""
     identifier = body.get("structureIdentifier")
     identifier_type = body.get("structureIdentifierType")
     company = body.get("companyName")
@@ -46,7 +46,7 @@ def rechercher(context: Context, login: str, body: dict[str, Any]) -> dict[str, 
 
 @endpoint
 def consulter(context: Context, login: str, body: dict[str, Any]) -> dict[str, Any]:
-    """``structures/consulter``: identity and submission parameters (§5.2)."""
+    """``structures/consulter``: identity and submission parameters."""
     structure_id = as_int(body.get("structureId"))
     if structure_id is None:
         raise typed(ERR_STRUCTURE, "structureId is required and must be an integer")
@@ -71,7 +71,7 @@ def consulter(context: Context, login: str, body: dict[str, Any]) -> dict[str, A
 
 
 def lister_services(context: Context, login: str, structure_id: int) -> dict[str, Any]:
-    """``GET structures/{id}/services``: every service, active or not (§5.3)."""
+    """``GET structures/{id}/services``: every service, active or not."""
     structure = context.directory.get(structure_id)
     if structure is None:
         return {

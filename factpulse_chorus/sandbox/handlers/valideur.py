@@ -1,4 +1,4 @@
-"""``factures/valideur/*``: the validator's search, detail and decision (lifecycle.md §6)."""
+"""``factures/valideur/*``: the validator's search, detail and decision."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def _validated_invoice(
 
 @endpoint
 def consulter(context: Context, login: str, body: dict[str, Any]) -> dict[str, Any]:
-    """``factures/valideur/consulter``: the native invoice detail object (§8)."""
+    """``factures/valideur/consulter``: the native invoice detail object (``facture``)."""
     invoice, _ = _validated_invoice(context, login, body, context.clock.timestamp())
     facture = _views.detail(context.store, context.directory, invoice)
     return {"codeRetour": 0, "libelle": OK, "facture": facture}
@@ -55,7 +55,7 @@ _REACHED = {"VALIDATION": "VALIDEE_{rank}", "REFUS": "REFUSEE_{rank}"}
 
 @endpoint
 def traiter(context: Context, login: str, body: dict[str, Any]) -> dict[str, Any]:
-    """``factures/valideur/traiter``: VALIDATION, REFUS or REJET (lifecycle.md §6)."""
+    """``factures/valideur/traiter``: VALIDATION, REFUS or REJET."""
     now = context.clock.timestamp()
     invoice, ids = _validated_invoice(context, login, body, now)
     rank = invoice.validation_rank()
