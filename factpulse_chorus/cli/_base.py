@@ -7,6 +7,10 @@ coroutine with ``asyncio.run`` and prints the result. Expected errors end the co
 one ``error: ...`` line on stderr naming the flag or argument the user typed, and exit code
 1 (the API or Chorus Pro said no, or the server could not be reached) or 2 (bad arguments,
 refused before anything was sent).
+
+``--help`` lists a command's arguments and options in the order they are written in the
+source (its own first), then ``--json``, then the connection options, then ``--help``;
+every default is shown (``[default: ...]``), none of them read from the environment.
 """
 
 from __future__ import annotations
@@ -16,22 +20,28 @@ import contextlib
 import functools
 import os
 import re
+import sys
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 from rich.console import RenderableType
 
 from .._client import AsyncChorusClient
+from .._config import ENV_EMAIL, ENV_PASSWORD
 from .._exceptions import FactPulseError, RequestValidationError
 from ._output import EXIT_API_ERROR, EXIT_USAGE, Output, Shown
 
 T = TypeVar("T")
 
-CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT: dict[str, Any] = {
+    "help_option_names": ["-h", "--help"],
+    "max_content_width": 100,
+    "show_default": True,
+}
 
 ONE_OBJECT = "Print one JSON object."
 
@@ -49,14 +59,59 @@ _CONNECTION_OPTIONS = (
         "--password", metavar="PASSWORD", help="Account password [env: FACTPULSE_PASSWORD]."
     ),
     click.option(
+        "--password-stdin", is_flag=True, help="Read the password from stdin (for scripts)."
+    ),
+    click.option(
         "--client-uid", metavar="UID", help="Client UUID at login [env: FACTPULSE_CLIENT_UID]."
     ),
     click.option("--token", metavar="JWT", help="A ready access token [env: FACTPULSE_TOKEN]."),
     click.option("--api-key", metavar="KEY", help="An API key [env: FACTPULSE_API_KEY]."),
 )
 _CONNECTION_NAMES = ("base_url", "email", "password", "client_uid", "token", "api_key")
+_SHARED_NAMES = frozenset({*_CONNECTION_NAMES, "password_stdin", "as_json"})
 
 ApiCommand = Callable[..., Awaitable["Shown | None"]]
+
+
+class ApiCommandClass(click.Command):
+    """A command whose ``--help`` lists its own parameters as written, then the shared ones.
+
+    The decorators written above :func:`api_command` add their parameters to the built
+    command, last written first: they are put back in the written order here.
+    """
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        own = [p for p in self.params if p.name not in _SHARED_NAMES]
+        shared = [p for p in self.params if p.name in _SHARED_NAMES]
+        shared.sort(key=lambda p: p.name != "as_json")  # --json, then the connection options
+        return [*reversed(own), *shared, *params[len(self.params) :]]
+
+
+def read_password(stream: IO[str]) -> str:
+    """The password of ``--password-stdin``: typed without echo at a terminal, else all of
+    ``stream`` without its line end. Never printed."""
+    if stream.isatty():
+        return str(click.prompt("Password", hide_input=True, err=True))
+    return stream.read().rstrip("\r\n")
+
+
+def _password_from_stdin(out: Output, settings: dict[str, Any]) -> None:
+    """Put the password read from stdin in ``settings``, and the e-mail of ``--email`` or
+    else FACTPULSE_EMAIL. Two passwords (``--password``, FACTPULSE_PASSWORD) are refused
+    as a usage error rather than one silently chosen."""
+    if settings["password"] is not None:
+        out.fail("--password and --password-stdin cannot be used together", EXIT_USAGE)
+    if os.environ.get(ENV_PASSWORD):
+        out.fail(f"--password-stdin: {ENV_PASSWORD} is set too, unset one of them", EXIT_USAGE)
+    if settings["email"] is None:
+        settings["email"] = os.environ.get(ENV_EMAIL) or None
+    if settings["email"] is None:
+        out.fail(f"--password-stdin needs --email or {ENV_EMAIL}", EXIT_USAGE)
+    password = read_password(sys.stdin)
+    if not password:
+        out.fail("--password-stdin: stdin held no password", EXIT_USAGE)
+    settings["password"] = password
 
 
 def flag_of(param: click.Parameter) -> str:
@@ -94,6 +149,10 @@ def api_command(
             # is named by the client itself.
             params = click.get_current_context().command.params
             names = {p.name: flag_of(p) for p in params if p.name and settings.get(p.name, 1)}
+            if arguments.pop("password_stdin"):
+                # A credential flag like --password: the credential variables are ignored.
+                _password_from_stdin(out, settings)
+                names["password"] = "--password-stdin"
             names.update(flags or {})
 
             async def run() -> None:
@@ -111,7 +170,7 @@ def api_command(
         wrapped: Callable[..., Any] = json_option(json_help)(command)
         for option in reversed(_CONNECTION_OPTIONS):
             wrapped = option(wrapped)
-        return group.command(name, context_settings=CONTEXT)(wrapped)
+        return group.command(name, cls=ApiCommandClass, context_settings=CONTEXT)(wrapped)
 
     return decorate
 
@@ -152,6 +211,8 @@ def guarded(out: Output, call: Callable[[], T]) -> T:
         out.fail(f"{exc.strerror or exc}: {exc.filename or ''}", EXIT_API_ERROR)
     except KeyboardInterrupt:
         out.fail("interrupted", 130)
+    except click.exceptions.Exit:  # out.fail inside the command: already said
+        raise
     except Exception as exc:  # a bug: still the documented one line, with what to report
         out.fail(f"internal error, please report it: {type(exc).__name__}: {exc}", EXIT_API_ERROR)
 

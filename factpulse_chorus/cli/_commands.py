@@ -16,7 +16,16 @@ import click
 from .. import __version__
 from .._client import AsyncChorusClient
 from ..models.common import InvoiceStatusCode
-from ._base import CONTEXT, FILE_TO_READ, api_command, guarded, json_option, lookup
+from ._base import (
+    CONTEXT,
+    FILE_TO_READ,
+    FILE_TO_WRITE,
+    api_command,
+    guarded,
+    json_option,
+    lookup,
+)
+from ._doctor import doctor
 from ._invoices import SEARCH_JSON, invoices
 from ._output import Output, Shown, fields_view, table_view
 
@@ -45,7 +54,11 @@ def cli() -> None:
     credential flag makes the credential variables ignored, as in code).
     Errors are one line on stderr, `error: ...`, naming the flag or argument at fault.
     Exit codes: 0 done; 1 refused by the API or Chorus Pro, server unreachable, or (sandbox)
-    cannot listen; 2 bad arguments, refused before anything was sent; 130 interrupted.
+    cannot listen; 2 bad arguments, refused before anything was sent; 3 (invoices poll)
+    deadline reached before every invoice was final; 4 (doctor) a check failed;
+    130 interrupted.
+    Each --help lists the command's own options first, then --json, then the connection
+    options.
     """
 
 
@@ -92,7 +105,20 @@ def sandbox(arguments: Sequence[str]) -> None:
     raise click.exceptions.Exit(code)
 
 
+@cli.command("sample-pdf", context_settings=CONTEXT)
+@click.argument("path", **FILE_TO_WRITE)
+def sample_pdf(path: Path) -> None:
+    """Write a small one-page PDF to PATH, to submit as an invoice (replaces PATH)."""
+    from ._demo import tiny_pdf
+
+    out = Output(as_json=False)
+    data = tiny_pdf(f"Sample invoice {path.stem}"[:80])
+    guarded(out, lambda: path.write_bytes(data))
+    click.echo(f"Wrote {path} ({len(data)} bytes)")
+
+
 cli.add_command(invoices)
+cli.add_command(doctor)
 
 
 # --- structures --------------------------------------------------------------------------------

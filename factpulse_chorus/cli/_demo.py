@@ -30,7 +30,7 @@ from .._polling import FinalStatus, InvoicePoller, PollError, PollSummary, Statu
 from .._types import RequestInfo
 from ..models.common import RawResponse, TargetStatusLiteral
 from ..sandbox import Fault, Sandbox
-from ._output import Output
+from ._output import Output, money
 
 CLOCK_SPEED: Final = 1_000_000.0
 """Simulated seconds per real second during the batch."""
@@ -43,8 +43,10 @@ DEMO_RETRIES: Final = RetryPolicy(base_delay=0.02, max_delay=0.2, max_retry_afte
 
 
 def tiny_pdf(title: str) -> bytes:
-    """A small but well-formed one-page PDF showing ``title``."""
-    stream = f"BT /F1 18 Tf 72 720 Td ({title}) Tj ET".encode("ascii")
+    """A small but well-formed one-page PDF showing ``title`` (ASCII letters, digits and
+    `` .,_-`` kept, anything else shown as ``_``, so no character can break the PDF string)."""
+    shown = "".join(c if c.isascii() and (c.isalnum() or c in " .,_-") else "_" for c in title)
+    stream = f"BT /F1 18 Tf 72 720 Td ({shown}) Tj ET".encode("ascii")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -149,7 +151,7 @@ async def _story(client: AsyncChorusClient, sb: Sandbox, story: _Story) -> None:
         story.step(
             "submitted",
             f"Supplier: uploaded {invoice_number}.pdf (attachment {upload.attachment_id}) and "
-            f"submitted invoice {invoice_number} for {net + vat} EUR: id {sent.invoice_id}",
+            f"submitted invoice {invoice_number} for {money(net + vat)} EUR: id {sent.invoice_id}",
             invoice_number=invoice_number,
             invoice_id=sent.invoice_id,
             attachment_id=upload.attachment_id,

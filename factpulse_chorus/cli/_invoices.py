@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +15,15 @@ from .._client import AsyncChorusClient
 from .._exceptions import RequestValidationError
 from ..models.common import FileFormat, InvoiceStatusCode
 from ._base import AMOUNT, CONTEXT, DATE, FILE_TO_READ, FILE_TO_WRITE, api_command, lookup
-from ._output import EXIT_API_ERROR, Output, Shown, fields_view, table_view
+from ._output import (
+    EXIT_API_ERROR,
+    EXIT_DEADLINE,
+    EXIT_USAGE,
+    Output,
+    Shown,
+    fields_view,
+    table_view,
+)
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -23,6 +31,21 @@ if TYPE_CHECKING:
     from ..models.factures import FacturesConsulterResponse, FacturesRechercherFournisseurFilters
 
 SEARCH_JSON = "Print one JSON object (the page); with --all, JSON lines: one object an invoice."
+
+
+def ids_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--ids``: only the invoice ids, one a line (what ``invoices poll`` reads)."""
+    return click.option("--ids", "ids_only", is_flag=True, help=help_text)
+
+
+def print_ids(out: Output, invoice_ids: Iterable[int | None]) -> None:
+    """The ids one a line on stdout (``--ids``, which ``--json`` contradicts); an item
+    without an id has no line."""
+    if out.as_json:
+        out.fail("--ids and --json cannot be used together", EXIT_USAGE)
+    for invoice_id in invoice_ids:
+        if invoice_id is not None:
+            click.echo(invoice_id)
 
 
 @click.group(context_settings=CONTEXT)
@@ -41,6 +64,7 @@ def invoices() -> None:
 @click.option("--engagement-number", metavar="TEXT", help="Engagement (order) number.")
 @click.option("--due-date", **DATE, help="Payment due date.")
 @click.option("--comment", metavar="TEXT", help="A comment.")
+@ids_option("Print only the invoice id (e.g. for invoice=$(...)).")
 @api_command(
     invoices,
     "submit",
@@ -69,8 +93,11 @@ async def invoices_submit(
     engagement_number: str | None,
     due_date: date | None,
     comment: str | None,
-) -> Shown:
+    ids_only: bool,
+) -> Shown | None:
     """Deposit an invoice: resolve the SIRET, check the recipient's needs, upload, submit."""
+    if ids_only and out.as_json:  # refused before anything is sent
+        print_ids(out, ())
     result = await client.factures.deposer(
         pdf,
         recipient_siret=recipient_siret,
@@ -84,6 +111,9 @@ async def invoices_submit(
         payment_due_date=due_date,
         comment=comment,
     )
+    if ids_only:
+        print_ids(out, [result.invoice_id])
+        return None
     return result, fields_view(
         f"Invoice {number} submitted",
         (
@@ -115,9 +145,10 @@ def invoices_show(found: FacturesConsulterResponse, invoice_id: int) -> Table:
 @click.option("--status", "statuses", multiple=True, metavar="STATUS", help="Current status.")
 @click.option("--from", "date_from", **DATE, help="Invoice date from.")
 @click.option("--to", "date_to", **DATE, help="Invoice date to.")
-@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, help="The page to read.")
 @click.option("--page-size", type=click.IntRange(1), help="Results per page.")
 @click.option("--all", "every_page", is_flag=True, help="Every page (JSON lines with --json).")
+@ids_option("Print only the invoice ids, one a line (what `invoices poll` reads).")
 @api_command(
     invoices,
     "search",
@@ -139,8 +170,11 @@ async def invoices_search(
     page: int,
     page_size: int | None,
     every_page: bool,
+    ids_only: bool,
 ) -> Shown | None:
     """Search the invoices you issued, as a supplier."""
+    if ids_only and out.as_json:  # refused before anything is sent
+        print_ids(out, ())
     filters: FacturesRechercherFournisseurFilters = {
         "invoice_number": number,
         "status": [InvoiceStatusCode(s) for s in statuses] or None,
@@ -159,14 +193,19 @@ async def invoices_search(
     if every_page:
         rows = []
         async for invoice in client.factures.iter_fournisseur(**filters):
-            if out.as_json:
+            if ids_only:
+                print_ids(out, [invoice.invoice_id])
+            elif out.as_json:
                 out.json(invoice)
             else:
                 rows.append(row(invoice))
-        if not out.as_json:
+        if not (out.as_json or ids_only):
             out.table(f"{len(rows)} invoices", columns, rows)
         return None
     found = await client.factures.rechercher_fournisseur(page=page, **filters)
+    if ids_only:
+        print_ids(out, (f.invoice_id for f in found.invoices))
+        return None
     info = found.page_info
     title = (
         f"Page {info.page} of {info.page_count}, {info.total} invoices"
@@ -234,11 +273,13 @@ def _read_ids(source: IO[str]) -> Iterator[int]:
             ) from None
 
 
-@click.argument("source", metavar="FILE", type=click.File("r"), default="-")
+@click.argument("source", metavar="[FILE]", type=click.File("r"), default="-")
 @_seconds("--interval", 60.0, "Seconds between reads of a changing invoice.")
 @_seconds("--max-interval", 3600.0, "Longest wait while nothing changes.")
-@click.option("--concurrency", type=click.IntRange(1), default=32, show_default=True)
-@_seconds("--deadline", None, "Stop after this many seconds.")
+@click.option(
+    "--concurrency", type=click.IntRange(1), default=32, help="Invoices read at the same time."
+)
+@_seconds("--deadline", None, "Stop after this many seconds (then exit code 3).")
 @api_command(
     invoices,
     "poll",
@@ -254,11 +295,15 @@ async def invoices_poll(
     concurrency: int,
     deadline: float | None,
 ) -> None:
-    """Follow invoices (ids one per line, from FILE or stdin) to a final status."""
+    """Follow invoices to a final status: ids one a line, from FILE or stdin (FILE - or
+    left out). Exit code 1 if an invoice could not be read, 3 if the deadline came first."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from .._polling import FinalStatus, InvoicePoller, PollError
 
+    reads_stdin = getattr(source, "name", None) == "<stdin>"
+    if click.get_current_context().params.get("password_stdin") and reads_stdin:
+        raise RequestValidationError("invoice_ids", "stdin holds the password: give a FILE")
     ids = list(_read_ids(source))
     if not ids:
         raise RequestValidationError("invoice_ids", "no invoice id given")
@@ -294,7 +339,9 @@ async def invoices_poll(
         out.table("Final statuses", ("invoice", "status", "error"), [*results, *not_final])
         out.line(f"{summary.requests} requests in {summary.elapsed:.1f} s")
     if summary.pending or summary.failed:
+        # A read that failed is an API error; only waiting longer could end the others.
         out.fail(
-            f"{len(summary.pending)} invoices not final, {len(summary.failed)} given up",
-            EXIT_API_ERROR,
+            f"{len(summary.pending)} invoices not final, {len(summary.failed)} given up"
+            + ("" if summary.failed else ": deadline reached"),
+            EXIT_API_ERROR if summary.failed else EXIT_DEADLINE,
         )

@@ -7,8 +7,10 @@ a string, dates in ISO form, status codes as their wire value, no ``raw``).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from enum import Enum
 from typing import Any, NoReturn
 
@@ -23,12 +25,28 @@ EXIT_API_ERROR = 1
 """The API or Chorus Pro refused the request, or it could not be sent."""
 EXIT_USAGE = 2
 """Bad arguments: refused before anything was sent (click uses 2 for usage errors too)."""
+EXIT_DEADLINE = 3
+"""``invoices poll``: the deadline came before every invoice was final (nothing failed)."""
+
+_CENT = Decimal("0.01")
+
+
+def money(value: Decimal) -> str:
+    """An amount as people and scripts read it everywhere: ``1250.50`` (at least two
+    decimals, a dot, no thousands separator, never an exponent; more decimals are kept)."""
+    if not value.is_finite():
+        return str(value)
+    exponent = value.as_tuple().exponent
+    shown = value.quantize(_CENT) if isinstance(exponent, int) and exponent > -2 else value
+    return f"{shown:f}"
 
 
 def text(value: Any) -> str:
     """A cell of a human-readable table."""
     if value is None:
         return "-"
+    if isinstance(value, Decimal):  # every Decimal the SDK returns is an amount
+        return money(value)
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, bool):
@@ -56,6 +74,19 @@ def fields_view(title: str | None, pairs: Iterable[tuple[str, Any]]) -> Table:
     return table
 
 
+_UNWRAPPED = 100_000
+"""The width of piped output: wide enough that no table cell or line is ever wrapped."""
+
+
+def console() -> Console:
+    """The console of stdout: a terminal's width; piped, never wrapped (rich would wrap at
+    80 columns), unless ``COLUMNS`` says otherwise."""
+    out = Console(highlight=False, soft_wrap=False)
+    if not out.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+        out.width = _UNWRAPPED
+    return out
+
+
 Shown = tuple[Any, RenderableType]
 """What a command returns to be printed: the result for ``--json``, and for a person a
 table or a line (a string, read as rich markup like :meth:`Output.line`)."""
@@ -69,7 +100,7 @@ class Output:
 
     def __init__(self, *, as_json: bool) -> None:
         self.as_json = as_json
-        self.console = Console(highlight=False, soft_wrap=False)
+        self.console = console()
         self.errors = Console(stderr=True, highlight=False)
 
     def json(self, data: Any) -> None:

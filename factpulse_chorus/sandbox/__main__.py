@@ -1,7 +1,8 @@
 """Standalone sandbox server: ``python -m factpulse_chorus.sandbox --port 8080``.
 
-Serves on loopback by default, prints the URL and the demo account, and stops cleanly
-(exit code 0) on Ctrl-C (SIGINT) or SIGTERM.
+Serves on loopback by default, prints the URL and the demo account, logs each request
+(method, path, status, time) on stderr unless ``--quiet``, and stops cleanly (exit code 0)
+on Ctrl-C (SIGINT) or SIGTERM.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -36,15 +39,32 @@ def build_parser(prog: str = "python -m factpulse_chorus.sandbox") -> argparse.A
         prog=prog,
         description="Offline emulator of the FactPulse Chorus Pro API.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
-    parser.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the directory, ids, faults")
-    parser.add_argument("--strict", action="store_true", help="422 on unknown keys")
     parser.add_argument(
-        "--clock-speed", type=float, default=1.0, help="simulated seconds per second"
+        "--host", default="127.0.0.1", help="bind address (default: %(default)s, loopback)"
     )
     parser.add_argument(
-        "--token-lifetime", type=float, default=1800.0, help="access token lifetime in seconds"
+        "--port", type=int, default=8080, help="port, 0: any free port (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the directory, ids, faults (default: %(default)s)",
+    )
+    parser.add_argument("--strict", action="store_true", help="422 on unknown keys")
+    parser.add_argument(
+        "--clock-speed",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="simulated seconds per second (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--token-lifetime",
+        type=float,
+        default=1800.0,
+        metavar="SECONDS",
+        help="access token lifetime (default: %(default)s)",
     )
     parser.add_argument(
         "--routing-delay",
@@ -52,13 +72,17 @@ def build_parser(prog: str = "python -m factpulse_chorus.sandbox") -> argparse.A
         nargs=2,
         metavar=("MIN", "MAX"),
         default=(60.0, 600.0),
-        help="simulated seconds per routing step",
+        help="simulated seconds per routing step; 0 0: invoices delivered at once "
+        "(default: 60 600)",
     )
     parser.add_argument(
         "--auto-process", action="store_true", help="simulated recipients process invoices"
     )
     parser.add_argument(
-        "--vocabulary", choices=("native", "factpulse"), default="native", help="status codes"
+        "--vocabulary",
+        choices=("native", "factpulse"),
+        default="native",
+        help="status codes (default: %(default)s)",
     )
     parser.add_argument(
         "--fault",
@@ -68,7 +92,19 @@ def build_parser(prog: str = "python -m factpulse_chorus.sandbox") -> argparse.A
         metavar="SPEC",
         help="kind[:key=value,...], e.g. status:status=503,route=factures/consulter,count=2",
     )
+    parser.add_argument("--quiet", action="store_true", help="do not log each request on stderr")
     return parser
+
+
+def _log_requests_to_stderr() -> None:
+    """One line a request on stderr (the sandbox's request logger, nothing else)."""
+    from ._runner import REQUEST_LOGGER
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    REQUEST_LOGGER.addHandler(handler)
+    REQUEST_LOGGER.setLevel(logging.INFO)
+    REQUEST_LOGGER.propagate = False
 
 
 async def _serve(args: argparse.Namespace) -> int:
@@ -91,7 +127,10 @@ async def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         vocabulary=args.vocabulary,
+        log_requests=not args.quiet,
     )
+    if not args.quiet:
+        _log_requests_to_stderr()
     async with contextlib.AsyncExitStack() as stack:
         try:
             sb = await stack.enter_async_context(sandbox)
@@ -103,7 +142,7 @@ async def _serve(args: argparse.Namespace) -> int:
         print("Demo account: username 'demo', password 'demo', any client_uid", flush=True)
         if args.host not in ("127.0.0.1", "::1", "localhost"):
             print("Warning: not bound to loopback; the sandbox has no TLS.", file=sys.stderr)
-        print("Press Ctrl-C to stop.", flush=True)
+        print(f"Press Ctrl-C to stop (or: kill {os.getpid()}).", flush=True)
         await stop.wait()
     print("Sandbox stopped.", flush=True)
     return 0

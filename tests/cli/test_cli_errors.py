@@ -120,15 +120,16 @@ def test_download_into_an_existing_folder_still_works(
 
 
 def test_json_output_is_what_help_and_readme_say() -> None:
-    # Each command's --json help says one object or JSON lines; the README lists the same
-    # JSON-lines commands (demo prints one object a step: JSON lines).
+    # Each command's --json help says one JSON document (an object, or doctor's list) or
+    # JSON lines; the README lists the same JSON-lines commands (demo: one object a step).
     streams = set()
     for name, command in every_command():
         option = next((p for p in command.params if p.name == "as_json"), None)
         if option is None:
             continue
         help_text = getattr(option, "help", "") or ""
-        assert help_text.startswith("Print one JSON object") or "JSON lines" in help_text, name
+        one_document = re.match(r"Print one JSON (object|list)\b", help_text)
+        assert one_document or "JSON lines" in help_text, name
         if "JSON lines" in help_text:
             streams.add(name)
     assert "demo" in streams
