@@ -26,7 +26,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .._client import AsyncChorusClient
 from .._config import RetryPolicy
-from .._polling import FinalStatus, InvoicePoller, PollError, PollSummary, StatusChanged
+from .._poll_events import FinalStatus, PollError, PollSummary, StatusChanged
+from .._polling import InvoicePoller
 from .._types import RequestInfo
 from ..models.common import RawResponse, TargetStatusLiteral
 from ..sandbox import Fault, Sandbox

@@ -299,7 +299,8 @@ async def invoices_poll(
     left out). Exit code 1 if an invoice could not be read, 3 if the deadline came first."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from .._polling import FinalStatus, InvoicePoller, PollError
+    from .._poll_events import FinalStatus, PollError
+    from .._polling import InvoicePoller
 
     reads_stdin = getattr(source, "name", None) == "<stdin>"
     if click.get_current_context().params.get("password_stdin") and reads_stdin:

@@ -63,12 +63,12 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from .._polling import FinalStatus as FinalStatus
-    from .._polling import PollError as PollError
-    from .._polling import PollEvent as PollEvent
-    from .._polling import PollFinished as PollFinished
-    from .._polling import PollSummary as PollSummary
-    from .._polling import StatusChanged as StatusChanged
+    from .._poll_events import FinalStatus as FinalStatus
+    from .._poll_events import PollError as PollError
+    from .._poll_events import PollEvent as PollEvent
+    from .._poll_events import PollFinished as PollFinished
+    from .._poll_events import PollSummary as PollSummary
+    from .._poll_events import StatusChanged as StatusChanged
 
 _POLL_EVENTS = frozenset(
     ("FinalStatus", "PollError", "PollEvent", "PollFinished", "PollSummary", "StatusChanged")
@@ -461,7 +461,7 @@ class FacturesRecyclerResponse(NativeResponse):
 def __getattr__(name: str) -> Any:
     # The poll events live with the poller, which imports this module: re-exported lazily.
     if name in _POLL_EVENTS:
-        from .. import _polling
+        from .. import _poll_events
 
-        return getattr(_polling, name)
+        return getattr(_poll_events, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,21 +9,18 @@ Request path for one Chorus Pro call (kept lean: no middleware, one route lookup
 
 A fault picked for a request always applies to it (also to a 401/422 reply).
 
-The Domain never sees HTTP, tokens or ``credentials``. The runners are in ``_runner``.
+The Domain never sees HTTP, tokens or ``credentials``. The replies (JSON, errors, faults) are
+built in ``_responses``, the 422 rules in ``_schema``; the runners are in ``_runner``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import itertools
 import json
 import logging
-import math
 import secrets
-import socket
-import struct
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Final, cast
 
@@ -33,11 +30,19 @@ from ._auth import Account, Authenticator, AuthError
 from ._domain import Domain
 from ._faults import API_ROUTES, PRE_PROCESSING_KINDS, Fault, FaultInjector
 from ._lifecycle import SimClock
+from ._responses import (
+    Reply,
+    gone,
+    hang_up,
+    html_fault,
+    json_response,
+    post_fault,
+    status_fault,
+    unauthorized,
+    validation_error,
+)
 from ._schema import MISSING as _MISSING_BODY
 from ._schema import (
-    TOKEN_REQUEST,
-    TYPED_MODELS,
-    UNTYPED_MODELS,
     Model,
     credentials_login,
     parse_json,
@@ -45,6 +50,7 @@ from ._schema import (
     typed_payload,
     validate_body,
 )
+from ._schema_models import TOKEN_REQUEST, TYPED_MODELS, UNTYPED_MODELS
 
 __all__ = ["State", "build_app"]
 
@@ -56,153 +62,6 @@ MAX_BODY: Final = 64 * 1024 * 1024  # base64 of a 10 MB attachment is ~13.3 MB
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 DomainCall = Callable[[str, dict[str, Any]], dict[str, Any]]
-
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-# --- Responses -------------------------------------------------------------------------------
-
-
-def _json_response(
-    data: Any, status: int = 200, headers: Mapping[str, str] | None = None
-) -> web.Response:
-    return web.Response(
-        body=_dumps(data).encode("utf-8"),
-        status=status,
-        content_type="application/json",
-        headers=headers,
-    )
-
-
-def _api_error(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
-) -> web.Response:
-    return _json_response({"errorCode": code, "errorMessage": message}, status, headers)
-
-
-class _Reply(Exception):
-    """A JSON reply (status, body, stats outcome); raised to short-cut 401/422."""
-
-    def __init__(
-        self,
-        status: int,
-        data: Any,
-        outcome: str,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(status)
-        self.status = status
-        self.data = data
-        self.outcome = outcome
-        self.headers = headers
-
-
-def _unauthorized(code: str, message: str) -> _Reply:
-    return _Reply(
-        401, {"errorCode": code, "errorMessage": message}, "401", {"WWW-Authenticate": "Bearer"}
-    )
-
-
-def _validation_error(errors: list[dict[str, Any]]) -> web.Response:
-    return _json_response({"detail": errors}, 422)
-
-
-_STATUS_ERRORS: Final = {
-    429: ("RATE_LIMITED", "Too many requests, retry later"),
-    500: ("INTERNAL_ERROR", "Internal server error"),
-    502: ("BAD_GATEWAY", "Chorus Pro gateway error"),
-    503: ("SERVICE_UNAVAILABLE", "Chorus Pro is temporarily unavailable"),
-    504: ("GATEWAY_TIMEOUT", "Chorus Pro did not answer in time"),
-}
-
-_HTML_PAGE: Final = (
-    "<!DOCTYPE html>\n<html><head><title>{title}</title></head>"
-    "<body><h1>{title}</h1><p>{text}</p><hr><address>nginx</address></body></html>\n"
-)
-
-
-def _format_seconds(seconds: float) -> str:
-    # Retry-After is delta-seconds; keep fractions for fast tests (clients may round up).
-    return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
-
-
-def _status_fault(fault: Fault) -> web.Response:
-    status = fault.status
-    headers = {"Retry-After": _format_seconds(fault.retry_after)} if status == 429 else {}
-    code, message = _STATUS_ERRORS[status]
-    if fault.html:
-        title = f"{status} {code.replace('_', ' ').title()}"
-        return web.Response(
-            text=_HTML_PAGE.format(title=title, text=message),
-            status=status,
-            content_type="text/html",
-            headers=headers,
-        )
-    return _api_error(status, code, message, headers)
-
-
-def _html_fault() -> web.Response:
-    page = _HTML_PAGE.format(title="Maintenance", text="FactPulse is under maintenance.")
-    return web.Response(text=page, status=200, content_type="text/html")
-
-
-def _hang_up(request: web.Request, *, reset: bool) -> web.Response:
-    """Close the connection without a response.
-
-    ``reset``: SO_LINGER 0 makes the kernel send a TCP RST, so aiohttp clients raise
-    ``ClientOSError`` (ECONNRESET) whatever was buffered. Otherwise a plain close (FIN) after
-    the body was read: aiohttp clients raise ``ServerDisconnectedError``. The response
-    returned here is never written: aiohttp sees the closed transport and drops it quietly.
-    """
-    transport = request.transport
-    if transport is not None:
-        if reset:
-            sock = transport.get_extra_info("socket")
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        transport.abort()
-    return web.Response(status=500)
-
-
-async def _post_fault(
-    request: web.Request, fault: Fault, data: Any, status: int = 200
-) -> web.StreamResponse:
-    """Deliver an already processed reply through a post-processing fault."""
-    kind = fault.kind
-    if kind == "drop_after":
-        return _hang_up(request, reset=False)
-    body = _dumps(data).encode("utf-8")
-    if kind == "truncated_json":
-        return web.Response(
-            body=body[: max(1, len(body) // 2)], status=status, content_type="application/json"
-        )
-    if kind == "malformed_json":
-        # A classic server bug: the Python repr of the dict instead of JSON.
-        text = repr(data)
-        if text == _dumps(data):
-            text += ","
-        return web.Response(text=text, status=status, content_type="application/json")
-    # slow_body
-    response = web.StreamResponse(status=status, headers={"Content-Type": "application/json"})
-    response.content_length = len(body)
-    step = max(1, math.ceil(len(body) / fault.chunks))
-    try:
-        await response.prepare(request)
-        for start in range(0, len(body), step):
-            if start:
-                await asyncio.sleep(fault.delay)
-            await response.write(body[start : start + step])
-        await response.write_eof()
-    except ConnectionError:
-        pass  # the client went away mid-body; nothing more to do
-    return response
-
-
-def _gone() -> web.Response:
-    # What a handler returns once the client is gone: aiohttp finds the transport closed
-    # and drops it quietly (raising instead would log "Error handling request").
-    return web.Response(status=499)
 
 
 # --- Server state and handlers ---------------------------------------------------------------
@@ -283,13 +142,13 @@ class State:
         }
 
     def authenticate(self, request: web.Request) -> Account:
-        """The calling account; raises the 401 :class:`_Reply` otherwise."""
+        """The calling account; raises the 401 :class:`Reply` otherwise."""
         try:
             return self.auth.authenticate(
                 request.headers.get("Authorization"), request.headers.get("X-API-Key")
             )
         except AuthError as error:
-            raise _unauthorized(error.code, error.message) from None
+            raise unauthorized(error.code, error.message) from None
 
     # -- handlers: every API request goes _before -> process -> _finish
 
@@ -306,12 +165,12 @@ class State:
         if fault is not None and fault.kind in PRE_PROCESSING_KINDS:
             self.count(route, fault.outcome)
             if fault.kind == "reset":
-                return fault, _hang_up(request, reset=True)
-            return fault, _html_fault() if fault.kind == "html" else _status_fault(fault)
+                return fault, hang_up(request, reset=True)
+            return fault, html_fault() if fault.kind == "html" else status_fault(fault)
         return fault, None
 
     async def _serve(
-        self, request: web.Request, route: str, process: Callable[[bytes, web.Request], _Reply]
+        self, request: web.Request, route: str, process: Callable[[bytes, web.Request], Reply]
     ) -> web.StreamResponse:
         """Faults, then the body read and processed into a reply (a raised one included)."""
         fault, early = await self._before(request, route)
@@ -321,47 +180,47 @@ class State:
             raw = await request.read()
         except ConnectionError:  # the client went away (e.g. its timeout fired)
             self.count(route, "client_disconnected")
-            return _gone()
+            return gone()
         try:
             reply = process(raw, request)
-        except _Reply as error:
+        except Reply as error:
             reply = error
         return await self._finish(request, route, fault, reply)
 
     async def _finish(
-        self, request: web.Request, route: str, fault: Fault | None, reply: _Reply
+        self, request: web.Request, route: str, fault: Fault | None, reply: Reply
     ) -> web.StreamResponse:
         """Count the outcome and send ``reply``, through the post-processing fault if any."""
         if fault is not None:
             # A fault picked for a request applies to its response, whatever it is.
             self.count(route, fault.outcome)
-            return await _post_fault(request, fault, reply.data, reply.status)
+            return await post_fault(request, fault, reply.data, reply.status)
         self.count(route, reply.outcome)
-        return _json_response(reply.data, reply.status, reply.headers)
+        return json_response(reply.data, reply.status, reply.headers)
 
     @staticmethod
-    def _domain_reply(route: str, data: dict[str, Any]) -> _Reply:
-        return _Reply(200, data, "business_error" if _is_business_error(route, data) else "ok")
+    def _domain_reply(route: str, data: dict[str, Any]) -> Reply:
+        return Reply(200, data, "business_error" if _is_business_error(route, data) else "ok")
 
     @staticmethod
-    def _domain_error(route: str) -> _Reply:
+    def _domain_error(route: str) -> Reply:
         # A bug in the emulator, not an API behaviour: log it, answer like a crashed server.
         logger.exception("sandbox domain error on %s", route)
-        return _Reply(500, {"errorCode": "INTERNAL_ERROR", "errorMessage": "Sandbox error"}, "500")
+        return Reply(500, {"errorCode": "INTERNAL_ERROR", "errorMessage": "Sandbox error"}, "500")
 
     def chorus_handler(self, route: str, call: DomainCall, model: Model, typed: bool) -> Handler:
         """The POST handler of one Chorus Pro endpoint."""
         strict = self.strict
 
-        def process(raw: bytes, request: web.Request) -> _Reply:
+        def process(raw: bytes, request: web.Request) -> Reply:
             body, errors = parse_json(raw)
             if errors:
                 # FastAPI decodes the body before it runs the security dependency.
-                raise _Reply(422, {"detail": errors}, "422")
+                raise Reply(422, {"detail": errors}, "422")
             account = self.authenticate(request)
             errors = validate_body(body, model, typed=typed, strict=strict)
             if errors:
-                raise _Reply(422, {"detail": errors}, "422")
+                raise Reply(422, {"detail": errors}, "422")
             if self.journal is not None:
                 self.journal.append({"route": route, "body": _masked(body)})
             credentials = body.pop("credentials", None)
@@ -390,12 +249,12 @@ class State:
                 request.match_info["id_structure_cpp"], "id_structure_cpp"
             )
             if structure_id is None:
-                raise _Reply(422, {"detail": errors}, "422")
+                raise Reply(422, {"detail": errors}, "422")
             if self.journal is not None:
                 self.journal.append({"route": route, "body": None, "id": structure_id})
             data = self.domain.structures_lister_services(account.chorus_login, structure_id)
             reply = self._domain_reply(route, data)
-        except _Reply as error:
+        except Reply as error:
             reply = error
         except Exception:
             reply = self._domain_error(route)
@@ -404,7 +263,7 @@ class State:
     async def token(self, request: web.Request) -> web.StreamResponse:
         """POST /api/token/: username/password (+ client_uid) -> access and refresh JWTs."""
         return await self._serve(
-            request, "token", lambda raw, _: _Reply(200, self._login(raw), "ok")
+            request, "token", lambda raw, _: Reply(200, self._login(raw), "ok")
         )
 
     def _login(self, raw: bytes) -> dict[str, str]:
@@ -412,11 +271,11 @@ class State:
         if not errors:
             errors = validate_body(body, TOKEN_REQUEST, typed=True, strict=self.strict)
         if errors:
-            raise _Reply(422, {"detail": errors}, "422")
+            raise Reply(422, {"detail": errors}, "422")
         try:
             return self.auth.login(body["username"], body["password"], body.get("client_uid"))
         except AuthError as error:
-            raise _unauthorized(error.code, error.message) from None
+            raise unauthorized(error.code, error.message) from None
 
     async def fallback(self, request: web.Request) -> web.StreamResponse:
         """Unknown path -> 404, known path with another method -> 405 (FastAPI bodies)."""
@@ -424,71 +283,71 @@ class State:
             request.path.startswith(API_PREFIX + "structures/")
             and request.path.endswith("/services")
         ):
-            return _json_response({"detail": "Method Not Allowed"}, 405)
-        return _json_response({"detail": "Not Found"}, 404)
+            return json_response({"detail": "Method Not Allowed"}, 405)
+        return json_response({"detail": "Not Found"}, 404)
 
     # -- control routes (no auth, loopback only)
 
     async def control_stats(self, request: web.Request) -> web.StreamResponse:
         """GET /_sandbox/stats."""
-        return _json_response(self.stats())
+        return json_response(self.stats())
 
     async def control_faults_get(self, request: web.Request) -> web.StreamResponse:
         """GET /_sandbox/faults: the armed faults."""
-        return _json_response({"faults": [f.to_dict() for f in self.injector.faults]})
+        return json_response({"faults": [f.to_dict() for f in self.injector.faults]})
 
     async def control_faults_put(self, request: web.Request) -> web.StreamResponse:
         """PUT /_sandbox/faults: replace the armed faults with a JSON list of fault objects."""
         body, errors = parse_json(await request.read())
         if errors:
-            return _validation_error(errors)
+            return validation_error(errors)
         if not isinstance(body, list):
-            return _json_response({"detail": "expected a JSON list of fault objects"}, 400)
+            return json_response({"detail": "expected a JSON list of fault objects"}, 400)
         try:
             faults = [Fault.from_dict(item) for item in body]
         except (ValueError, TypeError) as exc:
-            return _json_response({"detail": str(exc)}, 400)
+            return json_response({"detail": str(exc)}, 400)
         self.injector.replace(faults)
-        return _json_response({"faults": [f.to_dict() for f in faults]})
+        return json_response({"faults": [f.to_dict() for f in faults]})
 
     async def control_faults_delete(self, request: web.Request) -> web.StreamResponse:
         """DELETE /_sandbox/faults: disarm every fault."""
         self.injector.clear()
-        return _json_response({"faults": []})
+        return json_response({"faults": []})
 
     async def control_clock_advance(self, request: web.Request) -> web.StreamResponse:
         """POST /_sandbox/clock/advance {"seconds": x}."""
         body, errors = parse_json(await request.read())
         seconds = body.get("seconds") if isinstance(body, dict) else None
         if errors or isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-            return _json_response({"detail": 'expected {"seconds": <number>}'}, 400)
+            return json_response({"detail": 'expected {"seconds": <number>}'}, 400)
         self.clock.advance(float(seconds))
-        return _json_response({"now": self.clock.now().isoformat()})
+        return json_response({"now": self.clock.now().isoformat()})
 
     async def control_seed_invoice(self, request: web.Request) -> web.StreamResponse:
         """POST /_sandbox/invoices: ``Domain.seed_invoice(**body)`` -> ``{"id": n}``."""
         body, errors = parse_json(await request.read())
         if errors:
-            return _validation_error(errors)
+            return validation_error(errors)
         if body is None or body is _MISSING_BODY:
             body = {}
         if not isinstance(body, dict):
-            return _json_response({"detail": "expected a JSON object"}, 400)
+            return json_response({"detail": "expected a JSON object"}, 400)
         try:
             invoice_id = self.domain.seed_invoice(**body)
         except (TypeError, ValueError, KeyError) as exc:
-            return _json_response({"detail": f"cannot seed invoice: {exc}"}, 400)
-        return _json_response({"id": invoice_id})
+            return json_response({"detail": f"cannot seed invoice: {exc}"}, 400)
+        return json_response({"id": invoice_id})
 
     async def control_invoice(self, request: web.Request) -> web.StreamResponse:
         """GET /_sandbox/invoices/{id}: the domain's snapshot of one invoice."""
         invoice_id, errors = parse_path_int(request.match_info["invoice_id"], "invoice_id")
         if invoice_id is None:
-            return _validation_error(errors)
+            return validation_error(errors)
         snapshot = self.domain.invoice_snapshot(invoice_id)
         if snapshot is None:
-            return _json_response({"detail": "Not Found"}, 404)
-        return _json_response(snapshot)
+            return json_response({"detail": "Not Found"}, 404)
+        return json_response(snapshot)
 
 
 _LOOPBACK_PREFIXES: Final = ("127.", "::1", "::ffff:127.")
@@ -500,7 +359,7 @@ def _control(handler: Handler) -> Handler:
     async def wrapped(request: web.Request) -> web.StreamResponse:
         remote = request.remote or ""
         if not remote.startswith(_LOOPBACK_PREFIXES):
-            return _json_response({"detail": "control routes are loopback-only"}, 403)
+            return json_response({"detail": "control routes are loopback-only"}, 403)
         return await handler(request)
 
     return wrapped
