@@ -35,14 +35,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, TypeVar, cast, get_args, get_origin
 
 import attrs
 import cattrs
 from cattrs.errors import IterableValidationError, IterableValidationNote
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import (
+    make_dict_structure_fn,
+    make_dict_structure_fn_from_attrs,
+    make_dict_unstructure_fn,
+    override,
+)
 
 from ._decode import describe_error, recover
 from ._exceptions import ResponseDecodeError
@@ -76,11 +81,6 @@ _MAX_MESSAGES = 5
 # JSON path (and to read lenient fields in their other forms, ._decode).
 _converter = cattrs.Converter(detailed_validation=True)
 _fast = cattrs.Converter(detailed_validation=False)
-
-try:  # cattrs >= 24.1: a generated function for a given list of attributes
-    from cattrs.gen import make_dict_structure_fn_from_attrs as _from_attrs
-except ImportError:  # pragma: no cover - older cattrs: the fast path calls __init__
-    _from_attrs = None  # type: ignore[assignment]
 
 
 # --- scalars (the readers and writers live in _wire_values) -----------------------------------
@@ -291,14 +291,14 @@ def _fast_model_structure_factory(cl: type[T]) -> Callable[[Any, Any], T]:
     and builds, or, for a class that cannot have one, cattrs calls ``__init__``."""
     wired = _wire_fields(cl)
     _wire_rules(cl)  # the same definition errors as the detailed path, at the same time
-    build = None if _from_attrs is None else fast_constructor(cl, wired, _fast.get_structure_hook)
-    if build is None or _from_attrs is None:
+    build = fast_constructor(cl, wired, _fast.get_structure_hook)
+    if build is None:
         return _with_rules(make_dict_structure_fn(cl, _fast, **_overrides(cl)), cl, True)
     # The values go to ``build`` as received (an attrs converter on the field tells cattrs
     # to call no hook), the required ones by position.
     passed = [a.evolve(converter=_same, kw_only=False) for a in wired]
     renames: dict[str, Any] = {a.name: override(rename=wire_name(a)) for a in wired}
-    generated = _from_attrs(
+    generated = make_dict_structure_fn_from_attrs(
         passed,
         cast(Any, build),  # cattrs calls it as it would call the class
         _fast,
@@ -352,12 +352,14 @@ def _is_model(t: Any) -> bool:
     return isinstance(t, type) and attrs.has(t)
 
 
-def _configure(converter: cattrs.Converter, tuples: Any, models: Any) -> None:
+def _configure(
+    converter: cattrs.Converter, tuples: Any, models: Any, dates: Any, amounts: Any
+) -> None:
     converter.register_structure_hook(int, structure_int)
     converter.register_structure_hook(bool, structure_bool)
     converter.register_structure_hook(str, structure_str)
-    converter.register_structure_hook(Decimal, structure_decimal)
-    converter.register_structure_hook(date, structure_date)
+    converter.register_structure_hook(Decimal, amounts)
+    converter.register_structure_hook(date, dates)
     converter.register_structure_hook(datetime, structure_datetime)
     # Our enums subclass str: register them explicitly so the str hook does not win.
     converter.register_structure_hook(_WireEnum, _structure_enum)
@@ -374,8 +376,45 @@ def _configure(converter: cattrs.Converter, tuples: Any, models: Any) -> None:
     converter.register_unstructure_hook_factory(_is_model, _model_unstructure_factory)
 
 
-_configure(_converter, _tuple_structure_factory, _model_structure_factory)
-_configure(_fast, _fast_tuple_structure_factory, _fast_model_structure_factory)
+def _fast_date(value: Any, _: Any) -> date:
+    """:func:`structure_date` for the fast path: a plain ``YYYY-MM-DD`` (the common
+    case) by one C call; any other value by :func:`structure_date` itself."""
+    if type(value) is str and len(value) == 10 and value[4] == "-" == value[7]:
+        try:
+            # For this shape it takes exactly what the pattern of parse_date takes.
+            return date.fromisoformat(value)
+        except ValueError:
+            pass  # parse_date words the error
+    return structure_date(value, _)
+
+
+def _fast_decimal(value: Any, _: Any) -> Decimal:
+    """:func:`structure_decimal` for the fast path: an amount in a string first."""
+    if type(value) is str:
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            pass  # structure_decimal words the error
+        else:
+            if result.is_finite():
+                return result
+    return structure_decimal(value, _)
+
+
+_configure(
+    _converter,
+    _tuple_structure_factory,
+    _model_structure_factory,
+    structure_date,
+    structure_decimal,
+)
+_configure(
+    _fast, _fast_tuple_structure_factory, _fast_model_structure_factory, _fast_date, _fast_decimal
+)
+_FAST_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {}
+"""The fast converter's hook per result class, looked up once."""
+_WIRE_HOOKS: dict[type, Callable[[Any], Any]] = {}
+"""The unstructure hook per request class, looked up once."""
 
 
 # --- public helpers --------------------------------------------------------------------------
@@ -383,7 +422,10 @@ _configure(_fast, _fast_tuple_structure_factory, _fast_model_structure_factory)
 
 def to_wire(obj: Any) -> dict[str, Any]:
     """The JSON body (a dict) for a request model; unset optional fields are left out."""
-    data = _converter.unstructure(obj)
+    hook = _WIRE_HOOKS.get(type(obj))
+    if hook is None:
+        hook = _WIRE_HOOKS[type(obj)] = _converter.get_unstructure_hook(type(obj))
+    data = hook(obj)
     if not isinstance(data, dict):
         raise TypeError(f"{type(obj).__name__} does not unstructure to a JSON object")
     return data
@@ -399,7 +441,10 @@ def from_wire(data: Any, cls: type[T], *, raw: RawResponse | None = None) -> T:
     """
     left: dict[str, Any] = {}
     try:
-        result = _fast.structure(data, cls)
+        hook = _FAST_HOOKS.get(cls)
+        if hook is None:
+            hook = _FAST_HOOKS[cls] = _fast.get_structure_hook(cls)
+        result: T = hook(data, cls)
     except Exception:  # only a signal: the detailed path says what failed
         try:
             result = _converter.structure(data, cls)

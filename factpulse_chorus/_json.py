@@ -67,6 +67,8 @@ def loads_stdlib(body: bytes | str) -> Any:
 def _has_long_number(body: bytes) -> bool:
     if _STARTS_WITH_NUMBER.match(body):
         return True  # a bare number: no "N" before it
+    if len(body) <= _SCAN_SLICE:
+        return _LONG_NUMBER in body.translate(_MARKS)  # one slice: the whole body
     overlap = len(_LONG_NUMBER) - 1
     for start in range(0, max(len(body) - overlap, 1), _SCAN_SLICE):
         if _LONG_NUMBER in body[start : start + _SCAN_SLICE + overlap].translate(_MARKS):

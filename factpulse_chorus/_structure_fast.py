@@ -20,6 +20,7 @@ which words the error (or reads lenient fields) exactly as it always did.
 
 from __future__ import annotations
 
+import contextlib
 import types
 from collections.abc import Callable, Sequence
 from enum import Enum
@@ -77,6 +78,12 @@ def _inner(t: Any) -> Any:
     return t
 
 
+def _generic_optional(field_hook: Any) -> bool:
+    """Whether ``field_hook`` is cattrs's own hook for ``T | None`` (None, else ``T``'s
+    hook), not one registered for the union itself."""
+    return getattr(field_hook, "__name__", "") == "_structure_optional"
+
+
 def _param(a: attrs.Attribute[Any]) -> str:
     """The parameter's name: the ``__init__`` one, which cattrs passes by keyword."""
     return a.alias or a.name
@@ -102,8 +109,15 @@ def fast_constructor(
     body: list[str] = []
     for number, a in enumerate(wired):
         p, t = _param(a), a.type
-        names[f"__h{number}"], names[f"__t{number}"] = hook(t), t
         inner = _inner(t)
+        field_hook = hook(t)
+        if a.default is not attrs.NOTHING and inner is not t and _generic_optional(field_hook):
+            # None never reaches the hook of a defaulted field (it becomes the default
+            # first): the inner type's hook is what cattrs's Optional hook would dispatch
+            # to, resolved here once instead of per value.
+            with contextlib.suppress(RecursionError):  # a model containing itself: cattrs's
+                t, field_hook = inner, hook(inner)
+        names[f"__h{number}"], names[f"__t{number}"] = field_hook, t
         convert = f"{p} = __h{number}({p}, __t{number})"
         if inner in _EXACT:
             names[f"__x{number}"] = inner

@@ -11,6 +11,7 @@ searches; :func:`call_options` picks the options a method passes on to the calls
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar, cast
@@ -78,6 +79,7 @@ def call_options(arguments: Arguments) -> dict[str, Any]:
     return {name: arguments[name] for name in CALL_OPTIONS}
 
 
+@functools.cache
 def operation_name(path: str) -> str:
     """The SDK method an endpoint's path names, as errors and logs say it: its last two
     segments, ``/factures/valideur/consulter`` -> ``valideur.consulter``."""
@@ -176,7 +178,7 @@ class AsyncResource:
                 invoice_number=invoice_number,
             ) from exc
 
-    async def _send(
+    def _send(
         self,
         path: str,
         request: Any,
@@ -185,10 +187,11 @@ class AsyncResource:
         *,
         idempotent: bool,
         invoice_number: str | None = None,
-    ) -> T:
+    ) -> Awaitable[T]:
         """:meth:`_post` a built ``request`` with the transport options among ``arguments``
         (the method's ``locals()``); the operation is named after the path."""
-        return await self._post(
+        # Plain functions handing on _post's coroutine down to here: one coroutine per call.
+        return self._post(
             path,
             request,
             response_cls,
@@ -207,15 +210,15 @@ class AsyncResource:
             cls, arguments, credentials=self._credentials(arguments["credentials"])
         )
 
-    async def _read(self, path: str, cls: type, response: type[T], args: Arguments) -> T:
+    def _read(self, path: str, cls: type, response: type[T], args: Arguments) -> Awaitable[T]:
         """An endpoint that only reads, so is resent on a transient failure: its request
         ``cls`` built from the method's ``locals()`` (``args``), POSTed to ``path``."""
-        return await self._send(path, self._build(cls, args), response, args, idempotent=True)
+        return self._send(path, self._build(cls, args), response, args, idempotent=True)
 
-    async def _write(self, path: str, cls: type, response: type[T], args: Arguments) -> T:
+    def _write(self, path: str, cls: type, response: type[T], args: Arguments) -> Awaitable[T]:
         """Likewise for an endpoint that changes something: never resent once the request
         may have reached the server."""
-        return await self._send(path, self._build(cls, args), response, args, idempotent=False)
+        return self._send(path, self._build(cls, args), response, args, idempotent=False)
 
     async def _search(self, search: Search[P], arguments: Arguments) -> P:
         """One page of ``search``; ``arguments``: the method's ``locals()`` (``page``,
@@ -268,10 +271,15 @@ def build_request(cls: type[T], arguments: Mapping[str, Any], **fixed: Any) -> T
     fields bear its method's parameter names), so a method passes its ``locals()`` instead of
     listing its parameters twice; ``fixed`` adds computed fields.
     """
-    names = {a.name for a in attrs.fields(cast(Any, cls))}
+    names = _field_names(cast(Any, cls))
     values = {k: v for k, v in arguments.items() if k in names and v is not None}
     values.update(fixed)
     return cls(**values)
+
+
+@functools.cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(a.name for a in attrs.fields(cast(Any, cls)))
 
 
 async def page_items(pages: AsyncGenerator[SearchPage[T], None]) -> AsyncGenerator[T, None]:
