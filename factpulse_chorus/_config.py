@@ -13,7 +13,12 @@ Environment variables (used only for arguments left out):
 ``FACTPULSE_TOKEN``       a ready access token (no login)
 ``FACTPULSE_API_KEY``     an API key, sent as ``X-API-Key``
 ``FACTPULSE_LOG``         ``debug``/``info``/``warning``: log to stderr (see ``_logging``)
+``HTTPS_PROXY``           proxy for an ``https://`` base URL (unless ``trust_env=False``)
+``HTTP_PROXY``            proxy for an ``http://`` base URL (idem)
+``NO_PROXY``              hosts reached directly: names, ``.domain`` suffixes, ``*``
 ========================  =====================================================
+
+An explicit ``proxy=`` wins over the proxy variables (see :mod:`._proxy`).
 
 If any of ``email``, ``password``, ``token`` or ``api_key`` is passed explicitly, the
 ``FACTPULSE_EMAIL/PASSWORD/TOKEN/API_KEY`` variables are all ignored, so that a token
@@ -30,11 +35,23 @@ from typing import TYPE_CHECKING, Final, Literal, TypedDict
 import attrs
 
 from ._exceptions import RequestValidationError
-from ._redact import has_userinfo
-from ._types import NOT_GIVEN, NotGiven, NotGivenOr, OnRequest, OnResponse, Timeout, TimeoutTypes
+from ._proxy import resolve_proxy
+from ._redact import has_userinfo, proxy_secrets
+from ._types import (
+    NOT_GIVEN,
+    NotGiven,
+    NotGivenOr,
+    OnError,
+    OnRequest,
+    OnResponse,
+    Timeout,
+    TimeoutTypes,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    from ._otel import Tracing
 
 __all__ = [
     "CLOSED_MESSAGE",
@@ -112,6 +129,8 @@ class AuthConfig:
     client_uid: str | None = None
     token: str | None = None
     api_key: str | None = None
+    proxy_secrets: tuple[str, ...] = ()
+    """The proxy URL's password (and its Basic credentials), scrubbed like the others."""
 
     @property
     def can_login(self) -> bool:
@@ -120,7 +139,8 @@ class AuthConfig:
 
     def secrets(self) -> tuple[str, ...]:
         """The secret strings to scrub from anything we print or raise."""
-        return tuple(s for s in (self.password, self.token, self.api_key) if s)
+        own = (self.password, self.token, self.api_key)
+        return (*(s for s in own if s), *self.proxy_secrets)
 
     def __repr__(self) -> str:
         return f"AuthConfig(mode={self.mode!r})"
@@ -140,7 +160,15 @@ class ClientConfig:
     retry_policy: RetryPolicy = attrs.field(factory=RetryPolicy)
     on_request: OnRequest | None = None
     on_response: OnResponse | None = None
+    on_error: OnError | None = None
     max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE
+    tracing: Tracing | None = None
+    """The OpenTelemetry integration (``tracer_provider=``), whose hooks are chained first in
+    the three above; ``None`` without one."""
+    proxy: str | None = None
+    """The proxy every request goes through (credentials included: never shown)."""
+    proxy_source: str | None = None
+    """Where ``proxy`` came from: ``"proxy"`` (the argument) or the variable's name."""
 
     def __repr__(self) -> str:
         return f"ClientConfig(base_url={self.base_url!r}, auth={self.auth.mode!r})"
@@ -155,14 +183,21 @@ class ClientConfig:
         def from_env(name: str) -> str | None:
             return env.get(name) or None  # an empty variable counts as unset
 
-        url = arguments.get("base_url") or from_env(ENV_BASE_URL) or DEFAULT_BASE_URL
+        base_url = _normalise_base_url(
+            arguments.get("base_url") or from_env(ENV_BASE_URL) or DEFAULT_BASE_URL
+        )
         auth = _resolve_auth(arguments, from_env)
+        proxy, proxy_source = resolve_proxy(
+            base_url, arguments.get("proxy"), trust_env=arguments.get("trust_env", True), env=env
+        )
+        if proxy is not None:
+            auth = attrs.evolve(auth, proxy_secrets=proxy_secrets(proxy))
         timeout = arguments.get("timeout", NOT_GIVEN)
         limit_per_host = arguments.get(
             "connection_limit_per_host", DEFAULT_CONNECTION_LIMIT_PER_HOST
         )
         return cls(
-            base_url=_normalise_base_url(url),
+            base_url=base_url,
             auth=auth,
             timeout=DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else Timeout.coerce(timeout),
             max_retries=check_max_retries(arguments.get("max_retries", DEFAULT_MAX_RETRIES)),
@@ -174,10 +209,13 @@ class ClientConfig:
             retry_policy=arguments.get("retry_policy") or RetryPolicy(),
             on_request=arguments.get("on_request"),
             on_response=arguments.get("on_response"),
+            on_error=arguments.get("on_error"),
             max_response_size=_check_size(
                 "max_response_size",
                 arguments.get("max_response_size", DEFAULT_MAX_RESPONSE_SIZE),
             ),
+            proxy=proxy,
+            proxy_source=proxy_source,
         )
 
 
@@ -199,7 +237,10 @@ class ClientArguments(TypedDict, total=False):
     retry_policy: RetryPolicy | None
     on_request: OnRequest | None
     on_response: OnResponse | None
+    on_error: OnError | None
     max_response_size: int | None
+    proxy: str | None
+    trust_env: bool
 
 
 def check_max_retries(value: object) -> int:

@@ -19,7 +19,9 @@ client's secrets, the current token and the zero-trust secrets of the request's 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
+
+import aiohttp
 
 from ._exceptions import (
     APIConnectionError,
@@ -44,9 +46,6 @@ from ._redact import redact, scrub
 from ._response import RawResponse
 from ._retry import MAYBE_PROCESSED_STATUSES, BodyTooLarge, FailureKind, bad_content_encoding
 from ._types import PreparedRequest
-
-if TYPE_CHECKING:
-    import aiohttp
 
 __all__ = [
     "business_code",
@@ -101,6 +100,8 @@ def status_failure(
             note = " (the access token was refused and cannot be renewed: no email/password)"
         elif replayed:
             note = " (refused again after a new login)"
+    elif status == 407:
+        note = _PROXY_REFUSED
     return status_error(
         status,
         body,
@@ -308,6 +309,9 @@ def decode_json(
 
 
 _SNIPPET_WINDOW: Final = 200 + 1024
+_PROXY_REFUSED: Final = (
+    " (the proxy wants credentials: give, or check, user:password@ in proxy= or HTTP(S)_PROXY)"
+)
 
 
 # -- failed attempts ------------------------------------------------------------------------
@@ -370,6 +374,18 @@ def failure_error(
             "the connection closed before the whole body arrived",
             status_code=status,
             content_type=content_type,
+        )
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        # The proxy's own answer to CONNECT: the same typed error as when it answers a
+        # plain http:// request, with nothing sent to the server.
+        note = _PROXY_REFUSED if exc.status == 407 else ""
+        return status_error(
+            exc.status,
+            None,
+            exc.headers or {},
+            None,
+            reason=exc.message,
+            note=f"{note} (from the proxy, which did not open a connection to the server)",
         )
     what = "failed before the request was sent" if not kind.maybe_sent else "failed"
     message = f"{method} {url} {what}: {failure_reason(exc)}"

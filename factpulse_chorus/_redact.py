@@ -16,6 +16,7 @@ percent-encoded, ...): the client's, and those of a request's own ``credentials`
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import re
@@ -30,6 +31,7 @@ __all__ = [
     "has_userinfo",
     "mask",
     "mask_request_headers",
+    "proxy_secrets",
     "redact",
     "redact_headers",
     "request_secrets",
@@ -266,6 +268,27 @@ def has_userinfo(url: str) -> bool:
     return "@" in netloc
 
 
+def proxy_secrets(url: str) -> tuple[str, ...]:
+    """The secrets of a proxy URL's ``user:password@``: the password (the user name when
+    there is none), as given and decoded, and the Basic credentials the proxy is sent (a
+    proxy's error page may echo its request headers)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return ()
+    if parts.username is None:
+        return ()
+    raw_user, _, raw_password = parts.netloc.rpartition("@")[0].partition(":")
+    user, password = urllib.parse.unquote(raw_user), urllib.parse.unquote(raw_password)
+    pair = f"{user}:{password}"
+    try:
+        encoded = pair.encode("latin-1")  # what aiohttp's BasicAuth encodes with
+    except UnicodeEncodeError:
+        encoded = pair.encode("utf-8")
+    secret, raw = (password, raw_password) if password else (user, raw_user)
+    return tuple(dict.fromkeys(s for s in (secret, raw, base64.b64encode(encoded).decode()) if s))
+
+
 def request_secrets(body: Any) -> tuple[str, ...]:
     """The zero-trust secrets carried by a request body's ``credentials``, if any.
 
@@ -294,7 +317,8 @@ _CREDENTIAL_SECRETS: Final = (
 
 
 def mask_request_headers(exc: Exception) -> None:
-    """Mask ``Authorization``/``X-API-Key`` in the request headers an aiohttp error keeps.
+    """Mask ``Authorization``/``X-API-Key`` in the request headers an aiohttp error keeps,
+    and any ``user:password@`` in its URLs.
 
     ``ClientResponseError`` (a malformed response, a body that cannot be decompressed)
     holds the request's headers in ``request_info`` and its ``args``, and shows them in its
@@ -304,6 +328,9 @@ def mask_request_headers(exc: Exception) -> None:
         return
     info = exc.request_info
     headers = CIMultiDictProxy(CIMultiDict(redact_headers(info.headers)))
-    masked = aiohttp.RequestInfo(info.url, info.method, headers, info.real_url)
+    # A proxy's refusal (ClientHttpProxyError) keeps the proxy URL, user:password@
+    # included, as real_url, and shows it in its str.
+    url, real_url = info.url.with_user(None), info.real_url.with_user(None)
+    masked = aiohttp.RequestInfo(url, info.method, headers, real_url)
     exc.request_info = masked
     exc.args = (masked, *exc.args[1:])

@@ -1,13 +1,14 @@
 """Retry decisions: what may be sent again, and after how long. Pure: no session, no I/O.
 
-Retry safety. Reads (``idempotent=True``) are retried after a
-connection error, a timeout, or HTTP 429/502/503/504. Writes are retried only when the
-server certainly did not process them: the connection could not be opened (refused,
-DNS, connect timeout) or HTTP 429. A write that timed out or lost its connection after
-being sent, or was answered 500/502/504, is an unknown outcome and is never resent. A
-401 leads to one new login and one replay (in the transport), which is not a retry. A
-body whose ``Content-Encoding`` cannot be undone, or that is larger than
-``max_response_size``, is not retried either: the same bytes would come back.
+Retry safety. Reads (``idempotent=True``) are retried after a connection error, a timeout,
+or HTTP 429/502/503/504. Writes are retried only when the server certainly did not process
+them: the connection could not be opened (refused, DNS, connect timeout, the proxy refused
+or could not open the tunnel) or HTTP 429. Through an ``http://`` base URL a proxy's answer
+is a plain HTTP status, read as the server's. A write that timed out or lost its connection
+after being sent, or was answered 500/502/504, is an unknown outcome and is never resent. A
+401 leads to one new login and one replay (in the transport), which is not a retry. A body
+whose ``Content-Encoding`` cannot be undone, or that is larger than ``max_response_size``,
+is not retried either: the same bytes would come back.
 
 A ``Retry-After`` is used only when it is a plain number of seconds (``0`` or more) or an
 HTTP date in the future; anything else (negative, garbage, a date in the past) is ignored
@@ -86,6 +87,12 @@ def classify_failure(exc: Exception) -> FailureKind:
         return FailureKind.TOO_LARGE
     if isinstance(exc, aiohttp.ClientSSLError):
         return FailureKind.FATAL_UNSENT  # a certificate problem does not fix itself
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        # The proxy refused to open the tunnel (CONNECT): nothing reached the server. A
+        # gateway status may pass (the proxy's upstream); a 407 or 403 will not.
+        if exc.status in (502, 503, 504):
+            return FailureKind.CONNECT
+        return FailureKind.FATAL_UNSENT
     if isinstance(exc, aiohttp.ClientConnectorError):
         return FailureKind.CONNECT
     if isinstance(exc, aiohttp.ConnectionTimeoutError):

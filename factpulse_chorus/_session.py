@@ -9,6 +9,8 @@ size, so that the transport takes the token only once a connection is free.
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import functools
 from typing import Any, Final
 
@@ -19,7 +21,7 @@ from ._config import CLOSED_MESSAGE, ClientConfig
 from ._exceptions import ClientClosedError
 from ._types import Timeout
 
-__all__ = ["SharedState", "client_timeout"]
+__all__ = ["SharedState", "Slots", "client_timeout"]
 
 
 @functools.lru_cache(maxsize=64)
@@ -28,6 +30,56 @@ def client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(
         total=timeout.total, sock_connect=timeout.connect, sock_read=timeout.read
     )
+
+
+class Slots:
+    """The connection slots of one event loop: a count of free ones, and the calls waiting
+    for one in their order of arrival (as ``asyncio.Semaphore``, whose checks cost more on
+    every call).
+
+    A newcomer never takes a slot ahead of a waiting call; a slot given back goes straight
+    to the first call still waiting.
+    """
+
+    __slots__ = ("_free", "_waiters")
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    def take(self) -> bool:
+        """Take a free slot now, without waiting: False when none is free for a newcomer."""
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return True
+        return False
+
+    async def acquire(self) -> None:
+        """Take a slot, waiting in turn for one; a cancelled wait holds none."""
+        if self.take():
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed a slot as the wait was cancelled: pass it on
+            else:
+                waiter.cancel()
+                with contextlib.suppress(ValueError):  # release() may have passed it over
+                    self._waiters.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        """Give a slot back: to the first call still waiting, else to the free ones."""
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
 
 
 class SharedState:
@@ -50,7 +102,7 @@ class SharedState:
         self.owns_session = session is None
         self.closed = False
         self.tokens: TokenManager | None = None
-        self.slots: asyncio.Semaphore | None = None
+        self.slots: Slots | None = None
         self._session = session
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -126,6 +178,9 @@ class SharedState:
             # The API is token-based: skipping cookie handling saves work on every call.
             cookie_jar=aiohttp.DummyCookieJar(),
             timeout=client_timeout(config.timeout),
+            # Resolved once from proxy= or HTTP(S)_PROXY/NO_PROXY (see _config): aiohttp's
+            # trust_env would read ~/.netrc and hop to a thread on every request.
+            proxy=config.proxy,
         )
         self._bind(loop, session)
         return session
@@ -136,7 +191,7 @@ class SharedState:
         self._session, self._loop = session, loop
         limit = self.max_in_flight
         # asyncio primitives belong to one loop: new slots with each session.
-        self.slots = asyncio.Semaphore(limit) if limit is not None else None
+        self.slots = Slots(limit) if limit is not None else None
 
     async def aclose(self) -> None:
         """Close the session (if ours) and cancel a login in flight. Idempotent.

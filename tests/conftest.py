@@ -26,6 +26,17 @@ from factpulse_chorus.sandbox import ThreadedSandbox
 
 DEMO_ACCOUNT = {"email": "demo", "password": "demo"}
 
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "REQUEST_METHOD")
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_from_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clients honour the proxy variables: a developer's own proxy must not carry the
+    suite's loopback traffic (nor subprocesses started by tests, which inherit them)."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
 
 @pytest.fixture(params=KINDS)
 def kind(request: pytest.FixtureRequest) -> str:

@@ -9,6 +9,8 @@ API key: every line is scrubbed of them, in every form a server may echo them.
 The checks use the client the other commands use (same settings, same rules), with no
 retries (a diagnosis reports what one attempt gets) and a short timeout; the connection
 checks use a plain socket and one ``GET /`` to tell "nothing listens" from "TLS refused".
+Through a proxy (``HTTP(S)_PROXY``/``NO_PROXY``, resolved as the client does), ``tcp``
+reaches the proxy and ``http`` goes through it; the proxy is named without its credentials.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from .._exceptions import (
     FactPulseError,
     RequestValidationError,
 )
-from .._redact import scrub
+from .._proxy import display_proxy, resolve_proxy
+from .._redact import proxy_secrets, scrub
 from .._response import RawResponse
 from ._base import _CONNECTION_OPTIONS, CONTEXT, _password_from_stdin, guarded, json_option
 from ._doctor_settings import (
@@ -56,6 +59,9 @@ from ._output import Output
 
 __all__ = ["EXIT_DOCTOR_FAILED", "doctor"]
 
+_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "no_proxy", "request_method"})
+"""Read besides ``FACTPULSE_*``: the client's proxy settings (REQUEST_METHOD: httpoxy)."""
+
 EXIT_DOCTOR_FAILED = 4
 """A check failed (apart from 1 API error, 2 bad flags and 3 a poll's deadline)."""
 
@@ -73,29 +79,39 @@ _DASHBOARD_LIFETIMES = (
 # --- the server --------------------------------------------------------------------------------
 
 
-async def check_server(report: Diagnosis, url: str, timeout: float) -> None:
-    """``tcp``: something listens; ``http``: it answers HTTP (TLS included)."""
-    parts = urlsplit(url)
+async def check_server(
+    report: Diagnosis,
+    url: str,
+    timeout: float,
+    *,
+    proxy: str | None = None,
+    proxy_source: str | None = None,
+) -> None:
+    """``tcp``: something listens (the proxy, if any); ``http``: it answers HTTP (TLS
+    included), through the proxy if any."""
+    parts = urlsplit(proxy or url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
+    via = f"the proxy {display_proxy(proxy)} ({proxy_source}) at " if proxy else ""
     started = time.perf_counter()
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
     except (OSError, asyncio.TimeoutError) as exc:
         reason = "no answer in time" if isinstance(exc, asyncio.TimeoutError) else _os_error(exc)
-        report.fail(
-            "tcp",
-            f"cannot connect to {host}:{port}: {reason}",
-            "check that the server runs and FACTPULSE_BASE_URL (or --base-url), "
-            "the network, a firewall or a proxy",
+        fix = (
+            f"check that the proxy runs, or {proxy_source} and NO_PROXY"
+            if proxy
+            else "check that the server runs and FACTPULSE_BASE_URL (or --base-url), "
+            "the network, a firewall or a proxy (HTTPS_PROXY/HTTP_PROXY)"
         )
+        report.fail("tcp", f"cannot connect to {via}{host}:{port}: {reason}", fix)
         report.skip("http", "tcp")
         return
     writer.close()
-    report.ok("tcp", f"{host}:{port} accepts connections ({_ms(started)})")
+    report.ok("tcp", f"{via}{host}:{port} accepts connections ({_ms(started)})")
     started = time.perf_counter()
     try:
-        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout))
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), proxy=proxy)
         async with session, session.get(url + "/", allow_redirects=False) as response:
             status = response.status
     except aiohttp.ClientSSLError as exc:
@@ -113,7 +129,8 @@ async def check_server(report: Diagnosis, url: str, timeout: float) -> None:
             "is this an HTTP server? check the scheme (http/https) and the port",
         )
         return
-    report.ok("http", f"GET {url}/ answered HTTP {status} ({_ms(started)})")
+    through = f" through the proxy ({proxy_source})" if proxy else ""
+    report.ok("http", f"GET {url}/ answered HTTP {status}{through} ({_ms(started)})")
 
 
 def _os_error(exc: OSError) -> str:
@@ -150,12 +167,15 @@ async def check_session(
     *,
     timeout: float,
     siret: str,
+    proxy: str | None = None,
 ) -> None:
     """``login``, ``token``, ``chorus_pro_environment`` and ``read``, through the client."""
     seen = _Seen()
     async with AsyncChorusClient(
         base_url=base_url,
         **credential_arguments(flags),
+        proxy=proxy,  # resolved from the same variables as the server checks'
+        trust_env=False,
         max_retries=0,
         timeout=timeout,
         on_response=seen.on_response,
@@ -341,20 +361,31 @@ async def diagnose(
         url, source = DEFAULT_BASE_URL, "the default"
     base_url = check_base_url(report, url, source)
     auth = check_credentials(report, flags, env)
+    proxy: str | None = None
     if base_url is None:
         for name in ("tcp", "http"):
             report.skip(name, "base_url")
     else:
-        await check_server(report, base_url, timeout)
+        try:
+            proxy, proxy_source = resolve_proxy(base_url, None, trust_env=True, env=env)
+        except RequestValidationError as exc:
+            report.fail("tcp", exc.rule, "fix the proxy variable, or unset it")
+            report.skip("http", "tcp")
+        else:
+            await check_server(report, base_url, timeout, proxy=proxy, proxy_source=proxy_source)
     needed = ("base_url", "credentials", "http")
     if base_url is None or auth is None or not report.passed(*needed):
         for name in ("login", "token", "chorus_pro_environment", "read"):
             report.skip(name, report.first_not_passed(*needed))
     else:
-        await check_session(report, base_url, flags, auth, timeout=timeout, siret=siret)
+        await check_session(
+            report, base_url, flags, auth, timeout=timeout, siret=siret, proxy=proxy
+        )
     # Last line of defence: whatever the server echoed, no secret leaves in any form
     # (those of variables a flag made ignored included).
     secrets = secret_values(flags, env)
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        secrets.update(proxy_secrets(env.get(name) or ""))
     return [
         attrs.evolve(c, detail=scrub(c.detail, secrets), fix=scrub(c.fix, secrets))
         for c in report.checks
@@ -398,7 +429,11 @@ def doctor(siret: str, timeout: float, as_json: bool, **flags: Any) -> None:
     stdin = bool(flags.get("password_stdin"))
     if stdin:  # as for the other commands: a usage error (2) if it conflicts or is empty
         _password_from_stdin(out, settings)
-    env = {name: value for name, value in os.environ.items() if name.startswith("FACTPULSE_")}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name.startswith("FACTPULSE_") or name.lower() in _PROXY_VARIABLES
+    }
     checks = guarded(
         out,
         lambda: asyncio.run(

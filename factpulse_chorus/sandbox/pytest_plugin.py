@@ -61,8 +61,9 @@ def chorus_sandbox(
 def chorus_client_options(chorus_sandbox: ThreadedSandbox) -> dict[str, Any]:
     """Keyword arguments of ``chorus_client`` and ``async_chorus_client``.
 
-    ``base_url`` of ``chorus_sandbox``, the ``demo`` account, and a ``retry_policy`` with
-    no delay between attempts (a ``Retry-After`` sent by a 429 fault is still honoured).
+    ``base_url`` of ``chorus_sandbox``, the ``demo`` account, a ``retry_policy`` with
+    no delay between attempts (a ``Retry-After`` sent by a 429 fault is still honoured),
+    and ``trust_env=False`` (no proxy of the environment between the test and its sandbox).
     Override it in a ``conftest.py``; asking for ``chorus_client_options`` there gives
     these defaults to extend.
     """
@@ -74,6 +75,9 @@ def chorus_client_options(chorus_sandbox: ThreadedSandbox) -> dict[str, Any]:
         "password": "demo",
         # The retries a test provokes happen at once: no test sleeps through backoff.
         "retry_policy": RetryPolicy(base_delay=0.0, max_delay=0.0, jitter=0.0),
+        # The sandbox listens on loopback: an HTTP_PROXY of the machine must not get its
+        # traffic (a corporate proxy cannot reach the test's 127.0.0.1).
+        "trust_env": False,
     }
 
 

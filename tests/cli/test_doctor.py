@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from cli_support import environment
+from forward_proxy import dead_port, forward_proxy
 
 from factpulse_chorus._config import AuthConfig
 from factpulse_chorus.sandbox import Account, Fault, ThreadedSandbox, sandbox_in_thread
@@ -317,3 +318,73 @@ def test_the_chorus_pro_environment_is_told_only_from_what_is_reliable(
     [check] = report.checks
     assert check.status == "OK"
     assert told in check.detail
+
+
+# --- behind a proxy: resolved as the client does, named without its credentials ----------------
+
+PROXY_USER, PROXY_PASSWORD = "proxyuser", "pr0xy-s3cret-pw"
+PROXY_SECRETS = (
+    PROXY_PASSWORD,
+    base64.b64encode(f"{PROXY_USER}:{PROXY_PASSWORD}".encode()).decode(),
+)
+NO_PROXY_VARIABLES = dict.fromkeys(
+    ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"), ""
+)  # the machine's own, blanked (an empty variable counts as unset)
+
+
+def test_every_check_goes_through_the_proxy(sandbox: ThreadedSandbox) -> None:
+    with forward_proxy(auth=(PROXY_USER, PROXY_PASSWORD)) as proxy:
+        env = {
+            **NO_PROXY_VARIABLES,
+            **login_env(sandbox),
+            "HTTP_PROXY": proxy.url_with(PROXY_USER, PROXY_PASSWORD),
+        }
+        done = doctor(env, secrets=PROXY_SECRETS)
+    assert done.returncode == 0, done.stdout
+    found = lines(done)
+    port = proxy.url.rsplit(":", 1)[1]
+    assert (
+        f"OK tcp: the proxy http://***@127.0.0.1:{port} (HTTP_PROXY) at 127.0.0.1:{port}"
+        in (found["tcp"])
+    )
+    assert "through the proxy (HTTP_PROXY)" in found["http"]
+    # GET /, the login and the read: all through the proxy
+    assert [line.split(" ", 1)[0] for line in proxy.seen] == ["GET", "POST", "POST"]
+    assert proxy.forwarded == 3
+
+
+def test_a_dead_proxy_fails_tcp_naming_the_variable(sandbox: ThreadedSandbox) -> None:
+    with dead_port() as nowhere:
+        proxy = nowhere.replace("http://", f"http://{PROXY_USER}:{PROXY_PASSWORD}@")
+        done = doctor(
+            {**NO_PROXY_VARIABLES, **login_env(sandbox), "http_proxy": proxy}, secrets=PROXY_SECRETS
+        )
+    assert done.returncode == EXIT_FAILED
+    line = lines(done)["tcp"]
+    assert line.startswith("FAIL tcp: cannot connect to the proxy http://***@127.0.0.1:")
+    assert "http_proxy and NO_PROXY" in line.split(" — ")[1]
+    assert list(statuses(done).values())[4:] == ["SKIP"] * 5
+
+
+def test_no_proxy_makes_it_direct(sandbox: ThreadedSandbox) -> None:
+    with dead_port() as nowhere:
+        env = {
+            **NO_PROXY_VARIABLES,
+            **login_env(sandbox),
+            "HTTP_PROXY": nowhere,
+            "NO_PROXY": "127.0.0.1",
+        }
+        done = doctor(env)
+    assert done.returncode == 0, done.stdout
+    assert "proxy" not in lines(done)["tcp"]
+
+
+def test_a_bad_proxy_variable_fails_tcp(sandbox: ThreadedSandbox) -> None:
+    proxy = f"socks5://{PROXY_USER}:{PROXY_PASSWORD}@127.0.0.1:1080"
+    done = doctor(
+        {**NO_PROXY_VARIABLES, **login_env(sandbox), "HTTP_PROXY": proxy}, secrets=PROXY_SECRETS
+    )
+    assert done.returncode == EXIT_FAILED
+    line = lines(done)["tcp"]
+    assert line.startswith("FAIL tcp: HTTP_PROXY is not an http:// or https:// URL")
+    assert statuses(done)["http"] == "SKIP"
