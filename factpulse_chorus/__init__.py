@@ -44,16 +44,17 @@ if TYPE_CHECKING:
     from ._exceptions import StructureNotFoundError as StructureNotFoundError
     from ._exceptions import SyncInAsyncContextError as SyncInAsyncContextError
     from ._exceptions import UnprocessableEntityError as UnprocessableEntityError
-    from ._polling import FinalStatus as FinalStatus
+    from ._poll_events import FinalStatus as FinalStatus
+    from ._poll_events import PollError as PollError
+    from ._poll_events import PollEvent as PollEvent
+    from ._poll_events import PollFinished as PollFinished
+    from ._poll_events import PollSummary as PollSummary
+    from ._poll_events import StatusChanged as StatusChanged
     from ._polling import InvoicePoller as InvoicePoller
-    from ._polling import PollError as PollError
-    from ._polling import PollEvent as PollEvent
-    from ._polling import PollFinished as PollFinished
-    from ._polling import PollSummary as PollSummary
-    from ._polling import StatusChanged as StatusChanged
     from ._sync_generated import ChorusClient as ChorusClient
     from ._types import NOT_GIVEN as NOT_GIVEN
     from ._types import NotGiven as NotGiven
+    from ._types import RequestInfo as RequestInfo
     from ._types import Timeout as Timeout
     from .models.common import ChorusProCredentials as ChorusProCredentials
     from .models.common import InvoiceStatusCode as InvoiceStatusCode
@@ -89,19 +90,20 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "SyncInAsyncContextError",
         "UnprocessableEntityError",
     ),
-    "._polling": (
+    "._poll_events": (
         "FinalStatus",
-        "InvoicePoller",
         "PollError",
         "PollEvent",
         "PollFinished",
         "PollSummary",
         "StatusChanged",
     ),
+    "._polling": ("InvoicePoller",),
     "._sync_generated": ("ChorusClient",),
     "._types": (
         "NOT_GIVEN",
         "NotGiven",
+        "RequestInfo",
         "Timeout",
     ),
     ".models.common": (

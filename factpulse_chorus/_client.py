@@ -34,11 +34,12 @@ from ._config import (
 from ._exceptions import ClientClosedError
 from ._logging import configure_from_env
 from ._transport import SharedState, Transport
-from ._types import NOT_GIVEN, NotGiven, NotGivenOr, OnRequest, OnResponse, Timeout, TimeoutTypes
+from ._types import NOT_GIVEN, NotGiven, NotGivenOr, Timeout, TimeoutTypes
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from ._types import OnError, OnRequest, OnResponse, TracerProvider
     from .models.common import ChorusProCredentials
     from .resources._base import DefaultCredentials, SendRequest
     from .resources.factures import AsyncFactures
@@ -67,12 +68,21 @@ class AsyncChorusClient:
     limit; by default connect 10 s, read 60 s, total 120 s, per attempt.
     ``max_retries`` (default 2; 0 disables) applies to safe retries only (see
     ``_transport``). ``session``: an aiohttp session to use instead of ours; it is never
-    closed by the client. ``on_request``/``on_response``: hooks (plain or async functions)
-    called before each attempt with a :class:`RequestInfo` and after each response with
-    its :class:`RawResponse` (errors included), for metrics. ``max_response_size``: bytes
+    closed by the client. ``on_request``/``on_response``/``on_error``: hooks (plain or
+    async functions) called before each attempt with a :class:`RequestInfo`, after each
+    response with its :class:`RawResponse` (errors included; its ``request`` is that very
+    ``RequestInfo``), and after an attempt that got no response with
+    ``(info, error)``. ``tracer_provider``: an OpenTelemetry ``TracerProvider``
+    (``factpulse-chorus[otel]``) for a span per call and per attempt. ``max_response_size``: bytes
     of (decompressed) body read per response, default 256 MiB, ``None`` for no limit;
     past it, :class:`ResponseTooLargeError`. Header values (``api_key``, ``token``,
     ``default_headers``, ``extra_headers``) must be str without control characters.
+
+    ``proxy``: an ``http://`` or ``https://`` proxy URL every request goes through, with
+    ``user:password@`` if the proxy asks (never shown: masked in errors, logs and reprs).
+    Left out, ``HTTPS_PROXY``/``HTTP_PROXY`` (for the base URL's scheme) and ``NO_PROXY``
+    are read, unless ``trust_env=False``; ``~/.netrc`` is not read. Both are checked at
+    construction; a ``session`` given keeps its own proxy settings and ignores these.
 
     The client belongs to the event loop it is first used in. Used again once that loop
     is closed (a second ``asyncio.run()``), it opens new connections in the new loop;
@@ -108,7 +118,11 @@ class AsyncChorusClient:
         retry_policy: RetryPolicy | None = None,
         on_request: OnRequest | None = None,
         on_response: OnResponse | None = None,
+        on_error: OnError | None = None,
+        tracer_provider: TracerProvider | None = None,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
         configure_from_env()
         config = ClientConfig.from_arguments(
@@ -126,8 +140,15 @@ class AsyncChorusClient:
             retry_policy=retry_policy,
             on_request=on_request,
             on_response=on_response,
+            on_error=on_error,
             max_response_size=max_response_size,
+            proxy=proxy,
+            trust_env=trust_env,
         )
+        if tracer_provider is not None:
+            from ._otel import with_tracing  # OpenTelemetry is imported only here
+
+            config = with_tracing(config, tracer_provider)
         shared = SharedState(config, session)
         self._setup(config, shared, credentials, is_view=False)
 
@@ -185,7 +206,8 @@ class AsyncChorusClient:
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
     ) -> AsyncChorusClient:
-        """A view of this client with other defaults, sharing its session and token.
+        """A view of this client with other defaults, sharing its session and token (so
+        its proxy and connection pool: those are not per view).
 
         ``credentials=None`` removes the zero-trust credentials in the view;
         ``extra_headers`` are added to the default headers. Closing the view does not
@@ -244,7 +266,9 @@ class AsyncChorusClient:
         """What a sub-client binds from this client (see ``AsyncResource``): the transport,
         the default credentials (read at each call) and the limit on requests in flight
         (the pool's, which views share)."""
-        return self._transport.request, self._get_default_credentials, self._shared.max_in_flight
+        tracing, request = self._config.tracing, self._transport.request
+        send = request if tracing is None else tracing.bind(request)
+        return send, self._get_default_credentials, self._shared.max_in_flight
 
     def _get_default_credentials(self) -> ChorusProCredentials | None:
         # Given to the sub-clients, which read it at each call.

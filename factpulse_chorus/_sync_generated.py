@@ -19,7 +19,7 @@ from ._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES,
 )
-from ._polling import PollEvent
+from ._poll_events import PollEvent
 from ._sync_bases import SyncClient, SyncIteratorTwin, SyncResource
 from ._types import NOT_GIVEN
 from .models.common import FINAL_STATUSES, FileFormat
@@ -36,8 +36,18 @@ if TYPE_CHECKING:
 
     from ._config import AuthMode, RetryPolicy
     from ._files import FileInput
-    from ._polling import InvoicePoller, PollSummary
-    from ._types import Headers, NotGivenOr, OnRequest, OnResponse, Timeout, TimeoutTypes
+    from ._poll_events import PollSummary
+    from ._polling import InvoicePoller
+    from ._types import (
+        Headers,
+        NotGivenOr,
+        OnError,
+        OnRequest,
+        OnResponse,
+        Timeout,
+        TimeoutTypes,
+        TracerProvider,
+    )
     from .models._factures_search import (
         FacturesRechercherDestinataireFilters,
         FacturesRechercherDestinataireResponse,
@@ -115,16 +125,24 @@ class ChorusClient(SyncClient):
     ``credentials`` (Chorus Pro zero-trust credentials) are added by the resources to
     each request body; left out, FactPulse uses the credentials stored for the account.
 
-    ``timeout``: seconds for the whole attempt, a :class:`Timeout`, or ``None`` for no
-    limit; by default connect 10 s, read 60 s, total 120 s, per attempt.
-    ``max_retries`` (default 2; 0 disables) applies to safe retries only (see
-    ``_transport``). ``session``: an aiohttp session to use instead of ours; it is never
-    closed by the client. ``on_request``/``on_response``: hooks (plain or async functions)
-    called before each attempt with a :class:`RequestInfo` and after each response with
-    its :class:`RawResponse` (errors included), for metrics. ``max_response_size``: bytes
-    of (decompressed) body read per response, default 256 MiB, ``None`` for no limit;
-    past it, :class:`ResponseTooLargeError`. Header values (``api_key``, ``token``,
-    ``default_headers``, ``extra_headers``) must be str without control characters.
+    ``timeout``: seconds for the whole attempt, a :class:`Timeout`, or ``None`` for no limit; by
+    default connect 10 s, read 60 s, total 120 s, per attempt. ``max_retries`` (default 2; 0
+    disables) applies to safe retries only (see ``_transport``). ``session``: an aiohttp session
+    to use instead of ours; it is never closed by the client.
+    ``on_request``/``on_response``/``on_error``: hooks (plain or async functions) called before
+    each attempt with a :class:`RequestInfo`, after each response with its :class:`RawResponse`
+    (errors included; its ``request`` is that very ``RequestInfo``), and after an attempt that
+    got no response with ``(info, error)``. ``tracer_provider``: an OpenTelemetry
+    ``TracerProvider`` (``factpulse-chorus[otel]``) for a span per call and per attempt.
+    ``max_response_size``: bytes of (decompressed) body read per response, default 256 MiB,
+    ``None`` for no limit; past it, :class:`ResponseTooLargeError`. Header values (``api_key``,
+    ``token``, ``default_headers``, ``extra_headers``) must be str without control characters.
+
+    ``proxy``: an ``http://`` or ``https://`` proxy URL every request goes through, with
+    ``user:password@`` if the proxy asks (never shown: masked in errors, logs and reprs).
+    Left out, ``HTTPS_PROXY``/``HTTP_PROXY`` (for the base URL's scheme) and ``NO_PROXY``
+    are read, unless ``trust_env=False``; ``~/.netrc`` is not read. Both are checked at
+    construction; a ``session`` given keeps its own proxy settings and ignores these.
 
     The client belongs to the event loop it is first used in. Used again once that loop
     is closed (a second ``asyncio.run()``), it opens new connections in the new loop;
@@ -155,7 +173,11 @@ class ChorusClient(SyncClient):
         retry_policy: RetryPolicy | None = None,
         on_request: OnRequest | None = None,
         on_response: OnResponse | None = None,
+        on_error: OnError | None = None,
+        tracer_provider: TracerProvider | None = None,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
         self._open(
             AsyncChorusClient,
@@ -175,7 +197,11 @@ class ChorusClient(SyncClient):
             retry_policy=retry_policy,
             on_request=on_request,
             on_response=on_response,
+            on_error=on_error,
+            tracer_provider=tracer_provider,
             max_response_size=max_response_size,
+            proxy=proxy,
+            trust_env=trust_env,
         )
 
     @property
@@ -216,7 +242,8 @@ class ChorusClient(SyncClient):
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
     ) -> ChorusClient:
-        """A view of this client with other defaults, sharing its session and token.
+        """A view of this client with other defaults, sharing its session and token (so
+        its proxy and connection pool: those are not per view).
 
         ``credentials=None`` removes the zero-trust credentials in the view;
         ``extra_headers`` are added to the default headers. Closing the view does not

@@ -21,7 +21,7 @@ import io
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import aiohttp
 import attrs
@@ -58,7 +58,7 @@ from ._retry import (
     retry_after_of,
     status_retry_delay,
 )
-from ._session import SharedState, client_timeout
+from ._session import SharedState, Slots, client_timeout
 from ._types import (
     DEFAULT_REQUEST_OPTIONS,
     BodySink,
@@ -103,8 +103,8 @@ def _payload(data: bytes | FileBody | None) -> Any:
     return io.BytesIO(data)
 
 
-async def _call_hook(hook: Callable[[Any], Awaitable[None] | None], arg: Any) -> None:
-    result = hook(arg)
+async def _call_hook(hook: Callable[..., Awaitable[None] | None], *args: Any) -> None:
+    result = hook(*args)
     if inspect.isawaitable(result):
         await result
 
@@ -120,8 +120,12 @@ class Transport:
         self.closed = False
         self._shared = shared
         self._policy = config.retry_policy
+        self._timeout = client_timeout(config.timeout)  # most calls keep the client's
         self._on_request = config.on_request
         self._on_response = config.on_response
+        self._on_error = config.on_error
+        # A RequestInfo is built per attempt only when some hook will receive it.
+        self._hooked = bool(config.on_request or config.on_response or config.on_error)
         auth = config.auth
         self._secrets = auth.secrets()
         if shared.tokens is None and auth.mode != "api_key":
@@ -216,22 +220,24 @@ class Transport:
         """
         shared = self._shared
         session = shared.session_in_loop() or await shared.open()
-        timeout = client_timeout(request.timeout)
+        timeout = (
+            self._timeout
+            if request.timeout is self.config.timeout
+            else client_timeout(request.timeout)
+        )
         tokens = None if request.login else shared.tokens
         # The login bypasses the slots: calls holding them may be waiting for it.
         slots = None if request.login else shared.slots
         method, data, sink = request.method, request.data, request.sink
         limit = self.config.max_response_size
         retries = attempt = 0
+        info: RequestInfo | None = None
         replayed_after_401 = False
         while True:
             attempt += 1
             attempt_timeout = timeout
-            if slots is not None:
-                if slots.locked():
-                    attempt_timeout = await self._wait_for_slot(slots, request, timeout)
-                else:
-                    await slots.acquire()  # a slot is free: returns without suspending
+            if slots is not None and not slots.take():  # take(): a free slot, no await
+                attempt_timeout = await self._wait_for_slot(slots, request, timeout)
             status = 0
             response: aiohttp.ClientResponse | None = None
             failure: Exception | None = None
@@ -240,11 +246,12 @@ class Transport:
                     raise ClientClosedError(CLOSED_MESSAGE)
                 token = None if tokens is None else (tokens.current() or await tokens.get())
                 headers = self._headers(request, token, retries)
-                if self._on_request is not None:
+                if self._hooked:
                     info = RequestInfo(
                         method, request.url, request.operation, attempt, request.idempotent
                     )
-                    await _call_hook(self._on_request, info)
+                    if self._on_request is not None:
+                        await _call_hook(self._on_request, info)
                 started = time.perf_counter()
                 try:
                     async with session.request(
@@ -281,6 +288,11 @@ class Transport:
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug("%s %s -> %s", method, request.path, self._reason(request, failed))
                 closed = self._closed_reason(session)
+                if self._on_error is not None and info is not None:
+                    answered = response if status else None
+                    seen = failure_error(failed, kind, request, answered, closed=closed)
+                    scrub_error(seen, self._with_token(request.secrets))
+                    await _call_hook(self._on_error, info, seen)
                 if (
                     closed is None
                     and retries < request.max_retries
@@ -312,10 +324,15 @@ class Transport:
                     scrub(response.headers.get("X-Request-ID"), self._with_token(request.secrets)),
                 )
             if 200 <= status < 300:
-                return await self._success(request, response, body, elapsed)
+                if sink is None and self._on_response is None:  # _success, nothing to await
+                    secrets = self._with_token(request.secrets)
+                    parsed = _parse(request, response, body, secrets)
+                    raw = _raw_response(request, response, parsed, elapsed)
+                    return _business_checked(request, raw, secrets)
+                return await self._success(request, response, body, elapsed, info)
 
             safe_body = safe_error_body(body, self._with_token(request.secrets))
-            raw = _raw_response(request, response, safe_body, elapsed)
+            raw = _raw_response(request, response, safe_body, elapsed, info)
             if self._on_response is not None:
                 await _call_hook(self._on_response, raw)
             if (
@@ -372,7 +389,7 @@ class Transport:
         return None
 
     async def _wait_for_slot(
-        self, slots: asyncio.Semaphore, request: PreparedRequest, timeout: aiohttp.ClientTimeout
+        self, slots: Slots, request: PreparedRequest, timeout: aiohttp.ClientTimeout
     ) -> aiohttp.ClientTimeout:
         """Wait for a free connection slot within the attempt's total timeout; returns the
         timeout left for the attempt itself."""
@@ -401,37 +418,24 @@ class Transport:
         response: aiohttp.ClientResponse,
         body: bytes,
         elapsed: float,
+        info: RequestInfo | None,
     ) -> RawResponse:
         """The :class:`RawResponse` of a 2xx answer, or the business error its body carries."""
         secrets = self._with_token(request.secrets)
-        content_type = response.headers.get("Content-Type", "")
-        try:
-            if request.sink is not None:
+        if request.sink is None:
+            parsed = _parse(request, response, body, secrets)
+        else:
+            content_type = response.headers.get("Content-Type", "")
+            try:
                 parsed = await request.sink.finish(response.status, content_type, secrets)
-            else:
-                parsed = decode_json(
-                    body,
-                    response.status,
-                    content_type,
-                    show_body=not request.login,
-                    secrets=secrets,
-                )
-        except ResponseDecodeError as exc:
-            unknown = outcome_unknown_unreadable(exc, request)
-            if unknown is not None:
-                raise unknown from exc
-            raise
-        raw = _raw_response(request, response, parsed, elapsed)
-        if request.login:
-            if self._on_response is not None:  # the hook never sees the access token
-                await _call_hook(self._on_response, attrs.evolve(raw, json=redact(parsed)))
-            return raw
+            except ResponseDecodeError as exc:
+                _unreadable(exc, request)
+        raw = _raw_response(request, response, parsed, elapsed, info)
         if self._on_response is not None:
-            await _call_hook(self._on_response, raw)
-        business = business_failure(parsed, secrets, raw.request_id)
-        if business is not None:
-            raise business
-        return raw
+            # The hook never sees the access token.
+            seen = attrs.evolve(raw, json=redact(parsed)) if request.login else raw
+            await _call_hook(self._on_response, seen)
+        return _business_checked(request, raw, secrets)
 
     def _headers(
         self, request: PreparedRequest, token: str | None, retries: int
@@ -490,12 +494,14 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int | None) -> byt
         return await response.read()
     # The same loop as StreamReader.read(), plus a count: no cost on the normal path.
     content = response.content
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        chunk = await content.readany()
-        if not chunk:
-            break
+    chunk = await content.readany()
+    size = len(chunk)
+    if size > limit:
+        raise BodyTooLarge(limit)
+    if not chunk or (content.at_eof() and content.exception() is None):
+        return chunk  # a small body arrives whole: one read, nothing joined
+    chunks = [chunk]
+    while chunk := await content.readany():
         size += len(chunk)
         if size > limit:
             raise BodyTooLarge(limit)
@@ -518,6 +524,44 @@ async def _stream_body(
     return b""
 
 
+def _parse(
+    request: PreparedRequest,
+    response: aiohttp.ClientResponse,
+    body: bytes,
+    secrets: tuple[str, ...],
+) -> Any:
+    """The JSON value of a 2xx body read whole (see :func:`_unreadable` when it has none)."""
+    try:
+        return decode_json(
+            body,
+            response.status,
+            response.headers.get("Content-Type", ""),
+            show_body=not request.login,
+            secrets=secrets,
+        )
+    except ResponseDecodeError as exc:
+        _unreadable(exc, request)
+
+
+def _unreadable(exc: ResponseDecodeError, request: PreparedRequest) -> NoReturn:
+    """Raise ``exc``, or, for a write answered 2xx, the :class:`OutcomeUnknownError` it means."""
+    unknown = outcome_unknown_unreadable(exc, request)
+    if unknown is not None:
+        raise unknown from exc
+    raise exc
+
+
+def _business_checked(
+    request: PreparedRequest, raw: RawResponse, secrets: tuple[str, ...]
+) -> RawResponse:
+    """``raw``, or the business error its JSON carries (never looked for in the login's)."""
+    if not request.login:
+        business = business_failure(raw.json, secrets, raw.request_id)
+        if business is not None:
+            raise business
+    return raw
+
+
 def _unknown_after_close(request: PreparedRequest) -> OutcomeUnknownError:
     return OutcomeUnknownError(
         f"{request.operation}: the client was closed while the answer was arriving, so the "
@@ -530,7 +574,11 @@ def _unknown_after_close(request: PreparedRequest) -> OutcomeUnknownError:
 
 
 def _raw_response(
-    request: PreparedRequest, response: aiohttp.ClientResponse, json: Any, elapsed: float
+    request: PreparedRequest,
+    response: aiohttp.ClientResponse,
+    json: Any,
+    elapsed: float,
+    info: RequestInfo | None = None,
 ) -> RawResponse:
     headers = response.headers
     return RawResponse(
@@ -541,4 +589,5 @@ def _raw_response(
         method=request.method,
         url=request.url,
         elapsed=elapsed,
+        request=info,
     )

@@ -6,18 +6,28 @@
 * :class:`RequestOptions` carries per-call overrides, merged over the client's defaults.
 * :class:`PreparedRequest` is one request as the transport sends it, options resolved.
 * :class:`BodySink` receives a 2xx body chunk by chunk instead of the transport holding it.
-* :class:`RequestInfo` is what an ``on_request`` hook receives.
+* :class:`RequestInfo` is one attempt as the hooks see it (``on_request``, ``on_response``,
+  ``on_error``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, TypeAlias, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Final,
+    Literal,
+    Protocol,
+    TypeAlias,
+    TypeVar,
+    runtime_checkable,
+)
 
 import attrs
 
-from ._exceptions import RequestValidationError
+from ._exceptions import FactPulseError, RequestValidationError
 
 if TYPE_CHECKING:
     from ._response import RawResponse
@@ -30,6 +40,7 @@ __all__ = [
     "Headers",
     "NotGiven",
     "NotGivenOr",
+    "OnError",
     "OnRequest",
     "OnResponse",
     "PreparedRequest",
@@ -37,6 +48,7 @@ __all__ = [
     "RequestOptions",
     "Timeout",
     "TimeoutTypes",
+    "TracerProvider",
 ]
 
 _T = TypeVar("_T")
@@ -203,9 +215,15 @@ class PreparedRequest:
     """Receives a 2xx body instead of the transport holding it whole (None: held)."""
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class RequestInfo:
-    """What an ``on_request`` hook sees about an attempt (no headers, no body: no secrets)."""
+    """One attempt, as the hooks see it (no headers, no body: no secrets).
+
+    The very object ``on_request`` received is the ``request`` of the :class:`RawResponse`
+    given to ``on_response``, and the first argument of ``on_error``: it compares and hashes
+    by identity, so it can key a dict of spans or timers across concurrent calls.
+    ``attempt`` counts from 1 (a 401 replay and each retry are attempts).
+    """
 
     method: str
     url: str
@@ -218,4 +236,18 @@ OnRequest: TypeAlias = Callable[[RequestInfo], Awaitable[None] | None]
 """Hook called before each attempt; may be a plain function or a coroutine function."""
 
 OnResponse: TypeAlias = Callable[["RawResponse"], Awaitable[None] | None]
-"""Hook called with every HTTP response received (any status), before error mapping."""
+"""Hook called with every HTTP response received (any status), before error mapping; its
+``request`` is the :class:`RequestInfo` that ``on_request`` received."""
+
+
+@runtime_checkable
+class TracerProvider(Protocol):
+    """What ``tracer_provider=`` takes: an OpenTelemetry ``TracerProvider`` (the SDK's, or
+    ``opentelemetry.trace.get_tracer_provider()``); install ``factpulse-chorus[otel]``."""
+
+    def get_tracer(self, name: str, version: str | None = None, /) -> Any: ...
+
+
+OnError: TypeAlias = Callable[[RequestInfo, FactPulseError], Awaitable[None] | None]
+"""Hook called when an attempt ends without a response (connection failure, timeout, size
+limit), retried or not, with the error it maps to (secrets masked)."""

@@ -55,6 +55,7 @@ ENGLISH = frozenset(
     read bad not found authentication business closed context decode denied entity
     permission unprocessable outcome unknown server sync async limit given fact pulse
     blocking connection archive too large write unparsed settle lookups resends policy delay
+    operation idempotent
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
