@@ -201,7 +201,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package and the scripts."""
-    session.install("-e", ".[cli,speedups]", *TYPE_TOOLS)
+    session.install("-e", ".[cli,speedups,otel]", *TYPE_TOOLS)
     session.run("mypy", "--strict", "factpulse_chorus")
     session.run("mypy", "--strict", "scripts/generate_sync.py", "scripts/glossary.py")
 

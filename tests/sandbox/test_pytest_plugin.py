@@ -56,6 +56,15 @@ from factpulse_chorus.sandbox import Fault
 """
 
 
+@pytest.fixture(autouse=True)
+def _a_project_of_its_own(request: pytest.FixtureRequest) -> None:
+    """Each inner run's folder is its own project: an ini file stops pytest's search for a
+    configuration there, even when the temporary folder lies inside this repository (nox
+    puts it under .nox/), whose pyproject.toml sets pytest-asyncio options."""
+    if "pytester" in request.fixturenames:
+        request.getfixturevalue("pytester").makeini("[pytest]\n")
+
+
 def body(*, awaited: bool) -> str:
     config = "client._config" if awaited else "client._async._config"
     return textwrap.indent(
@@ -144,6 +153,10 @@ def test_async_fixture_in_pytest_asyncio_auto_mode(pytester: pytest.Pytester) ->
 
 
 def test_async_fixture_with_anyio_and_without_pytest_asyncio(pytester: pytest.Pytester) -> None:
+    # As anyio's documentation asks: the backend a project runs on, here asyncio only.
+    pytester.makeconftest(
+        "import pytest\n\n@pytest.fixture\ndef anyio_backend():\n    return 'asyncio'\n"
+    )
     pytester.makepyfile(HEADER + async_test("test_anyio", "@pytest.mark.anyio"))
     result = pytester.runpytest_subprocess(*STRICT_RUN, "-p", "no:asyncio")
     result.assert_outcomes(passed=1)
