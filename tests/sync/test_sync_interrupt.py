@@ -119,7 +119,9 @@ def run_script(tmp_path: Path, sandbox: ThreadedSandbox, mode: str) -> subproces
 def test_sigint_stops_a_script_promptly_and_cleanly(
     tmp_path: Path, chorus_sandbox: ThreadedSandbox, mode: str
 ) -> None:
-    chorus_sandbox.add_fault(Fault("latency", route=ROUTE, delay=20.0, count=1))
+    # The answer would take 120 s: ending well before it shows the request was cancelled,
+    # with room for a loaded machine's slow shutdown.
+    chorus_sandbox.add_fault(Fault("latency", route=ROUTE, delay=120.0, count=1))
     process = run_script(tmp_path, chorus_sandbox, mode)
     try:
         assert process.stdout is not None
@@ -127,12 +129,12 @@ def test_sigint_stops_a_script_promptly_and_cleanly(
         assert wait_for(in_flight(chorus_sandbox), 10)
         killed = time.monotonic()
         process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=10)
+        stdout, stderr = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert time.monotonic() - killed < 5  # the request was cancelled, not waited for
+    assert time.monotonic() - killed < 60  # the request was cancelled, not waited for
     # An unhandled KeyboardInterrupt ends Python by SIGINT, after a clean shutdown.
     assert process.returncode == -signal.SIGINT, stderr
     assert "KeyboardInterrupt" in stderr
