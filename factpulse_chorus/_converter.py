@@ -143,6 +143,15 @@ def _item_hook(converter: cattrs.Converter, item_type: Any) -> Callable[[Any, An
         return converter.structure
 
 
+def _array(value: Any) -> list[Any] | tuple[Any, ...]:
+    """A JSON array's items (``null``: none); anything else is a TypeError."""
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"expected an array, got {json_type(value)}")
+    return value
+
+
 def _tuple_structure_factory(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
     """Detailed: every failing index is collected and noted, as cattrs does."""
     args = get_args(t)
@@ -150,10 +159,7 @@ def _tuple_structure_factory(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
     hook = _item_hook(_converter, item_type)
 
     def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, (list, tuple)):
-            raise TypeError(f"expected an array, got {json_type(value)}")
+        value = _array(value)
         items: list[Any] = []
         errors: list[Exception] = []
         for index, item in enumerate(value):
@@ -180,11 +186,7 @@ def _fast_tuple_structure_factory(t: Any) -> Callable[[Any, Any], tuple[Any, ...
     hook = _item_hook(_fast, item_type)
 
     def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, (list, tuple)):
-            raise TypeError(f"expected an array, got {json_type(value)}")
-        return tuple([hook(item, item_type) for item in value])
+        return tuple([hook(item, item_type) for item in _array(value)])
 
     return structure_tuple
 
