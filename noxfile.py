@@ -133,6 +133,7 @@ def tests_lowest(session: nox.Session) -> None:
 # and the typing usage files run as programs.
 SUBSET = [
     "tests/client/test_client_endpoints.py",
+    "tests/client/test_client_endpoints_factures.py",
     "tests/client/test_client_lifecycle.py",
     "tests/client/test_exports.py",
     "tests/transport/test_auth.py",

@@ -1,4 +1,5 @@
-"""Sending a request: the auth header, and the attempt loop (the session: :mod:`._session`).
+"""Sending a request: the auth header, and the attempt loop (the session: :mod:`._session`;
+the bytes of the bodies: :mod:`._body`).
 
 :meth:`Transport.request` turns a resource's call into one frozen
 :class:`~factpulse_chorus._types.PreparedRequest` (the client's defaults and the call's
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import io
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -28,6 +28,7 @@ import attrs
 from multidict import CIMultiDict
 
 from ._auth import TokenManager, _cancelling, access_token, login_request
+from ._body import attempt_payload, encode_body, read_body, stream_body
 from ._config import CLOSED_MESSAGE, ClientConfig, check_headers, check_max_retries
 from ._errors import (
     business_failure,
@@ -44,14 +45,12 @@ from ._exceptions import (
     ClientClosedError,
     FactPulseError,
     OutcomeUnknownError,
-    RequestValidationError,
     ResponseDecodeError,
 )
 from ._logging import logger
 from ._redact import mask_request_headers, redact, request_secrets, scrub, scrub_error
 from ._response import RawResponse
 from ._retry import (
-    BodyTooLarge,
     backoff_delay,
     classify_failure,
     may_resend,
@@ -68,39 +67,12 @@ from ._types import (
     RequestOptions,
     Timeout,
 )
-from ._upload import FileBody, FileUpload
+from ._upload import FileUpload
 from ._version import __version__
-from ._wire_values import encode_json
 
 __all__ = ["USER_AGENT", "SharedState", "Transport"]
 
 USER_AGENT: Final = f"factpulse-chorus/{__version__}"
-
-_LARGE_BODY: Final = 1024 * 1024
-"""Bodies of bytes above this size are streamed from a BytesIO (an upload's body is a
-:class:`FileBody`, always streamed: see :mod:`._upload`)."""
-
-
-def _encode(body: Any) -> bytes | FileBody:
-    try:
-        if isinstance(body, FileUpload):  # sent in parts: its base64 is never held whole
-            return body.encode(encode_json)
-        # Decimals are written from their exact digits, never through a float.
-        return encode_json(body).encode("utf-8")
-    except (TypeError, ValueError) as exc:
-        raise RequestValidationError("body", f"must be JSON-serialisable ({exc})") from exc
-
-
-def _payload(data: bytes | FileBody | None) -> Any:
-    """What one attempt hands aiohttp as the body: made anew per attempt, so that a retry
-    writes the same bytes again."""
-    if data is None or (type(data) is bytes and len(data) <= _LARGE_BODY):
-        return data
-    if isinstance(data, FileBody):
-        return data.payload()
-    # aiohttp warns that a large raw-bytes body blocks the loop while it is written; a
-    # BytesIO is streamed in chunks instead.
-    return io.BytesIO(data)
 
 
 async def _call_hook(hook: Callable[..., Awaitable[None] | None], *args: Any) -> None:
@@ -188,7 +160,7 @@ class Transport:
             method=method,
             path=path,
             url=config.base_url + path,
-            data=None if json is None else _encode(json),
+            data=None if json is None else encode_body(json),
             idempotent=idempotent,
             operation=operation,
             timeout=timeout,
@@ -257,7 +229,7 @@ class Transport:
                     async with session.request(
                         method,
                         request.url,
-                        data=_payload(data),
+                        data=attempt_payload(data),
                         headers=headers,
                         timeout=attempt_timeout,
                         allow_redirects=False,
@@ -265,9 +237,9 @@ class Transport:
                     ) as response:
                         status = response.status
                         if sink is not None and 200 <= status < 300:
-                            body = await _stream_body(response, limit, sink)
+                            body = await stream_body(response, limit, sink)
                         else:
-                            body = await _read_body(response, limit)
+                            body = await read_body(response, limit)
                 except asyncio.CancelledError:
                     if _cancelling() or self._closed_reason(session) is None:
                         raise  # the caller's own cancellation
@@ -485,43 +457,6 @@ class Transport:
             delay,
         )
         await asyncio.sleep(delay)
-
-
-async def _read_body(response: aiohttp.ClientResponse, limit: int | None) -> bytes:
-    """The whole body, or :class:`BodyTooLarge` as soon as more than ``limit`` bytes of it
-    (decompressed: what aiohttp hands over) have arrived."""
-    if limit is None:
-        return await response.read()
-    # The same loop as StreamReader.read(), plus a count: no cost on the normal path.
-    content = response.content
-    chunk = await content.readany()
-    size = len(chunk)
-    if size > limit:
-        raise BodyTooLarge(limit)
-    if not chunk or (content.at_eof() and content.exception() is None):
-        return chunk  # a small body arrives whole: one read, nothing joined
-    chunks = [chunk]
-    while chunk := await content.readany():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _stream_body(
-    response: aiohttp.ClientResponse, limit: int | None, sink: BodySink
-) -> bytes:
-    """:func:`_read_body` into ``sink``: each chunk counted, then fed; nothing is held."""
-    await sink.begin()
-    content = response.content
-    size = 0
-    while chunk := await content.readany():
-        size += len(chunk)
-        if limit is not None and size > limit:
-            raise BodyTooLarge(limit)
-        await sink.feed(chunk)
-    return b""
 
 
 def _parse(

@@ -18,6 +18,7 @@ from .._exceptions import RequestValidationError
 from .._validation import check_id, check_id_list, check_text, optional, required
 from .._wire import extra_field, wire
 from ._fields import (
+    codes_options,
     filter_field,
     int_tuple_or_none,
     is_collection,
@@ -28,7 +29,6 @@ from ._fields import (
     opt_datetime,
     opt_id,
     opt_ids,
-    opt_texts,
     status_tuple,
     str_tuple_or_none,
     wire_field,
@@ -401,16 +401,10 @@ class FacturesRechercherDestinataireRequest(_InvoiceSearchRequest):
     recipient_service_id: int | None = filter_field("idServiceExecutant", opt_id)
     billing_framework: str | None = filter_field("cadreFacturation")
     invoice_types: tuple[str, ...] | None = attrs.field(
-        default=None,
-        converter=str_tuple_or_none,
-        validator=opt_texts,
-        metadata=wire("listeTypeFacture"),
+        default=None, converter=str_tuple_or_none, **codes_options("listeTypeFacture")
     )
     works_invoice_types: tuple[str, ...] | None = attrs.field(
-        default=None,
-        converter=str_tuple_or_none,
-        validator=opt_texts,
-        metadata=wire("listeTypeFactureTravaux"),
+        default=None, converter=str_tuple_or_none, **codes_options("listeTypeFactureTravaux")
     )
     payment_request_type: str | None = filter_field("typeDemandePaiement")
     pagination: SearchPagination | None = attrs.field(default=None, metadata=wire("paramRecherche"))

@@ -56,6 +56,15 @@ def filter_field(name: str, validator: Any = opt_text, **options: Any) -> Any:
     return attrs.field(default=None, validator=validator, metadata=wire(name, **options))
 
 
+def codes_options(name: str) -> dict[str, Any]:
+    """The check and the wire name of a request field of codes sent as a list under ``name``
+    (each a non-blank text): ``attrs.field(default=None, converter=str_tuple_or_none,
+    **codes_options(name))``. The default and the converter stay in the field: type
+    checkers' attrs support reads them there only, and so takes a code or codes in
+    ``__init__`` (what the converter accepts) while the attribute is a tuple."""
+    return {"validator": opt_texts, "metadata": wire(name)}
+
+
 def reason_field(name: str, decided_by: str) -> Any:
     """The ``reason`` of a decision on an invoice, sent under ``name``: required (and not
     blank) when the decision held by the field ``decided_by`` needs one (its

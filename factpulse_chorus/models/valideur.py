@@ -21,13 +21,13 @@ from ._factures_search import (
     _ListedInvoiceRequest,
 )
 from ._fields import (
+    codes_options,
     filter_field,
     mapping_or_none,
     opt_amount,
     opt_bool,
     opt_comment,
     opt_id,
-    opt_texts,
     reason_field,
     req_id,
     str_tuple_or_none,
@@ -88,16 +88,10 @@ class ValideurRechercherRequest(_ListedInvoiceRequest):
     project_manager_structure_id: int | None = filter_field("idStructureMoe", opt_id)
     engagement_number: str | None = filter_field("numeroEngagement")
     invoice_types: tuple[str, ...] | None = attrs.field(
-        default=None,
-        converter=str_tuple_or_none,
-        validator=opt_texts,
-        metadata=wire("listeTypeFacture"),
+        default=None, converter=str_tuple_or_none, **codes_options("listeTypeFacture")
     )
     works_invoice_types: tuple[str, ...] | None = attrs.field(
-        default=None,
-        converter=str_tuple_or_none,
-        validator=opt_texts,
-        metadata=wire("listeTypeFactureTravaux"),
+        default=None, converter=str_tuple_or_none, **codes_options("listeTypeFactureTravaux")
     )
     amount_due_min: Decimal | None = filter_field("montantAPayerMin", opt_amount)
     amount_due_max: Decimal | None = filter_field("montantAPayerMax", opt_amount)

@@ -6,21 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sandbox_domain_support import (
-    CH_LOGIN,
-    RECIPIENT_LOGIN,
-    ROUTED,
-    SUPPLIER_LOGIN,
-    VALIDATOR_LOGIN,
-    delivered,
-    example,
-    is_error,
-    make_domain,
-    status_of,
-    supplier_listing,
-    traiter,
-    upload,
-)
+import sandbox_domain_support as support
 
 from factpulse_chorus.sandbox._directory import CH_EXEMPLEVILLE_ID, VALIDATOR_ID
 from factpulse_chorus.sandbox._domain import Domain
@@ -71,33 +57,33 @@ MATRIX_CASES = [
 
 @pytest.mark.parametrize(("current", "target", "rule"), MATRIX_CASES)
 def test_recipient_matrix(current: str, target: str, rule: str) -> None:
-    domain = make_domain()
+    domain = support.make_domain()
     validators = (VALIDATOR_ID,) if "VALID" in current or "REFUS" in current else ()
     invoice_id = domain.seed_invoice(status=current, validators=validators)
     if rule == "R":
-        refused = traiter(domain, invoice_id, target)
-        assert is_error(refused), refused
-        blank = traiter(domain, invoice_id, target, motifRejet="   ")
-        assert is_error(blank), blank
-        assert status_of(domain, invoice_id) == current
-    reply = traiter(domain, invoice_id, target, motifRejet="Motif de test")
+        refused = support.traiter(domain, invoice_id, target)
+        assert support.is_error(refused), refused
+        blank = support.traiter(domain, invoice_id, target, motifRejet="   ")
+        assert support.is_error(blank), blank
+        assert support.status_of(domain, invoice_id) == current
+    reply = support.traiter(domain, invoice_id, target, motifRejet="Motif de test")
     if rule == "-":
-        assert is_error(reply), reply
-        assert status_of(domain, invoice_id) == current
+        assert support.is_error(reply), reply
+        assert support.status_of(domain, invoice_id) == current
         assert target not in recipient_targets(current)
     else:
         assert reply["codeRetour"] == 0, reply
-        assert set(reply) == set(example("factures-traiter-facture-recue.response"))
+        assert set(reply) == set(support.example("factures-traiter-facture-recue.response"))
         assert reply["nouveauStatut"] == target
-        assert status_of(domain, invoice_id) == target
+        assert support.status_of(domain, invoice_id) == target
 
 
 def test_traiter_example_and_reason(domain: Domain) -> None:
-    invoice_id = delivered(domain)
-    body = example("factures-traiter-facture-recue.request")
+    invoice_id = support.delivered(domain)
+    body = support.example("factures-traiter-facture-recue.request")
     body["identifiantFactureCPP"] = invoice_id
-    reply = domain.factures_traiter_facture_recue(RECIPIENT_LOGIN, body)
-    expected = example("factures-traiter-facture-recue.response")
+    reply = domain.factures_traiter_facture_recue(support.RECIPIENT_LOGIN, body)
+    expected = support.example("factures-traiter-facture-recue.response")
     assert set(reply) == set(expected)
     assert {k: reply[k] for k in ("codeRetour", "nouveauStatut", "numeroFacture")} == {
         "codeRetour": 0,
@@ -105,54 +91,62 @@ def test_traiter_example_and_reason(domain: Domain) -> None:
         "numeroFacture": reply["numeroFacture"],
     }
     assert reply["dateTraitement"] == "2025-03-10"
-    item = supplier_listing(domain)[0]
+    item = support.supplier_listing(domain)[0]
     assert item["statut"] == "SUSPENDUE"
     assert item["commentaireEtatCourant"] == body["motifRejet"]
     last = domain.invoice_snapshot(invoice_id)["history"][-1]  # type: ignore[index]
     assert last["actor"] == "recipient"
-    assert last["login"] == RECIPIENT_LOGIN
+    assert last["login"] == support.RECIPIENT_LOGIN
     assert last["comment"] == body["motifRejet"]
 
 
 def test_traiter_service_fait_spellings_and_mandate(domain: Domain) -> None:
-    invoice_id = delivered(domain)
-    reply = traiter(domain, invoice_id, "SERVICE_FAIT")
+    invoice_id = support.delivered(domain)
+    reply = support.traiter(domain, invoice_id, "SERVICE_FAIT")
     assert reply["codeRetour"] == 0
     assert reply["nouveauStatut"] == "SERVICE-FAIT"
-    assert status_of(domain, invoice_id) == "SERVICE-FAIT"
+    assert support.status_of(domain, invoice_id) == "SERVICE-FAIT"
     for spelling in ("SERVICE_FAIT", "SERVICE-FAIT"):
-        found = supplier_listing(domain, statutCourant=[spelling])
+        found = support.supplier_listing(domain, statutCourant=[spelling])
         assert [i["identifiantFactureCPP"] for i in found] == [invoice_id]
-    assert traiter(domain, invoice_id, "MANDATEE", numeroDPMandat="DP-2025-77")["codeRetour"] == 0
+    assert (
+        support.traiter(domain, invoice_id, "MANDATEE", numeroDPMandat="DP-2025-77")["codeRetour"]
+        == 0
+    )
     assert domain.invoice_snapshot(invoice_id)["payment_mandate_number"] == "DP-2025-77"  # type: ignore[index]
 
 
 def test_traiter_actor_and_unknown(domain: Domain) -> None:
-    invoice_id = delivered(domain)
-    assert traiter(domain, invoice_id, "MANDATEE", login=SUPPLIER_LOGIN) == {
+    invoice_id = support.delivered(domain)
+    assert support.traiter(domain, invoice_id, "MANDATEE", login=support.SUPPLIER_LOGIN) == {
         "codeRetour": 20001,
         "libelle": "GDP_MSG_11.005",
     }
-    assert traiter(domain, 1111111, "MANDATEE") == {
+    assert support.traiter(domain, 1111111, "MANDATEE") == {
         "codeRetour": 20000,
         "libelle": "GDP_MSG_11.008",
     }
-    assert is_error(traiter(domain, invoice_id, "NOT_A_STATUS"))
-    assert is_error(domain.factures_traiter_facture_recue("omni", {"nouveauStatut": "MANDATEE"}))
-    assert status_of(domain, invoice_id) == "MISE_A_DISPOSITION"
+    assert support.is_error(support.traiter(domain, invoice_id, "NOT_A_STATUS"))
+    assert support.is_error(
+        domain.factures_traiter_facture_recue("omni", {"nouveauStatut": "MANDATEE"})
+    )
+    assert support.status_of(domain, invoice_id) == "MISE_A_DISPOSITION"
 
 
 # == completer (lifecycle.md §4) =============================================================
 
 
 def suspended(domain: Domain) -> int:
-    invoice_id = delivered(domain)
-    assert traiter(domain, invoice_id, "SUSPENDUE", motifRejet="Piece manquante")["codeRetour"] == 0
+    invoice_id = support.delivered(domain)
+    assert (
+        support.traiter(domain, invoice_id, "SUSPENDUE", motifRejet="Piece manquante")["codeRetour"]
+        == 0
+    )
     return invoice_id
 
 
 def test_completer_requires_suspendue(domain: Domain) -> None:
-    invoice_id = delivered(domain)
+    invoice_id = support.delivered(domain)
     body = {"identifiantFactureCPP": invoice_id, "commentaire": "ok"}
     assert domain.factures_completer("omni", body) == {
         "codeRetour": 20002,
@@ -167,34 +161,41 @@ def test_completer_requires_suspendue(domain: Domain) -> None:
 def test_completer_rules(domain: Domain) -> None:
     invoice_id = suspended(domain)
     call = domain.factures_completer
-    assert is_error(call("omni", {"identifiantFactureCPP": invoice_id}))
-    assert is_error(call("omni", {"identifiantFactureCPP": invoice_id, "listePiecesJointes": []}))
+    assert support.is_error(call("omni", {"identifiantFactureCPP": invoice_id}))
+    assert support.is_error(
+        call("omni", {"identifiantFactureCPP": invoice_id, "listePiecesJointes": []})
+    )
     assert (
-        call(SUPPLIER_LOGIN.replace("842", "843"), {"identifiantFactureCPP": invoice_id})[
+        call(support.SUPPLIER_LOGIN.replace("842", "843"), {"identifiantFactureCPP": invoice_id})[
             "codeRetour"
         ]
         != 0
     )
-    assert call(RECIPIENT_LOGIN, {"identifiantFactureCPP": invoice_id, "commentaire": "x"}) == {
+    assert call(
+        support.RECIPIENT_LOGIN, {"identifiantFactureCPP": invoice_id, "commentaire": "x"}
+    ) == {
         "codeRetour": 20001,
         "libelle": "GDP_MSG_11.005",
     }
     unknown = {"pieceJointeIdFichier": 1234567, "pieceJointeNom": "x.pdf"}
-    assert is_error(
+    assert support.is_error(
         call("omni", {"identifiantFactureCPP": invoice_id, "listePiecesJointes": [unknown]})
     )
-    foreign = {"pieceJointeIdFichier": upload(domain, VALIDATOR_LOGIN), "pieceJointeNom": "x"}
-    assert is_error(
+    foreign = {
+        "pieceJointeIdFichier": support.upload(domain, support.VALIDATOR_LOGIN),
+        "pieceJointeNom": "x",
+    }
+    assert support.is_error(
         call("omni", {"identifiantFactureCPP": invoice_id, "listePiecesJointes": [foreign]})
     )
-    assert status_of(domain, invoice_id) == "SUSPENDUE"
+    assert support.status_of(domain, invoice_id) == "SUSPENDUE"
 
-    body = example("factures-completer.request")
+    body = support.example("factures-completer.request")
     body["identifiantFactureCPP"] = invoice_id
-    attachment_id = upload(domain)
+    attachment_id = support.upload(domain)
     body["listePiecesJointes"][0]["pieceJointeIdFichier"] = attachment_id
     reply = call("omni", body)
-    assert set(reply) == set(example("factures-completer.response"))
+    assert set(reply) == set(support.example("factures-completer.response"))
     assert reply["codeRetour"] == 0
     assert re.fullmatch(r"2025-03-10 \d\d:\d\d", reply["dateTraitement"])
     snapshot = domain.invoice_snapshot(invoice_id)
@@ -205,30 +206,30 @@ def test_completer_rules(domain: Domain) -> None:
 
 
 def test_completer_comment_only_and_completee_option() -> None:
-    domain = make_domain(completer_status="COMPLETEE")
+    domain = support.make_domain(completer_status="COMPLETEE")
     invoice_id = suspended(domain)
     reply = domain.factures_completer(
         "omni", {"identifiantFactureCPP": invoice_id, "commentaire": "Voir courrier"}
     )
     assert reply["codeRetour"] == 0
-    assert status_of(domain, invoice_id) == "COMPLETEE"
-    assert traiter(domain, invoice_id, "SERVICE-FAIT")["codeRetour"] == 0
+    assert support.status_of(domain, invoice_id) == "COMPLETEE"
+    assert support.traiter(domain, invoice_id, "SERVICE-FAIT")["codeRetour"] == 0
 
 
 # == recycler (lifecycle.md §5) ==============================================================
 
 
 def test_recycler(domain: Domain) -> None:
-    invoice_id = delivered(domain)
+    invoice_id = support.delivered(domain)
     download = {"listeIdentifiantsFactureCPP": [invoice_id], "formatFichier": "PDF"}
-    assert domain.factures_telecharger_groupe(RECIPIENT_LOGIN, download)["codeRetour"] == 0
-    body = example("factures-recycler.request")
+    assert domain.factures_telecharger_groupe(support.RECIPIENT_LOGIN, download)["codeRetour"] == 0
+    body = support.example("factures-recycler.request")
     body["identifiantFactureCPP"] = invoice_id
-    assert is_error(domain.factures_recycler("omni", body))  # not A_RECYCLER yet
-    assert traiter(domain, invoice_id, "A_RECYCLER")["codeRetour"] == 0
-    assert traiter(domain, invoice_id, "MISE_A_DISPOSITION")["codeRetour"] != 0  # R-recycle
+    assert support.is_error(domain.factures_recycler("omni", body))  # not A_RECYCLER yet
+    assert support.traiter(domain, invoice_id, "A_RECYCLER")["codeRetour"] == 0
+    assert support.traiter(domain, invoice_id, "MISE_A_DISPOSITION")["codeRetour"] != 0  # R-recycle
 
-    assert is_error(domain.factures_recycler("omni", {"identifiantFactureCPP": invoice_id}))
+    assert support.is_error(domain.factures_recycler("omni", {"identifiantFactureCPP": invoice_id}))
     no_service = {"identifiantFactureCPP": invoice_id, "idStructureCPP": CH_EXEMPLEVILLE_ID}
     assert domain.factures_recycler("omni", no_service)["codeRetour"] != 0
     unknown = {"identifiantFactureCPP": invoice_id, "idStructureCPP": 99999999}
@@ -236,15 +237,15 @@ def test_recycler(domain: Domain) -> None:
     inactive = next(s for s in domain.directory.structures() if not s.active)
     gone = {"identifiantFactureCPP": invoice_id, "idStructureCPP": inactive.structure_id}
     assert domain.factures_recycler("omni", gone)["codeRetour"] != 0
-    assert domain.factures_recycler(RECIPIENT_LOGIN, body) == {
+    assert domain.factures_recycler(support.RECIPIENT_LOGIN, body) == {
         "codeRetour": 20001,
         "libelle": "GDP_MSG_11.005",
     }
-    assert status_of(domain, invoice_id) == "A_RECYCLER"
+    assert support.status_of(domain, invoice_id) == "A_RECYCLER"
 
     domain.clock.advance(86400)
     reply = domain.factures_recycler("omni", body)
-    assert set(reply) == set(example("factures-recycler.response"))
+    assert set(reply) == set(support.example("factures-recycler.response"))
     assert reply["codeRetour"] == 0
     assert reply["statutFacture"] == "DEPOSEE"
     assert reply["dateDepot"] == "2025-03-11"
@@ -255,10 +256,10 @@ def test_recycler(domain: Domain) -> None:
     assert snapshot["service_code"] == "SERV-ACHATS"
     assert snapshot["engagement_number"] == "EJ2025000387"
     assert snapshot["downloaded_by_recipient"] is False
-    assert domain.factures_rechercher_destinataire(CH_LOGIN, {})["total"] == 0
-    domain.clock.advance(ROUTED)
-    assert status_of(domain, invoice_id) == "MISE_A_DISPOSITION"
-    received = domain.factures_rechercher_destinataire(CH_LOGIN, {})
+    assert domain.factures_rechercher_destinataire(support.CH_LOGIN, {})["total"] == 0
+    domain.clock.advance(support.ROUTED)
+    assert support.status_of(domain, invoice_id) == "MISE_A_DISPOSITION"
+    received = domain.factures_rechercher_destinataire(support.CH_LOGIN, {})
     assert [i["idFacture"] for i in received["listeFactures"]] == [invoice_id]
     assert received["listeFactures"][0]["factureTelechargeeParDestinataire"] is False
-    assert domain.factures_rechercher_destinataire(RECIPIENT_LOGIN, {})["total"] == 0
+    assert domain.factures_rechercher_destinataire(support.RECIPIENT_LOGIN, {})["total"] == 0

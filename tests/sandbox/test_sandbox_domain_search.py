@@ -5,19 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sandbox_domain_support import (
-    CH_LOGIN,
-    RECIPIENT_LOGIN,
-    ROUTED,
-    SUPPLIER_LOGIN,
-    VALIDATOR_LOGIN,
-    delivered,
-    example,
-    is_error,
-    make_domain,
-    submit,
-    supplier_listing,
-)
+import sandbox_domain_support as support
 
 from factpulse_chorus.sandbox._directory import CH_EXEMPLEVILLE_ID, SAINT_EXEMPLE_ID, VALIDATOR_ID
 from factpulse_chorus.sandbox._domain import Domain
@@ -26,24 +14,24 @@ from factpulse_chorus.sandbox._domain import Domain
 
 
 def test_search_visibility(domain: Domain) -> None:
-    own = submit(domain)
-    other = submit(domain, login=VALIDATOR_LOGIN)
-    assert {i["identifiantFactureCPP"] for i in supplier_listing(domain)} == {own, other}
-    mine = supplier_listing(domain, login=SUPPLIER_LOGIN)
+    own = support.submit(domain)
+    other = support.submit(domain, login=support.VALIDATOR_LOGIN)
+    assert {i["identifiantFactureCPP"] for i in support.supplier_listing(domain)} == {own, other}
+    mine = support.supplier_listing(domain, login=support.SUPPLIER_LOGIN)
     assert [i["identifiantFactureCPP"] for i in mine] == [own]
     # Not yet routed: invisible to the recipient.
-    assert domain.factures_rechercher_destinataire(RECIPIENT_LOGIN, {})["total"] == 0
-    domain.clock.advance(ROUTED)
-    received = domain.factures_rechercher_destinataire(RECIPIENT_LOGIN, {})
+    assert domain.factures_rechercher_destinataire(support.RECIPIENT_LOGIN, {})["total"] == 0
+    domain.clock.advance(support.ROUTED)
+    received = domain.factures_rechercher_destinataire(support.RECIPIENT_LOGIN, {})
     assert {i["idFacture"] for i in received["listeFactures"]} == {own, other}
-    assert domain.factures_rechercher_destinataire(CH_LOGIN, {})["total"] == 0
+    assert domain.factures_rechercher_destinataire(support.CH_LOGIN, {})["total"] == 0
 
 
 def test_rechercher_destinataire_example_and_download_flag(domain: Domain) -> None:
-    invoice_id = delivered(domain)
-    request = example("factures-rechercher-destinataire.request")
-    reply = domain.factures_rechercher_destinataire(RECIPIENT_LOGIN, request)
-    expected = example("factures-rechercher-destinataire.response")
+    invoice_id = support.delivered(domain)
+    request = support.example("factures-rechercher-destinataire.request")
+    reply = domain.factures_rechercher_destinataire(support.RECIPIENT_LOGIN, request)
+    expected = support.example("factures-rechercher-destinataire.response")
     assert set(reply) == set(expected)
     assert "parametresRetour" not in reply
     assert {k: reply[k] for k in ("pageCourante", "pages", "nbResultatsParPage", "total")} == {
@@ -57,21 +45,21 @@ def test_rechercher_destinataire_example_and_download_flag(domain: Domain) -> No
     assert isinstance(item["montantTTC"], float)
     assert item["montantTTC"] == 1250.5
     download = {"listeIdentifiantsFactureCPP": [invoice_id], "formatFichier": "XML"}
-    assert domain.factures_telecharger_groupe(SUPPLIER_LOGIN, download)["codeRetour"] == 0
-    assert domain.factures_rechercher_destinataire(RECIPIENT_LOGIN, request)["total"] == 1
-    assert domain.factures_telecharger_groupe(RECIPIENT_LOGIN, download)["codeRetour"] == 0
-    assert domain.factures_rechercher_destinataire(RECIPIENT_LOGIN, request)["total"] == 0
+    assert domain.factures_telecharger_groupe(support.SUPPLIER_LOGIN, download)["codeRetour"] == 0
+    assert domain.factures_rechercher_destinataire(support.RECIPIENT_LOGIN, request)["total"] == 1
+    assert domain.factures_telecharger_groupe(support.RECIPIENT_LOGIN, download)["codeRetour"] == 0
+    assert domain.factures_rechercher_destinataire(support.RECIPIENT_LOGIN, request)["total"] == 0
     request["factureTelechargeeParDestinataire"] = True
-    again = domain.factures_rechercher_destinataire(RECIPIENT_LOGIN, request)
+    again = domain.factures_rechercher_destinataire(support.RECIPIENT_LOGIN, request)
     assert again["listeFactures"][0]["factureTelechargeeParDestinataire"] is True
 
 
 def test_rechercher_fournisseur_example(domain: Domain) -> None:
-    invoice_id = delivered(domain)
+    invoice_id = support.delivered(domain)
     reply = domain.factures_rechercher_fournisseur(
-        "omni", example("factures-rechercher-fournisseur.request")
+        "omni", support.example("factures-rechercher-fournisseur.request")
     )
-    expected = example("factures-rechercher-fournisseur.response")
+    expected = support.example("factures-rechercher-fournisseur.response")
     assert set(reply) == set(expected)
     assert reply["parametresRetour"] == {
         "pageCourante": 1,
@@ -87,15 +75,15 @@ def test_rechercher_fournisseur_example(domain: Domain) -> None:
 
 
 def test_search_filters(domain: Domain) -> None:
-    cheap = submit(
+    cheap = support.submit(
         domain,
         invoiceDate="2025-03-01",
         totalNetAmount="100.00",
         vatAmount="20.00",
         totalGrossAmount="120.00",
     )
-    dear = submit(domain, invoiceDate="2025-03-05", serviceCode="TECH-002")
-    ch = submit(
+    dear = support.submit(domain, invoiceDate="2025-03-05", serviceCode="TECH-002")
+    ch = support.submit(
         domain,
         structureId=CH_EXEMPLEVILLE_ID,
         serviceCode="SERV-ACHATS",
@@ -104,9 +92,9 @@ def test_search_filters(domain: Domain) -> None:
     )
 
     def ids(**body: Any) -> set[int]:
-        return {i["identifiantFactureCPP"] for i in supplier_listing(domain, **body)}
+        return {i["identifiantFactureCPP"] for i in support.supplier_listing(domain, **body)}
 
-    numbers = {i["identifiantFactureCPP"]: i for i in supplier_listing(domain)}
+    numbers = {i["identifiantFactureCPP"]: i for i in support.supplier_listing(domain)}
     assert ids(numeroFacture=numbers[dear]["numeroFacture"]) == {dear}
     assert ids(numeroFluxDepot=numbers[ch]["numeroFluxDepot"]) == {ch}
     assert ids(periodeDateFactureDu="2025-03-01", periodeDateFactureAu="2025-03-05") == {
@@ -137,7 +125,7 @@ def test_search_filters(domain: Domain) -> None:
     assert ids(periodeDateHeureEtatCourantAu="2025-03-10T08:59:00Z") == {cheap, dear, ch}
     assert ids(periodeDateHeureEtatCourantAu="2025-03-09") == set()
     bad = domain.factures_rechercher_fournisseur("omni", {"periodeDateDepotDu": "hier"})
-    assert is_error(bad)
+    assert support.is_error(bad)
     validator_side = domain.seed_invoice(total_net_amount="10.00", vat_amount="2.00")
     found = domain.valideur_rechercher("omni", {"montantAPayerMax": 12})
     assert [i["idFacture"] for i in found["listeFactures"]] == [validator_side]
@@ -159,10 +147,10 @@ SORTS = [
 
 
 def test_pagination_consistency() -> None:
-    domain = make_domain(routing_delay=(0.0, 600.0))
+    domain = support.make_domain(routing_delay=(0.0, 600.0))
     for index in range(37):
         amount = f"{100 + (index * 37) % 11}.00"
-        submit(
+        support.submit(
             domain,
             invoiceDate=f"2025-03-{1 + index % 9:02d}",
             totalNetAmount=amount,
@@ -172,7 +160,7 @@ def test_pagination_consistency() -> None:
         )
         domain.clock.advance(7 * (index % 4))
     domain.clock.advance(300)
-    everything = supplier_listing(domain)
+    everything = support.supplier_listing(domain)
     assert len(everything) == 37
     all_ids = {i["identifiantFactureCPP"] for i in everything}
     for column, direction in SORTS:
@@ -242,7 +230,7 @@ def test_pagination_consistency() -> None:
 
 
 def test_pagination_empty() -> None:
-    domain = make_domain()
+    domain = support.make_domain()
     reply = domain.factures_rechercher_destinataire(
         "omni", {"paramRecherche": {"pageResultatDemandee": 3, "nbResultatsParPage": 25}}
     )

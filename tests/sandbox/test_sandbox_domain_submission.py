@@ -8,23 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sandbox_domain_support import (
-    RECIPIENT_LOGIN,
-    ROUTED,
-    START,
-    SUPPLIER_LOGIN,
-    VALIDATOR_LOGIN,
-    delivered,
-    example,
-    history,
-    make_domain,
-    status_of,
-    submit,
-    submit_body,
-    supplier_listing,
-    traiter,
-    upload,
-)
+import sandbox_domain_support as support
 
 from factpulse_chorus.sandbox._directory import CH_EXEMPLEVILLE_ID, DEMO_SUPPLIER_ID, VALIDATOR_ID
 from factpulse_chorus.sandbox._domain import Domain
@@ -33,9 +17,9 @@ from factpulse_chorus.sandbox._domain import Domain
 
 
 def test_soumettre_success(domain: Domain) -> None:
-    body = submit_body(domain)
+    body = support.submit_body(domain)
     reply = domain.factures_soumettre("omni", body)
-    assert set(reply) == set(example("factures-soumettre.response"))
+    assert set(reply) == set(support.example("factures-soumettre.response"))
     assert reply["returnCode"] == 0
     assert reply["message"] == "Invoice submitted to Chorus Pro"
     assert 1_000_000 <= reply["chorusInvoiceId"] <= 9_999_999
@@ -50,7 +34,9 @@ def test_soumettre_success(domain: Domain) -> None:
 
 
 def test_soumettre_amounts_as_numbers(domain: Domain) -> None:
-    invoice_id = submit(domain, totalNetAmount=1042.08, vatAmount=208.42, totalGrossAmount=1250.5)
+    invoice_id = support.submit(
+        domain, totalNetAmount=1042.08, vatAmount=208.42, totalGrossAmount=1250.5
+    )
     reply = domain.factures_consulter("omni", {"chorusInvoiceId": invoice_id})
     assert reply["totalGrossAmount"] == "1250.50"
 
@@ -68,11 +54,11 @@ def _bad_submissions() -> list[tuple[str, Callable[[Domain, dict[str, Any]], Non
         body.pop("serviceCode")
 
     def duplicate(domain: Domain, body: dict[str, Any]) -> None:
-        first = dict(body, mainAttachmentId=upload(domain))
+        first = dict(body, mainAttachmentId=support.upload(domain))
         assert domain.factures_soumettre("omni", first)["returnCode"] == 0
 
     def foreign_attachment(domain: Domain, body: dict[str, Any]) -> None:
-        body["mainAttachmentId"] = upload(domain, login=SUPPLIER_LOGIN)
+        body["mainAttachmentId"] = support.upload(domain, login=support.SUPPLIER_LOGIN)
 
     return [
         ("unknown recipient", set_(structureId=99999999)),
@@ -100,7 +86,7 @@ def _bad_submissions() -> list[tuple[str, Callable[[Domain, dict[str, Any]], Non
 
 @pytest.mark.parametrize(("case", "mutate"), _bad_submissions(), ids=lambda v: str(v)[:30])
 def test_soumettre_refusals(domain: Domain, case: str, mutate: Callable[..., None]) -> None:
-    body = submit_body(domain)
+    body = support.submit_body(domain)
     mutate(domain, body)
     before = domain.invoice_count()
     reply = domain.factures_soumettre("omni", body)
@@ -111,10 +97,10 @@ def test_soumettre_refusals(domain: Domain, case: str, mutate: Callable[..., Non
 
 
 def test_invoice_number_unique_per_supplier_only(domain: Domain) -> None:
-    body = submit_body(domain)
+    body = support.submit_body(domain)
     assert domain.factures_soumettre("omni", body)["returnCode"] == 0
-    other = dict(body, mainAttachmentId=upload(domain, login=VALIDATOR_LOGIN))
-    reply = domain.factures_soumettre(VALIDATOR_LOGIN, other)
+    other = dict(body, mainAttachmentId=support.upload(domain, login=support.VALIDATOR_LOGIN))
+    reply = domain.factures_soumettre(support.VALIDATOR_LOGIN, other)
     assert reply["returnCode"] == 0
     snapshot = domain.invoice_snapshot(reply["chorusInvoiceId"])
     assert snapshot is not None
@@ -122,9 +108,9 @@ def test_invoice_number_unique_per_supplier_only(domain: Domain) -> None:
 
 
 def test_consulter(domain: Domain) -> None:
-    invoice_id = delivered(domain)
+    invoice_id = support.delivered(domain)
     reply = domain.factures_consulter("omni", {"chorusInvoiceId": invoice_id})
-    expected = example("factures-consulter.response")
+    expected = support.example("factures-consulter.response")
     assert set(reply) == set(expected)
     assert reply["currentStatus"] == {
         "code": "MISE_A_DISPOSITION",
@@ -133,28 +119,28 @@ def test_consulter(domain: Domain) -> None:
     }
     for key in ("invoiceDate", "totalGrossAmount", "recipientStructureId", "message"):
         assert reply[key] == expected[key]
-    assert domain.factures_consulter("omni", {"chorusInvoiceId": 1111111}) == example(
+    assert domain.factures_consulter("omni", {"chorusInvoiceId": 1111111}) == support.example(
         "factures-consulter.business-error.response"
     )
-    forbidden = domain.factures_consulter(RECIPIENT_LOGIN, {"chorusInvoiceId": invoice_id})
+    forbidden = domain.factures_consulter(support.RECIPIENT_LOGIN, {"chorusInvoiceId": invoice_id})
     assert set(forbidden) == {"returnCode", "message"}
     assert forbidden["returnCode"] == 20001
 
 
 def test_consulter_factpulse_vocabulary() -> None:
-    domain = make_domain(vocabulary="factpulse")
-    invoice_id = submit(domain)
+    domain = support.make_domain(vocabulary="factpulse")
+    invoice_id = support.submit(domain)
 
     def code() -> str:
         reply = domain.factures_consulter("omni", {"chorusInvoiceId": invoice_id})
         return str(reply["currentStatus"]["code"])
 
     assert code() == "SOUMISE"
-    domain.clock.advance(ROUTED)
+    domain.clock.advance(support.ROUTED)
     assert code() == "SOUMISE"
-    assert traiter(domain, invoice_id, "SERVICE-FAIT")["codeRetour"] == 0
+    assert support.traiter(domain, invoice_id, "SERVICE-FAIT")["codeRetour"] == 0
     assert code() == "VALIDEE"
-    assert traiter(domain, invoice_id, "MANDATEE")["codeRetour"] == 0
+    assert support.traiter(domain, invoice_id, "MANDATEE")["codeRetour"] == 0
     assert code() == "MANDATEE"
 
 
@@ -162,37 +148,41 @@ def test_consulter_factpulse_vocabulary() -> None:
 
 
 def test_routing_is_lazy_and_timed(domain: Domain) -> None:
-    invoice_id = submit(domain)
-    assert status_of(domain, invoice_id) == "DEPOSEE"
+    invoice_id = support.submit(domain)
+    assert support.status_of(domain, invoice_id) == "DEPOSEE"
     pending = domain.invoice_snapshot(invoice_id)["pending"]  # type: ignore[index]
     assert [p["code"] for p in pending] == ["EN_COURS_ACHEMINEMENT", "MISE_A_DISPOSITION"]
     first = datetime.fromisoformat(pending[0]["due_at"])
     second = datetime.fromisoformat(pending[1]["due_at"])
-    assert timedelta(seconds=59) <= first - START <= timedelta(seconds=601)
+    assert timedelta(seconds=59) <= first - support.START <= timedelta(seconds=601)
     assert timedelta(seconds=59) <= second - first <= timedelta(seconds=601)
-    domain.clock.advance((first - START).total_seconds() + 1)
-    assert status_of(domain, invoice_id) == "EN_COURS_ACHEMINEMENT"
-    domain.clock.advance(ROUTED)
-    assert history(domain, invoice_id) == ["DEPOSEE", "EN_COURS_ACHEMINEMENT", "MISE_A_DISPOSITION"]
-    assert history(domain, invoice_id, "actor") == ["supplier", "platform", "platform"]
+    domain.clock.advance((first - support.START).total_seconds() + 1)
+    assert support.status_of(domain, invoice_id) == "EN_COURS_ACHEMINEMENT"
+    domain.clock.advance(support.ROUTED)
+    assert support.history(domain, invoice_id) == [
+        "DEPOSEE",
+        "EN_COURS_ACHEMINEMENT",
+        "MISE_A_DISPOSITION",
+    ]
+    assert support.history(domain, invoice_id, "actor") == ["supplier", "platform", "platform"]
     # The change is dated when it was due, not when it was observed.
-    assert history(domain, invoice_id, "date_time")[2] == second.isoformat()
-    item = supplier_listing(domain)[0]
+    assert support.history(domain, invoice_id, "date_time")[2] == second.isoformat()
+    item = support.supplier_listing(domain)[0]
     assert item["dateHeureEtatCourant"] == second.isoformat()
     assert item["dateHeureEtatCourant"].endswith("+01:00")
 
 
 def test_routing_immediate_and_platform_rejection() -> None:
-    immediate = make_domain(routing_delay=(0.0, 0.0))
-    assert status_of(immediate, submit(immediate)) == "MISE_A_DISPOSITION"
-    rejecting = make_domain(routing_delay=(0.0, 0.0), platform_reject_rate=1.0)
-    invoice_id = submit(rejecting)
+    immediate = support.make_domain(routing_delay=(0.0, 0.0))
+    assert support.status_of(immediate, support.submit(immediate)) == "MISE_A_DISPOSITION"
+    rejecting = support.make_domain(routing_delay=(0.0, 0.0), platform_reject_rate=1.0)
+    invoice_id = support.submit(rejecting)
     snapshot = rejecting.invoice_snapshot(invoice_id)
     assert snapshot is not None
     assert snapshot["status"] == "REJETEE"
     assert snapshot["history"][-1]["actor"] == "platform"
     assert snapshot["status_comment"]
-    item = supplier_listing(rejecting)[0]
+    item = support.supplier_listing(rejecting)[0]
     assert item["commentaireEtatCourant"] == snapshot["status_comment"]
     # Never made available: the recipient does not see it.
     reply = rejecting.factures_rechercher_destinataire("omni", {})
