@@ -1,12 +1,16 @@
-"""The ``factpulse-chorus`` command line, run in subprocesses against the sandbox.
+"""The ``factpulse-chorus`` command line against the sandbox.
 
-Each command runs as ``python -m factpulse_chorus.cli ...`` with ``FACTPULSE_BASE_URL``
-pointing at a sandbox in a thread of this process, as a user would run it.
+Each command runs as ``python -m factpulse_chorus.cli ...`` would, with ``FACTPULSE_BASE_URL``
+pointing at a sandbox in a thread of this process: in this process (``cli_support.run_cli``),
+or in a subprocess for what only a real process shows (the entry point and what it prints
+as the interpreter ends, signals, the library without the ``cli`` extra).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import signal
 import subprocess
 import sys
@@ -16,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import environment, one_line_error
+from cli_support import TIME_LIMIT, environment, one_line_error, run_cli, run_process
 
 from factpulse_chorus.sandbox import ThreadedSandbox, sandbox_in_thread
 
@@ -25,7 +29,6 @@ pytest.importorskip("rich")
 
 COMMUNE = 25827464
 COMMUNE_SIRET = "21999012400014"
-TIME_LIMIT = 60
 SECRET = "s3cret-Wrong-Pa55"
 
 
@@ -36,17 +39,9 @@ def sandbox() -> Iterator[ThreadedSandbox]:
 
 
 def cli(
-    sandbox: ThreadedSandbox | None, *args: str, stdin: str | None = None, timeout: float = 30
+    sandbox: ThreadedSandbox | None, *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "factpulse_chorus.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=environment(sandbox),
-        timeout=timeout,
-        check=False,
-    )
+    return run_cli(args, env=environment(sandbox), input=stdin)
 
 
 def ok_json(sandbox: ThreadedSandbox, *args: str, stdin: str | None = None) -> Any:
@@ -172,7 +167,9 @@ def test_poll_refuses_a_line_that_is_not_an_id(sandbox: ThreadedSandbox) -> None
 
 
 def test_unknown_invoice_is_one_line_and_exit_1(sandbox: ThreadedSandbox) -> None:
-    one_line_error(cli(sandbox, "invoices", "show", "999999999"), 1, "20000")
+    # A real process: its exit code, and nothing more on stderr as the interpreter ends.
+    done = run_process(["invoices", "show", "999999999"], env=environment(sandbox))
+    one_line_error(done, 1, "20000")
 
 
 # --- attachments, validator, recipient -----------------------------------------------------------
@@ -229,10 +226,7 @@ def test_wrong_password_exits_1_without_printing_it(sandbox: ThreadedSandbox) ->
 
 def test_help_shows_env_var_names_not_values(sandbox: ThreadedSandbox) -> None:
     env = environment(sandbox) | {"FACTPULSE_PASSWORD": SECRET, "FACTPULSE_TOKEN": SECRET}
-    done = subprocess.run(
-        [sys.executable, "-m", "factpulse_chorus.cli", "invoices", "show", "--help"],
-        capture_output=True, text=True, env=env, timeout=TIME_LIMIT, check=False,
-    )  # fmt: skip
+    done = run_cli(["invoices", "show", "--help"], env=env)
     assert done.returncode == 0
     assert "FACTPULSE_PASSWORD" in done.stdout
     assert "FACTPULSE_TOKEN" in done.stdout
@@ -256,6 +250,24 @@ def test_the_library_imports_without_the_cli_extra() -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_an_in_process_run_leaves_this_process_as_it_was(sandbox: ThreadedSandbox) -> None:
+    # What the tests running commands in this process rely on: each run starts as a new
+    # process would (FACTPULSE_LOG read anew) and leaves nothing behind for the next test.
+    logger = logging.getLogger("factpulse_chorus")
+
+    def state() -> tuple[object, ...]:
+        return dict(os.environ), list(logger.handlers), logger.level, sys.stdout, sys.stderr
+
+    before = state()
+    env = environment(sandbox) | {"FACTPULSE_LOG": "debug", "FACTPULSE_UNUSED": "x"}
+    done = run_cli(["structures", "id", COMMUNE_SIRET, "--json"], env=env)
+    assert done.returncode == 0, done.stderr
+    assert "DEBUG factpulse_chorus: POST /api/token/ -> 200" in done.stderr
+    assert json.loads(done.stdout)["structure_id"] == COMMUNE
+    assert state() == before
+    assert "FACTPULSE_UNUSED" not in os.environ
+
+
 # --- sandbox and demo ----------------------------------------------------------------------------
 
 
@@ -270,11 +282,10 @@ def test_sandbox_command_serves_and_stops_on_sigterm() -> None:
         assert "listening on http://127.0.0.1:" in first
         url = first.rsplit(" ", 1)[-1].strip()
         env = environment(None) | {"FACTPULSE_BASE_URL": url}
-        found = subprocess.run(
-            [sys.executable, "-m", "factpulse_chorus.cli", "structures", "id", COMMUNE_SIRET,
-             "--email", "demo", "--password", "demo", "--json"],
-            capture_output=True, text=True, env=env, timeout=TIME_LIMIT, check=False,
-        )  # fmt: skip
+        found = run_cli(
+            ["structures", "id", COMMUNE_SIRET, "--email", "demo", "--password", "demo", "--json"],
+            env=env,
+        )
         assert json.loads(found.stdout)["structure_id"] == COMMUNE
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=TIME_LIMIT) == 0
@@ -298,7 +309,9 @@ def test_sandbox_command_reuses_the_sandbox_parser() -> None:
 
 
 def test_demo_json_runs_the_whole_story() -> None:
-    done = cli(None, "demo", "--invoices", "200", "--json", "--faults", timeout=TIME_LIMIT)
+    # A real process: the retries' log records must not reach its stderr (in this process,
+    # pytest's handlers would take them).
+    done = run_process(["demo", "--invoices", "200", "--json", "--faults"], env=environment(None))
     assert done.returncode == 0, done.stderr[-2000:]
     steps = json_lines(done.stdout)
     names = [step["step"] for step in steps]
@@ -323,7 +336,7 @@ def test_demo_json_runs_the_whole_story() -> None:
 
 
 def test_demo_plain_output_without_a_tty() -> None:
-    done = cli(None, "demo", "--invoices", "100", timeout=TIME_LIMIT)
+    done = cli(None, "demo", "--invoices", "100")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Summary: 100 invoices polled" in done.stdout
     assert "validation branch" in done.stdout

@@ -1,7 +1,8 @@
 """The command line's contract for mistakes: checked before sending, one line, the flag named.
 
-Each command runs as ``python -m factpulse_chorus.cli ...`` against a sandbox in a thread of
-this process (or none, for what must fail before any connection), as a user would run it.
+Each command runs as ``python -m factpulse_chorus.cli ...`` would, in this process
+(``cli_support.run_cli``), against a sandbox in a thread of this process (or none, for what
+must fail before any connection); the sandbox that cannot listen runs as a real process.
 """
 
 from __future__ import annotations
@@ -10,12 +11,11 @@ import json
 import re
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_support import environment, one_line_error
+from cli_support import environment, one_line_error, run_cli, run_process
 
 from factpulse_chorus.sandbox import ThreadedSandbox, sandbox_in_thread
 
@@ -27,7 +27,6 @@ import click
 from factpulse_chorus.cli._commands import cli as root
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-TIME_LIMIT = 60
 COMMUNE_SIRET = "21999012400014"
 ELEVEN_IDS = [str(n) for n in range(1, 12)]  # one more than a download takes
 
@@ -38,13 +37,8 @@ def sandbox() -> Iterator[ThreadedSandbox]:
         yield sb
 
 
-def run(
-    sandbox: ThreadedSandbox | None, *args: str, module: str = "factpulse_chorus.cli"
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", module, *args],
-        capture_output=True, text=True, env=environment(sandbox), timeout=TIME_LIMIT, check=False,
-    )  # fmt: skip
+def run(sandbox: ThreadedSandbox | None, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(args, env=environment(sandbox))
 
 
 def sent(sandbox: ThreadedSandbox) -> int:
@@ -205,7 +199,8 @@ def test_sandbox_on_a_busy_port_is_one_line_and_exit_1(module: str) -> None:
         busy.listen()
         port = busy.getsockname()[1]
         args = ["sandbox"] if module.endswith("cli") else []
-        done = run(None, *args, "--port", str(port), module=module)
+        # A real process each: both entry points, and the exit code the server's ends with.
+        done = run_process([*args, "--port", str(port)], env=environment(None), module=module)
     one_line_error(done, 1, f"127.0.0.1:{port}")
     assert done.stdout == ""
 

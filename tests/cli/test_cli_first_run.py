@@ -1,8 +1,10 @@
 """What a first run and a script meet: piped output, amounts, --help, exit codes, the
 password on stdin, ``--ids``, ``sample-pdf`` and the standalone sandbox's request log.
 
-Each command runs as ``python -m factpulse_chorus.cli ...`` in a subprocess against a
-sandbox in a thread of this process (or none), as a user would run it.
+Each command runs as ``python -m factpulse_chorus.cli ...`` would, in this process
+(``cli_support.run_cli``), against a sandbox in a thread of this process (or none); the
+standalone sandbox (stopped by a signal) and one password read from a real pipe run as
+real processes.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from cli_support import environment, one_line_error
+from cli_support import TIME_LIMIT, environment, one_line_error, run_cli, run_process
 
 from factpulse_chorus.sandbox import ThreadedSandbox, sandbox_in_thread
 
@@ -32,7 +34,6 @@ import click
 from factpulse_chorus.cli._commands import cli as root
 from factpulse_chorus.cli._output import money
 
-TIME_LIMIT = 60
 COMMUNE_SIRET = "21999012400014"
 CONNECTION = ["--base-url", "--email", "--password", "--password-stdin", "--client-uid",
               "--token", "--api-key"]  # fmt: skip
@@ -50,11 +51,7 @@ def run(
     stdin: str | None = None,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "factpulse_chorus.cli", *args],
-        input=stdin, capture_output=True, text=True, timeout=TIME_LIMIT, check=False,
-        env=env if env is not None else environment(sandbox),
-    )  # fmt: skip
+    return run_cli(args, env=env if env is not None else environment(sandbox), input=stdin)
 
 
 def submit(sandbox: ThreadedSandbox, tmp_path: Path, number: str, *extra: str) -> str:
@@ -146,8 +143,10 @@ def test_poll_deadline_reached_is_exit_3(sandbox: ThreadedSandbox) -> None:
 
 
 def test_poll_of_an_invoice_that_cannot_be_read_is_exit_1(sandbox: ThreadedSandbox) -> None:
-    done = run(sandbox, "invoices", "poll", "--interval", "0.05", "--deadline", "30", "--json",
-               stdin="999999999\n")  # fmt: skip
+    # --max-interval: the 10 failed reads before giving up wait 0.05 s each, not 0.05 s
+    # growing by half each time (5.7 s in all).
+    done = run(sandbox, "invoices", "poll", "--interval", "0.05", "--max-interval", "0.05",
+               "--deadline", "30", "--json", stdin="999999999\n")  # fmt: skip
     line = one_line_error(done, 1, "1 given up")
     assert "deadline" not in line
 
@@ -160,8 +159,9 @@ def test_password_stdin_reads_the_password_and_takes_the_email_from_the_env(
 ) -> None:
     env = environment(sandbox)
     del env["FACTPULSE_PASSWORD"]
-    done = run(sandbox, "structures", "id", COMMUNE_SIRET, "--password-stdin", "--json",
-               stdin="demo\n", env=env)  # fmt: skip
+    # A real process reading a real pipe.
+    done = run_process(["structures", "id", COMMUNE_SIRET, "--password-stdin", "--json"],
+                       input="demo\n", env=env)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["structure_id"] == 25827464
     wrong = run(sandbox, "structures", "id", COMMUNE_SIRET, "--password-stdin",

@@ -1,4 +1,5 @@
-"""``factpulse-chorus doctor``, run in subprocesses against the sandbox, each failure provoked.
+"""``factpulse-chorus doctor`` against the sandbox, each failure provoked; run in this
+process (``cli_support.run_cli``) as ``python -m factpulse_chorus.cli doctor`` would run.
 
 Every run also checks that no secret of its settings (password, token, API key) is in what
 the command printed, in any form a server or a formatter could turn it into.
@@ -10,13 +11,12 @@ import base64
 import json
 import socket
 import subprocess
-import sys
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cli_support import environment
+from cli_support import environment, run_cli
 from forward_proxy import dead_port, forward_proxy
 
 from factpulse_chorus._config import AuthConfig
@@ -70,15 +70,7 @@ def doctor(
     env: dict[str, str], *args: str, secrets: tuple[str, ...] = (), stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run ``doctor`` with only ``env``'s FACTPULSE_* variables; assert no secret leaked."""
-    done = subprocess.run(
-        [sys.executable, "-m", "factpulse_chorus.cli", "doctor", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**environment(None), **env},
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(["doctor", *args], env={**environment(None), **env}, input=stdin)
     assert "Traceback" not in done.stderr
     printed = done.stdout + done.stderr
     for secret in (*secrets, *(v for k, v in env.items() if k.endswith(("PASSWORD", "TOKEN")))):
