@@ -61,9 +61,10 @@ def find_python(version: str) -> str:
 
 # The supported Pythons (pyproject.toml's classifiers list the same): the whole suite on
 # 3.11 (`tests`, CI's default Python); on 3.10 with the lowest dependencies
-# (`tests_lowest`), SUBSET plus every test of the transport and the models, where the
-# floors of aiohttp and cattrs show (`nox -s tests_lowest -- tests` runs the whole suite
-# there); on 3.12 and 3.13, SUBSET. A bare `nox` stays near 3 minutes on 2 cores.
+# (`tests_lowest`), SUBSET plus every test of the transport, the models and the store,
+# where the floors of aiohttp, cattrs and psycopg show (`nox -s tests_lowest -- tests`
+# runs the whole suite there); on 3.12 and 3.13, SUBSET. A bare `nox` stays near 3 minutes
+# on 2 cores.
 PYTHON_LOWEST, PYTHON_MAIN = find_python("3.10"), find_python("3.11")
 PYTHON_312, PYTHON_313 = find_python("3.12"), find_python("3.13")
 
@@ -89,22 +90,29 @@ DOC_TOOLS = [
 @nox.session(python=PYTHON_MAIN)
 def tests(session: nox.Session) -> None:
     """Run the test suite against the embedded sandbox."""
-    session.install("-e", ".[test]", RUFF)  # RUFF: the tests run the generator
+    # [postgres]: tests/store run on PostgreSQL too (a throw-away cluster, or the server of
+    # FACTPULSE_TEST_POSTGRES_URL: nox passes the environment on).
+    session.install("-e", ".[test,postgres]", RUFF)  # RUFF: the tests run the generator
     # `nox -s tests -- -n 0 tests/sync` runs serially instead.
     session.run("pytest", "-n", WORKERS, *session.posargs)
 
 
 def lowest_constraints() -> list[str]:
-    """``name==floor`` for every runtime dependency and the ``cli`` extra, from pyproject.toml.
+    """``name==floor`` for every runtime dependency and the ``cli`` and ``postgres`` extras,
+    from pyproject.toml.
 
-    Each must be written ``name>=X.Y.Z`` with X.Y.Z a published release, so that the floor
-    we declare is the version this session installs and tests.
+    Each must be written ``name>=X.Y.Z`` (or ``name[extras]>=X.Y.Z``) with X.Y.Z a published
+    release, so that the floor we declare is the version this session installs and tests.
     """
     with open("pyproject.toml", "rb") as file:
         project = tomllib.load(file)["project"]
     pins = []
-    for requirement in [*project["dependencies"], *project["optional-dependencies"]["cli"]]:
-        found = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9][0-9.]*)", requirement.replace(" ", ""))
+    extras = project["optional-dependencies"]
+    for requirement in [*project["dependencies"], *extras["cli"], *extras["postgres"]]:
+        found = re.fullmatch(
+            r"([A-Za-z0-9_.-]+)(?:\[[A-Za-z0-9_,.-]+\])?>=([0-9][0-9.]*)",
+            requirement.replace(" ", ""),
+        )
         if found is None:
             raise ValueError(f"pyproject.toml: write {requirement!r} as name>=X.Y.Z")
         pins.append(f"{found[1]}=={found[2]}")
@@ -113,12 +121,12 @@ def lowest_constraints() -> list[str]:
 
 @nox.session(python=PYTHON_LOWEST)
 def tests_lowest(session: nox.Session) -> None:
-    """SUBSET, the transport and the models (stopping at the first failure) on the lowest
-    version of every runtime dependency pyproject.toml allows: the floors we declare are
-    floors we test. ``-- tests`` runs the whole suite on them."""
+    """SUBSET, the transport, the models and the store (stopping at the first failure) on
+    the lowest version of every runtime dependency pyproject.toml allows: the floors we
+    declare are floors we test. ``-- tests`` runs the whole suite on them."""
     constraints = Path(session.create_tmp()) / "lowest.txt"
     constraints.write_text("\n".join(lowest_constraints()) + "\n", encoding="utf-8")
-    session.install("-c", str(constraints), "-e", ".[test]", RUFF)
+    session.install("-c", str(constraints), "-e", ".[test,postgres]", RUFF)
     # A uv-made virtualenv has no pip of its own: list through uv then.
     lister = ["uv", "pip"] if session.venv_backend == "uv" else ["python", "-m", "pip"]
     session.run(*lister, "list", "--format=freeze", silent=False)
@@ -171,7 +179,8 @@ SUBSET = [
 ]
 
 
-LOWEST_EXTRA = ["tests/transport", "tests/models"]
+# tests/store: the psycopg floor (the PostgreSQL store).
+LOWEST_EXTRA = ["tests/transport", "tests/models", "tests/store"]
 
 
 def run_subset(session: nox.Session) -> None:
@@ -212,7 +221,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package and the scripts."""
-    session.install("-e", ".[cli,speedups,otel]", *TYPE_TOOLS)
+    session.install("-e", ".[cli,speedups,otel,postgres]", *TYPE_TOOLS)
     session.run("mypy", "--strict", "factpulse_chorus")
     session.run("mypy", "--strict", "scripts/generate_sync.py", "scripts/glossary.py")
 

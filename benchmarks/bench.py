@@ -14,7 +14,9 @@ the spread (lowest-highest) shown (benchmarks/README.md, "Method"):
 * imports (``bench_imports.py``): goal 14;
 * download (``bench_download.py``): goals 8, 9;
 * upload (``bench_upload.py``): goal 10;
-* poll (``bench_poll.py``): goals 13b, 15.
+* poll (``bench_poll.py``): goals 13b, 15;
+* watch (``bench_watch.py``): issue 15's goals 16a, 16b (the watcher on the simulated
+  clock against a fixed-interval loop), 17a, 17b (``run_once`` memory, the store's CPU).
 
 Results are printed and written to ``benchmarks/results/latest.json`` (git-ignored).
 Not a test.
@@ -43,10 +45,11 @@ import bench_handoff
 import bench_imports
 import bench_poll
 import bench_upload
+import bench_watch
 from _common import HERE, goal, pinned, print_goals, run_child, serve, set_pinning
 
 RESULTS = HERE / "results" / "latest.json"
-PARTS = ("calls", "decode", "handoff", "imports", "download", "upload", "poll")
+PARTS = ("calls", "decode", "handoff", "imports", "download", "upload", "poll", "watch")
 
 # option, default, with --quick; the defaults keep a whole run under 10 minutes on 2 cores.
 SETTINGS_TABLE = """
@@ -63,6 +66,9 @@ upload_mb          10   10
 upload_runs         5    1
 poll_invoices   10000  300
 poll_rounds         3    1
+watch_invoices   1000  100
+watch_tracked  100000 20000
+watch_due       10000 2000
 """
 SETTINGS = {
     name: (int(default), int(quick))
@@ -115,6 +121,10 @@ def parts(options: argparse.Namespace) -> dict[str, tuple[Callable[[], Any], Cal
         ),
         "upload": (lambda: run_upload(o.upload_mb, o.upload_runs), upload_goals),
         "poll": (lambda: bench_poll.run(o.poll_invoices, o.poll_rounds), bench_poll.goals),
+        "watch": (
+            lambda: bench_watch.run(o.watch_invoices, o.watch_tracked, o.watch_due),
+            bench_watch.goals,
+        ),
     }
 
 
@@ -132,11 +142,12 @@ def print_report(results: dict[str, Any]) -> None:
         "handoff": bench_handoff.print_table,
         "imports": bench_imports.print_table,
         "poll": bench_poll.describe,
+        "watch": bench_watch.describe,
     }
     for name, figures in results["parts"].items():
         if name in printers:
             printers[name](figures)
-    print_goals(results["goals"], f"Goals (issue 14), {meta['seconds']:.0f} s in all")
+    print_goals(results["goals"], f"Goals (issues 14, 15), {meta['seconds']:.0f} s in all")
 
 
 def versions() -> dict[str, str]:

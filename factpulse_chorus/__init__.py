@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ._exceptions import BadRequestError as BadRequestError
     from ._exceptions import ChorusProBusinessError as ChorusProBusinessError
     from ._exceptions import ClientClosedError as ClientClosedError
+    from ._exceptions import DuplicateSubmissionError as DuplicateSubmissionError
     from ._exceptions import FactPulseError as FactPulseError
     from ._exceptions import FileWriteError as FileWriteError
     from ._exceptions import NotFoundError as NotFoundError
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from ._exceptions import ResponseDecodeError as ResponseDecodeError
     from ._exceptions import ResponseTooLargeError as ResponseTooLargeError
     from ._exceptions import ServerError as ServerError
+    from ._exceptions import StoreError as StoreError
     from ._exceptions import StructureNotFoundError as StructureNotFoundError
     from ._exceptions import SyncInAsyncContextError as SyncInAsyncContextError
     from ._exceptions import UnprocessableEntityError as UnprocessableEntityError
@@ -51,15 +53,29 @@ if TYPE_CHECKING:
     from ._poll_events import PollSummary as PollSummary
     from ._poll_events import StatusChanged as StatusChanged
     from ._polling import InvoicePoller as InvoicePoller
+    from ._sync_generated import BlockingWatchRun as BlockingWatchRun
     from ._sync_generated import ChorusClient as ChorusClient
+    from ._sync_generated import InvoiceWatcher as InvoiceWatcher
     from ._types import NOT_GIVEN as NOT_GIVEN
     from ._types import NotGiven as NotGiven
     from ._types import RequestInfo as RequestInfo
     from ._types import Timeout as Timeout
+    from ._watch_policy import WatchPolicy as WatchPolicy
+    from ._watch_run import WatchRun as WatchRun
+    from ._watcher import AsyncInvoiceWatcher as AsyncInvoiceWatcher
     from .models.common import ChorusProCredentials as ChorusProCredentials
     from .models.common import InvoiceStatusCode as InvoiceStatusCode
     from .models.common import RawResponse as RawResponse
     from .resources._factures_submit import SafeRetry as SafeRetry
+    from .store._base import Store as Store
+    from .store._open import open_store as open_store
+    from .store._postgres import PostgresStore as PostgresStore
+    from .store._records import CheckResult as CheckResult
+    from .store._records import StatusSeen as StatusSeen
+    from .store._records import Submission as Submission
+    from .store._records import SubmissionState as SubmissionState
+    from .store._records import TrackedInvoice as TrackedInvoice
+    from .store._sqlite import SQLiteStore as SQLiteStore
 
 # The public names, each written once here: module -> names. __all__ and the lazy
 # look-up are derived from it; the imports above repeat it for type checkers, and
@@ -76,6 +92,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "BadRequestError",
         "ChorusProBusinessError",
         "ClientClosedError",
+        "DuplicateSubmissionError",
         "FactPulseError",
         "FileWriteError",
         "NotFoundError",
@@ -86,6 +103,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "ResponseDecodeError",
         "ResponseTooLargeError",
         "ServerError",
+        "StoreError",
         "StructureNotFoundError",
         "SyncInAsyncContextError",
         "UnprocessableEntityError",
@@ -99,19 +117,33 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "StatusChanged",
     ),
     "._polling": ("InvoicePoller",),
-    "._sync_generated": ("ChorusClient",),
+    "._sync_generated": ("BlockingWatchRun", "ChorusClient", "InvoiceWatcher"),
     "._types": (
         "NOT_GIVEN",
         "NotGiven",
         "RequestInfo",
         "Timeout",
     ),
+    "._watch_policy": ("WatchPolicy",),
+    "._watch_run": ("WatchRun",),
+    "._watcher": ("AsyncInvoiceWatcher",),
     ".models.common": (
         "ChorusProCredentials",
         "InvoiceStatusCode",
         "RawResponse",
     ),
     ".resources._factures_submit": ("SafeRetry",),
+    ".store._records": (
+        "CheckResult",
+        "StatusSeen",
+        "Submission",
+        "SubmissionState",
+        "TrackedInvoice",
+    ),
+    ".store._base": ("Store",),
+    ".store._sqlite": ("SQLiteStore",),
+    ".store._open": ("open_store",),
+    ".store._postgres": ("PostgresStore",),
 }
 _LAZY, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 

@@ -93,11 +93,14 @@ def _names() -> dict[str, Any]:
         transverses,
         valideur,
     )
+    from .store import _records, _sqlite
 
     names: dict[str, Any] = {}
     for module in (
         abc,
         typing,
+        _records,
+        _sqlite,
         _types,
         _files,
         _polling,

@@ -22,8 +22,11 @@ Every error the SDK raises derives from :class:`FactPulseError`::
     ├── ResponseDecodeError             the body is not the JSON we expect
     │   ├── ResponseTooLargeError       the body passed ``max_response_size`` (``limit``)
     │   └── ArchiveTooLargeError        a downloaded ZIP decompresses past a size limit
-    └── FileWriteError                  a downloaded file could not be written (``path``);
-                                        nothing half-written is left, an old file is intact
+    ├── FileWriteError                  a downloaded file could not be written (``path``);
+    │                                   nothing half-written is left, an old file is intact
+    ├── StoreError                      the store cannot be opened, read or written (``path``)
+    └── DuplicateSubmissionError        the ledger holds this invoice number: created, or in
+                                        flight in another process; nothing was sent
 
 Messages never contain secrets: request bodies are not echoed, and the server's
 text is cut short.
@@ -36,6 +39,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    from .store._records import SubmissionState
 
 # No __all__: the package's export map (``factpulse_chorus._EXPORTS``) lists the public names.
 
@@ -371,3 +376,50 @@ class FileWriteError(FactPulseError):
         self.path = path
         self.reason = reason
         self.errno = error.errno
+
+
+class StoreError(FactPulseError):
+    """The store at ``path`` cannot be opened, read or written (not a database, a schema
+    newer than this version knows, locked past ``busy_timeout``, disk full, closed, ...).
+
+    The driver's error (``sqlite3``'s, psycopg's), if any, is chained as ``__cause__``;
+    with PostgreSQL, ``path`` is the URL with its password masked.
+    """
+
+    path: str
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(f"store {path!r}: {message}")
+        self.path = path
+
+
+class DuplicateSubmissionError(FactPulseError):
+    """The submission ledger refuses ``invoice_number``: it was already created (as
+    ``invoice_id``), or another process holds it (``state`` says where it stands).
+    Nothing was sent."""
+
+    supplier: str
+    invoice_number: str
+    state: SubmissionState
+    invoice_id: int | None
+
+    def __init__(
+        self,
+        *,
+        supplier: str,
+        invoice_number: str,
+        state: SubmissionState,
+        invoice_id: int | None = None,
+    ) -> None:
+        # ``state`` is a str enum: compared by value so this module imports no store code.
+        if state == "created":
+            where = f"already created as invoice {invoice_id}"
+        elif state == "absent":
+            where = "not held by this process (absent: known not created)"
+        else:
+            where = f"in flight in another process ({state.value})"
+        super().__init__(f"invoice number {invoice_number!r} is {where}")
+        self.supplier = supplier
+        self.invoice_number = invoice_number
+        self.state = state
+        self.invoice_id = invoice_id

@@ -146,5 +146,10 @@ class SyncResource:
         self._portal = portal
         self._async = async_resource
 
+    def _enter(self, fn: Callable[[], Awaitable[object]]) -> Self:
+        """``__enter__`` of a wrapped object (a watcher): run its ``__aenter__``."""
+        self._portal.call(fn)
+        return self
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._async!r}>"

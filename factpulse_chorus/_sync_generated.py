@@ -48,6 +48,9 @@ if TYPE_CHECKING:
         TimeoutTypes,
         TracerProvider,
     )
+    from ._watch_policy import WatchPolicy
+    from ._watch_run import WatchRun
+    from ._watcher import AsyncInvoiceWatcher
     from .models._factures_search import (
         FacturesRechercherDestinataireFilters,
         FacturesRechercherDestinataireResponse,
@@ -94,11 +97,15 @@ if TYPE_CHECKING:
     from .resources.structures import AsyncStructures
     from .resources.transverses import AsyncTransverses
     from .resources.valideur import AsyncValideur
+    from .store._base import Store
+    from .store._records import Submission
 
 __all__ = [
     "BlockingInvoicePoller",
+    "BlockingWatchRun",
     "ChorusClient",
     "Factures",
+    "InvoiceWatcher",
     "Structures",
     "Transverses",
     "Valideur",
@@ -425,6 +432,7 @@ class Factures(SyncResource):
         purchase_order_reference: str | None = None,
         contract_reference: str | None = None,
         safe_retry: bool | SafeRetry = False,
+        store: Store | None = None,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
@@ -449,6 +457,15 @@ class Factures(SyncResource):
         Chorus Pro refusing a second invoice with the same number from the same supplier
         (the SDK then looks it up again): against a server that does not refuse repeated
         numbers that late landing would be a duplicate.
+
+        ``store`` (a :class:`Store`: :class:`SQLiteStore` or :class:`PostgresStore`) makes
+        the submission exactly-once, also across processes and machines: the number is
+        reserved in the store's ledger before anything is sent, and one already created, or
+        in flight in another call, raises
+        :class:`DuplicateSubmissionError` at once, sending nothing. A refusal is recorded
+        (the number may be sent again); an unknown outcome leaves it uncertain until
+        :meth:`reconcile`, or the next submission of that number, looks it up (found:
+        :class:`DuplicateSubmissionError` with its ``invoice_id``).
         """
         return self._portal.call(
             self._async.soumettre,
@@ -467,6 +484,7 @@ class Factures(SyncResource):
             purchase_order_reference=purchase_order_reference,
             contract_reference=contract_reference,
             safe_retry=safe_retry,
+            store=store,
             credentials=credentials,
             timeout=timeout,
             max_retries=max_retries,
@@ -491,6 +509,7 @@ class Factures(SyncResource):
         comment: str | None = None,
         purchase_order_reference: str | None = None,
         contract_reference: str | None = None,
+        store: Store | None = None,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
@@ -509,7 +528,9 @@ class Factures(SyncResource):
 
         The arguments are checked first, and the look-ups happen before the upload, so a
         refused deposit leaves no orphan attachment. Like ``soumettre``, the submission is
-        never resent blindly (:class:`OutcomeUnknownError`).
+        never resent blindly (:class:`OutcomeUnknownError`). With ``store``, the number is
+        reserved as in :meth:`soumettre` before the first request: a duplicate raises
+        :class:`DuplicateSubmissionError` with no look-up and no upload.
         """
         return self._portal.call(
             self._async.deposer,
@@ -528,6 +549,35 @@ class Factures(SyncResource):
             comment=comment,
             purchase_order_reference=purchase_order_reference,
             contract_reference=contract_reference,
+            store=store,
+            credentials=credentials,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def reconcile(
+        self,
+        store: Store,
+        *,
+        settle: float = 30.0,
+        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+    ) -> list[Submission]:
+        """Settle the submissions ``store``'s ledger holds as uncertain for this call's
+        supplier (the ``chorus_pro_login`` of the credentials), and those a stopped process
+        left sent once their lease has run out. Each number is looked up
+        (``rechercher_fournisseur``) until ``settle`` s after it was sent: found, it is
+        recorded as created with its ``invoice_id``; still missing, as absent (it may be
+        submitted again); a failed look-up leaves it uncertain. Returns those rows as
+        they are after.
+        """
+        return self._portal.call(
+            self._async.reconcile,
+            store,
+            settle=settle,
             credentials=credentials,
             timeout=timeout,
             max_retries=max_retries,
@@ -641,6 +691,63 @@ class Factures(SyncResource):
             max_errors=max_errors,
             clock=clock,
             sleep=sleep,
+            credentials=credentials,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def watch(
+        self,
+        store: Store,
+        *,
+        policy: WatchPolicy | None = None,
+        concurrency: int = 8,
+        max_requests: int | None = None,
+        max_rate: float | None = None,
+        lease: float = 300.0,
+        max_errors: int | None = 10,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
+        owner: str | None = None,
+        seed: int | None = None,
+        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: int = 0,
+        extra_headers: Headers | None = None,
+    ) -> InvoiceWatcher:
+        """A watcher (:class:`InvoiceWatcher`) following invoices with :meth:`consulter`
+        through ``store`` (a :class:`Store`: :class:`SQLiteStore` or :class:`PostgresStore`),
+        which keeps every invoice's status, history and next check, so runs resume across
+        restarts, processes and machines.
+
+        ``watcher.track(ids)`` once, then ``watcher.run_once()`` on each cron tick, or
+        ``watcher.run()`` for events (those of :meth:`poll`). ``policy``: the intervals by
+        status (:class:`WatchPolicy`); ``concurrency``: reads in flight at most (capped at
+        the client's connection limit), halved on HTTP 429/503 and growing back; an HTTP
+        429 pauses the whole run for its ``Retry-After``; ``max_requests``: reads per run;
+        ``max_rate``: requests per second; ``lease``: seconds a claimed invoice stays this
+        watcher's (``owner``, by default host, process and a random part); an invoice is
+        given up after ``max_errors`` failed reads in a row. ``clock`` (POSIX seconds,
+        default :func:`time.time`: the store is read by other processes) and ``sleep``
+        can be replaced in tests; ``seed`` seeds the jitter's random generator (a seeded
+        run with the same clock replays exactly; by default each watcher draws its own).
+        ``max_retries`` (default 0) is per read.
+        """
+        return self._portal.wrap(
+            InvoiceWatcher,
+            self._async.watch,
+            store,
+            policy=policy,
+            concurrency=concurrency,
+            max_requests=max_requests,
+            max_rate=max_rate,
+            lease=lease,
+            max_errors=max_errors,
+            clock=clock,
+            sleep=sleep,
+            owner=owner,
+            seed=seed,
             credentials=credentials,
             timeout=timeout,
             max_retries=max_retries,
@@ -1120,4 +1227,80 @@ class BlockingInvoicePoller(SyncIteratorTwin[PollEvent]):
     @property
     def summary(self) -> PollSummary:
         """Counts so far; final once the iteration has ended or the poller is closed."""
+        return self._async.summary
+
+
+class InvoiceWatcher(SyncResource):
+    """Follows tracked invoices to a final status through a store shared across runs and
+    processes: :meth:`track` adds invoices, :meth:`run_once` reads what is due and returns
+    (for cron), :meth:`run` keeps going and yields the poller's events.
+
+    Build it with ``client.factures.watch(store, ...)``. ``owner`` names this watcher's
+    leases in the store; ``window`` is the current AIMD concurrency. :meth:`close` (or
+    leaving ``with``) stops a run under way and releases the leases it holds.
+    """
+
+    __slots__ = ()
+    _async: AsyncInvoiceWatcher
+
+    @property
+    def owner(self) -> str:
+        """The name of this watcher's leases in the store."""
+        return self._async.owner
+
+    @property
+    def policy(self) -> WatchPolicy:
+        """The intervals by status."""
+        return self._async.policy
+
+    @property
+    def window(self) -> int:
+        """Reads allowed in flight now: ``concurrency``, halved on 429/503, growing back."""
+        return self._async.window
+
+    def track(self, invoice_ids: Iterable[int]) -> int:
+        """Start watching ``invoice_ids`` (due at once); returns how many were new."""
+        return self._portal.call(self._async.track, invoice_ids)
+
+    def run_once(self) -> PollSummary:
+        """Read every invoice due when it starts (up to ``max_requests``), record the
+        results, return the run's :class:`PollSummary`: the job of one cron tick.
+        """
+        return self._portal.call(self._async.run_once)
+
+    def run(self, *, once: bool = False, until: float | None = None) -> BlockingWatchRun:
+        """The events of a run (:class:`BlockingWatchRun`): :class:`StatusChanged`,
+        :class:`FinalStatus`, :class:`PollError`, last :class:`PollFinished`.
+
+        The run sleeps until the next invoice is due and ends once nothing is watched any
+        more (every invoice final or given up), at ``until`` (a time of ``clock``), after
+        ``max_requests`` reads, or when closed; ``once=True``: :meth:`run_once` as events.
+        An event is given once its result is in the store.
+        """
+        return self._portal.wrap(BlockingWatchRun, self._async.run, once=once, until=until)
+
+    def close(self) -> None:
+        """Stop the runs under way and release this watcher's leases. Idempotent."""
+        self._portal.call(self._async.aclose)
+
+    def __enter__(self) -> Self:
+        return self._enter(self._async.__aenter__)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._portal.call(self._async.__aexit__, *exc_info)
+
+
+class BlockingWatchRun(SyncIteratorTwin[PollEvent]):
+    """The blocking twin of :class:`WatchRun`: an iterator of :class:`PollEvent`.
+
+    Iterate it with ``for``; use it as a context manager, as leaving ``with`` (or calling
+    :meth:`close`) closes it at once and stops its work. Its properties are those of the
+    :class:`WatchRun` it wraps, read through.
+    """
+
+    _async: WatchRun
+
+    @property
+    def summary(self) -> PollSummary:
+        """Counts so far; final once the run has ended or is closed."""
         return self._async.summary

@@ -262,21 +262,19 @@ class _Generator:
         ``async def m() -> R`` -> ``def m() -> R``; async generators and ``AsyncIterator[T]``
         -> ``Iterator[T]``; ``@asynccontextmanager`` and ``AbstractAsyncContextManager[T]`` ->
         ``AbstractContextManager[T]``; a plain method returning a class that follows the twin
-        rule -> its twin ``BlockingX``; a client method returning the client -> a view.
+        rule -> its twin ``BlockingX``, another ``AsyncX`` -> ``X`` wrapping it (methods as
+        a sub-client's); a client method returning the client -> a view.
         """
         name, (client, sync_name), where = fn.__name__, self.current, self.where
         text, outer, method = self.src.segment(returns), _outer(returns), [f"self._async.{name}"]
         coroutine = inspect.iscoroutinefunction(fn)
         if name == "__init__":
             return "self._open", [client.__name__], "None"
-        if self.kind == "client" and name in PAIRED_NAMES:
+        if name in PAIRED_NAMES and (self.kind == "client" or name == "__aenter__"):
             if not coroutine or text != ("Self" if name == "__aenter__" else "None"):
                 raise GeneratorError(f"{where}: {name} must be async, returning Self or None")
-            return (
-                "self._enter" if name == "__aenter__" else "self._close",
-                method,
-                self.copy(returns),
-            )
+            call = "self._enter" if name == "__aenter__" else "self._close"
+            return call, method, self.copy(returns)
         # @asynccontextmanager: typed as its generator, AsyncIterator[T]
         manager = inspect.isasyncgenfunction(getattr(fn, "__wrapped__", None))
         if not coroutine and (manager or outer in ASYNC_MANAGERS):
@@ -295,6 +293,9 @@ class _Generator:
         if inspect.isclass(returned) and all(hasattr(returned, n) for n in TWIN_PAIRS):
             twin = self.enqueue(text, f"Blocking{text}", "twin")
             return "self._portal.wrap", [twin, *method], twin
+        if inspect.isclass(returned) and text.startswith("Async"):  # its methods wrapped
+            wrapper = self.enqueue(text, text[5:], "resource")
+            return "self._portal.wrap", [wrapper, *method], wrapper
         raise GeneratorError(f"{where}: a plain method; add a rule to scripts/generate_sync.py")
 
     def parameters(self, node: Function, returns: ast.expr) -> tuple[str, list[str]]:

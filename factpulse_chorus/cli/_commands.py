@@ -54,9 +54,10 @@ def cli() -> None:
     credential flag makes the credential variables ignored, as in code).
     Errors are one line on stderr, `error: ...`, naming the flag or argument at fault.
     Exit codes: 0 done; 1 refused by the API or Chorus Pro, server unreachable, or (sandbox)
-    cannot listen; 2 bad arguments, refused before anything was sent; 3 (invoices poll)
-    deadline reached before every invoice was final; 4 (doctor) a check failed;
-    130 interrupted.
+    cannot listen; 2 bad arguments, refused before anything was sent; 3 not done yet, run
+    it again later (invoices poll: deadline reached before every invoice was final; watch:
+    --max-requests reached; reconcile: still uncertain); 4 (doctor) a check failed;
+    5 (invoices submit --db) the number was already submitted, nothing sent; 130 interrupted.
     Each --help lists the command's own options first, then --json, then the connection
     options.
     """

@@ -24,6 +24,7 @@ from ._output import (
     fields_view,
     table_view,
 )
+from ._store_commands import STORE_COMMANDS, db_option, ledger
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -50,7 +51,12 @@ def print_ids(out: Output, invoice_ids: Iterable[int | None]) -> None:
 
 @click.group(context_settings=CONTEXT)
 def invoices() -> None:
-    """Invoices: submit, show, search, download, poll."""
+    """Invoices: submit, show, search, download, poll; with a store: track, watch, status,
+    reconcile."""
+
+
+for _command in STORE_COMMANDS:
+    invoices.add_command(_command)
 
 
 @click.argument("pdf", **FILE_TO_READ)
@@ -64,6 +70,7 @@ def invoices() -> None:
 @click.option("--engagement-number", metavar="TEXT", help="Engagement (order) number.")
 @click.option("--due-date", **DATE, help="Payment due date.")
 @click.option("--comment", metavar="TEXT", help="A comment.")
+@db_option(create=True, help_text="Submit through this store's ledger (created if missing).")
 @ids_option("Print only the invoice id (e.g. for invoice=$(...)).")
 @api_command(
     invoices,
@@ -93,24 +100,28 @@ async def invoices_submit(
     engagement_number: str | None,
     due_date: date | None,
     comment: str | None,
+    db: Path | None,
     ids_only: bool,
 ) -> Shown | None:
-    """Deposit an invoice: resolve the SIRET, check the recipient's needs, upload, submit."""
+    """Deposit an invoice: resolve the SIRET, check the recipient's needs, upload, submit.
+    With --db, exit code 5 if the store's ledger holds the number already (nothing sent)."""
     if ids_only and out.as_json:  # refused before anything is sent
         print_ids(out, ())
-    result = await client.factures.deposer(
-        pdf,
-        recipient_siret=recipient_siret,
-        invoice_number=number,
-        invoice_date=invoice_date,
-        total_net_amount=net,
-        vat_amount=vat,
-        total_gross_amount=gross,
-        service_code=service_code,
-        engagement_number=engagement_number,
-        payment_due_date=due_date,
-        comment=comment,
-    )
+    async with ledger(out, db) as store:
+        result = await client.factures.deposer(
+            pdf,
+            recipient_siret=recipient_siret,
+            invoice_number=number,
+            invoice_date=invoice_date,
+            total_net_amount=net,
+            vat_amount=vat,
+            total_gross_amount=gross,
+            service_code=service_code,
+            engagement_number=engagement_number,
+            payment_due_date=due_date,
+            comment=comment,
+            store=store,
+        )
     if ids_only:
         print_ids(out, [result.invoice_id])
         return None

@@ -26,7 +26,12 @@ EXIT_API_ERROR = 1
 EXIT_USAGE = 2
 """Bad arguments: refused before anything was sent (click uses 2 for usage errors too)."""
 EXIT_DEADLINE = 3
-"""``invoices poll``: the deadline came before every invoice was final (nothing failed)."""
+"""Not done yet, run it again later: ``invoices poll``'s deadline came before every invoice
+was final (nothing failed); ``invoices watch --max-requests`` stopped with invoices still due;
+``invoices reconcile`` left submissions uncertain."""
+EXIT_DUPLICATE = 5
+"""``invoices submit --db``: the store's ledger holds the number already (created, or being
+submitted by another process); nothing was sent. (4 is ``doctor``'s.)"""
 
 _CENT = Decimal("0.01")
 

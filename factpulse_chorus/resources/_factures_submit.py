@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -21,7 +21,11 @@ from .._exceptions import (
     RequestValidationError,
 )
 from .._logging import logger
-from ..models.factures import FacturesDeposerResult, FacturesSoumettreResponse
+from ..models.factures import (
+    FacturesDeposerResult,
+    FacturesSoumettreRequest,
+    FacturesSoumettreResponse,
+)
 from .structures import AsyncStructures
 from .transverses import AsyncTransverses
 
@@ -29,7 +33,15 @@ if TYPE_CHECKING:
     from .._files import FileInput
     from .factures import AsyncFactures
 
-__all__ = ["SafeRetry", "deposit", "find_submitted", "safe_retry_policy", "send_safely"]
+__all__ = [
+    "SafeRetry",
+    "deposit",
+    "find_submitted",
+    "look_up_settled",
+    "safe_retry_policy",
+    "send_safely",
+    "submit",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -81,6 +93,62 @@ def safe_retry_policy(value: object) -> SafeRetry | None:
 
 
 Send = Callable[[], Awaitable[FacturesSoumettreResponse]]
+Find = Callable[[], Awaitable["FacturesSoumettreResponse | None"]]
+Submit = Callable[..., Awaitable[FacturesSoumettreResponse]]
+"""``factures.soumettre``, or what stands in for it (the ledger's, for ``deposer``)."""
+
+
+async def submit(
+    factures: AsyncFactures,
+    request: FacturesSoumettreRequest,
+    arguments: Mapping[str, Any],
+    policy: SafeRetry | None,
+) -> FacturesSoumettreResponse:
+    """Send the built ``request`` once; on an unknown outcome, with ``policy``, settle and
+    look it up (:func:`send_safely`). ``arguments``: ``soumettre``'s keywords."""
+
+    async def send() -> FacturesSoumettreResponse:
+        return await factures._send(
+            "/factures/soumettre",
+            request,
+            FacturesSoumettreResponse,
+            arguments,
+            idempotent=False,
+            invoice_number=request.invoice_number,
+        )
+
+    if request.attachment_id is None:
+        # The documented workflow submits the Factur-X PDF uploaded first (§5.5).
+        logger.warning(
+            "factures.soumettre: invoice %r has no attachment_id (the PDF uploaded "
+            "with transverses.ajouter_fichier); Chorus Pro expects one",
+            request.invoice_number,
+        )
+    try:
+        return await send()
+    except OutcomeUnknownError as unknown:
+        if policy is None:
+            raise
+        lookup = {"credentials": arguments["credentials"], "timeout": arguments["timeout"]}
+        return await send_safely(factures, send, request.invoice_number, unknown, lookup, policy)
+
+
+async def look_up_settled(
+    find: Find, policy: SafeRetry, *, started: float, clock: Callable[[], float]
+) -> FacturesSoumettreResponse | None:
+    """Run ``find`` at ``started`` + each of ``policy.delays()`` (``clock``'s time) until it
+    finds the invoice; look-ups already due when called collapse into one, made at once."""
+    now = clock()
+    delays = policy.delays()
+    past = [due for due in delays if started + due <= now]
+    for due in past[-1:] + [due for due in delays if started + due > now]:
+        wait = started + due - clock()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        existing = await find()
+        if existing is not None:
+            return existing
+    return None
 
 
 async def find_submitted(
@@ -120,18 +188,10 @@ async def send_safely(
             # error (a 503, say) read as "not submitted".
             raise outcome from exc
 
-    async def settle() -> FacturesSoumettreResponse | None:
+    def settle() -> Awaitable[FacturesSoumettreResponse | None]:
         # A single look-up right away is not enough: the first attempt may still be on
         # its way through FactPulse to Chorus Pro, and land after it.
-        start = time.monotonic()
-        for due in policy.delays():
-            wait = start + due - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            existing = await find()
-            if existing is not None:
-                return existing
-        return None
+        return look_up_settled(find, policy, started=time.monotonic(), clock=time.monotonic)
 
     for _ in range(policy.resends):
         logger.warning(
@@ -169,9 +229,11 @@ async def deposit(
     pdf_name: str | None,
     submission: dict[str, Any],
     options: dict[str, Any],
+    soumettre: Submit | None = None,
 ) -> FacturesDeposerResult:
     """The four steps of ``factures.deposer``; ``submission``: the ``soumettre`` keywords
-    but ``structure_id`` and ``attachment_id`` (already checked by the caller)."""
+    but ``structure_id`` and ``attachment_id`` (already checked by the caller);
+    ``soumettre``: the last step (by default ``factures.soumettre``)."""
     structures = factures._sibling(AsyncStructures)
     found = await structures.obtenir_id_depuis_siret(recipient_siret, **options)
     structure = await structures.consulter(found.structure_id, **options)
@@ -192,7 +254,7 @@ async def deposit(
     if name is None and isinstance(pdf, (bytes, bytearray, memoryview)):
         name = f"{str(submission['invoice_number']).replace('/', '_')}.pdf"
     upload = await factures._sibling(AsyncTransverses).ajouter_fichier(pdf, name=name, **options)
-    sent = await factures.soumettre(
+    sent = await (soumettre or factures.soumettre)(
         **submission,
         structure_id=found.structure_id,
         attachment_id=upload.attachment_id,

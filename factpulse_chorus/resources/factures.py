@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from .._exceptions import FactPulseError, OutcomeUnknownError, RequestValidationError
-from .._logging import logger
+from .._exceptions import FactPulseError, RequestValidationError
 from .._polling import InvoicePoller
 from .._stream import download
 from .._types import NOT_GIVEN, Headers, NotGivenOr, RequestOptions, TimeoutTypes
+from .._watch_policy import WatchPolicy
+from .._watcher import AsyncInvoiceWatcher
 from ..models.common import FINAL_STATUSES, FileFormat
 from ..models.factures import (
     AdditionalAttachment,
@@ -32,7 +34,7 @@ from ..models.factures import (
     FacturesTraiterFactureRecueRequest,
     FacturesTraiterFactureRecueResponse,
 )
-from . import _factures_submit
+from . import _factures_submit, _ledger
 from ._base import API_ROOT, CALL_OPTIONS, call_options
 from ._factures_search import AsyncFacturesSearches
 from ._factures_submit import SafeRetry
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
         InvoiceStatusInput,
         TargetStatusInput,
     )
+    from ..store import Store, Submission
 
 MAX_DOWNLOAD_IDS: Final = 10
 """``telecharger_groupe``: the documented recommended maximum of ids per download."""
@@ -73,6 +76,7 @@ class AsyncFactures(AsyncFacturesSearches):
         purchase_order_reference: str | None = None,
         contract_reference: str | None = None,
         safe_retry: bool | SafeRetry = False,
+        store: Store | None = None,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
@@ -97,37 +101,22 @@ class AsyncFactures(AsyncFacturesSearches):
         Chorus Pro refusing a second invoice with the same number from the same supplier
         (the SDK then looks it up again): against a server that does not refuse repeated
         numbers that late landing would be a duplicate.
+
+        ``store`` (a :class:`Store`: :class:`SQLiteStore` or :class:`PostgresStore`) makes
+        the submission exactly-once, also across processes and machines: the number is
+        reserved in the store's ledger before anything is sent, and one already created, or
+        in flight in another call, raises
+        :class:`DuplicateSubmissionError` at once, sending nothing. A refusal is recorded
+        (the number may be sent again); an unknown outcome leaves it uncertain until
+        :meth:`reconcile`, or the next submission of that number, looks it up (found:
+        :class:`DuplicateSubmissionError` with its ``invoice_id``).
         """
         policy = _factures_submit.safe_retry_policy(safe_retry)
         arguments = locals()
         request = self._build(FacturesSoumettreRequest, arguments)
-
-        async def send() -> FacturesSoumettreResponse:
-            return await self._send(
-                "/factures/soumettre",
-                request,
-                FacturesSoumettreResponse,
-                arguments,
-                idempotent=False,
-                invoice_number=request.invoice_number,
-            )
-
-        if request.attachment_id is None:
-            # The documented workflow submits the Factur-X PDF uploaded first (§5.5).
-            logger.warning(
-                "factures.soumettre: invoice %r has no attachment_id (the PDF uploaded "
-                "with transverses.ajouter_fichier); Chorus Pro expects one",
-                request.invoice_number,
-            )
-        try:
-            return await send()
-        except OutcomeUnknownError as unknown:
-            if policy is None:
-                raise
-            lookup = {"credentials": credentials, "timeout": timeout}
-            return await _factures_submit.send_safely(
-                self, send, request.invoice_number, unknown, lookup, policy
-            )
+        if store is not None:
+            return await _ledger.submit(self, store, request, arguments, policy)
+        return await _factures_submit.submit(self, request, arguments, policy)
 
     async def deposer(
         self,
@@ -147,6 +136,7 @@ class AsyncFactures(AsyncFacturesSearches):
         comment: str | None = None,
         purchase_order_reference: str | None = None,
         contract_reference: str | None = None,
+        store: Store | None = None,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
@@ -165,7 +155,9 @@ class AsyncFactures(AsyncFacturesSearches):
 
         The arguments are checked first, and the look-ups happen before the upload, so a
         refused deposit leaves no orphan attachment. Like ``soumettre``, the submission is
-        never resent blindly (:class:`OutcomeUnknownError`).
+        never resent blindly (:class:`OutcomeUnknownError`). With ``store``, the number is
+        reserved as in :meth:`soumettre` before the first request: a duplicate raises
+        :class:`DuplicateSubmissionError` with no look-up and no upload.
         """
         submission: dict[str, Any] = {
             "invoice_number": invoice_number,
@@ -184,14 +176,31 @@ class AsyncFactures(AsyncFacturesSearches):
         # Check every argument before the first request (structure_id is a placeholder).
         FacturesSoumettreRequest(**submission, structure_id=1)
         options = call_options(locals())
-        return await _factures_submit.deposit(
-            self,
-            pdf,
-            recipient_siret=recipient_siret,
-            pdf_name=pdf_name,
-            submission=submission,
-            options=options,
-        )
+        steps: dict[str, Any] = {"recipient_siret": recipient_siret, "pdf_name": pdf_name}
+        steps.update(submission=submission, options=options)
+        if store is not None:
+            return await _ledger.deposit(self, store, pdf, **steps)
+        return await _factures_submit.deposit(self, pdf, **steps)
+
+    async def reconcile(
+        self,
+        store: Store,
+        *,
+        settle: float = 30.0,
+        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+    ) -> list[Submission]:
+        """Settle the submissions ``store``'s ledger holds as uncertain for this call's
+        supplier (the ``chorus_pro_login`` of the credentials), and those a stopped process
+        left sent once their lease has run out. Each number is looked up
+        (``rechercher_fournisseur``) until ``settle`` s after it was sent: found, it is
+        recorded as created with its ``invoice_id``; still missing, as absent (it may be
+        submitted again); a failed look-up leaves it uncertain. Returns those rows as
+        they are after.
+        """
+        return await _ledger.reconcile(self, store, settle, call_options(locals()))
 
     async def consulter(
         self,
@@ -308,6 +317,48 @@ class AsyncFactures(AsyncFacturesSearches):
 
         # The other parameters are InvoicePoller's own, under the same names.
         return InvoicePoller(fetch, **settings)
+
+    def watch(
+        self,
+        store: Store,
+        *,
+        policy: WatchPolicy | None = None,
+        concurrency: int = 8,
+        max_requests: int | None = None,
+        max_rate: float | None = None,
+        lease: float = 300.0,
+        max_errors: int | None = 10,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
+        owner: str | None = None,
+        seed: int | None = None,
+        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: int = 0,
+        extra_headers: Headers | None = None,
+    ) -> AsyncInvoiceWatcher:
+        """A watcher (:class:`AsyncInvoiceWatcher`) following invoices with :meth:`consulter`
+        through ``store`` (a :class:`Store`: :class:`SQLiteStore` or :class:`PostgresStore`),
+        which keeps every invoice's status, history and next check, so runs resume across
+        restarts, processes and machines.
+
+        ``watcher.track(ids)`` once, then ``watcher.run_once()`` on each cron tick, or
+        ``watcher.run()`` for events (those of :meth:`poll`). ``policy``: the intervals by
+        status (:class:`WatchPolicy`); ``concurrency``: reads in flight at most (capped at
+        the client's connection limit), halved on HTTP 429/503 and growing back; an HTTP
+        429 pauses the whole run for its ``Retry-After``; ``max_requests``: reads per run;
+        ``max_rate``: requests per second; ``lease``: seconds a claimed invoice stays this
+        watcher's (``owner``, by default host, process and a random part); an invoice is
+        given up after ``max_errors`` failed reads in a row. ``clock`` (POSIX seconds,
+        default :func:`time.time`: the store is read by other processes) and ``sleep``
+        can be replaced in tests; ``seed`` seeds the jitter's random generator (a seeded
+        run with the same clock replays exactly; by default each watcher draws its own).
+        ``max_retries`` (default 0) is per read.
+        """
+        settings = {name: value for name, value in locals().items() if name != "self"}
+        fetch = functools.partial(self.consulter, **{n: settings.pop(n) for n in CALL_OPTIONS})
+        settings["concurrency"] = self._workers(concurrency)  # an invalid value stays invalid
+        return AsyncInvoiceWatcher(fetch, **settings)  # the same parameters, the same names
 
     async def telecharger_groupe(
         self,

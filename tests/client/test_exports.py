@@ -12,8 +12,9 @@ import pytest
 import factpulse_chorus
 import factpulse_chorus.models
 import factpulse_chorus.sandbox
+import factpulse_chorus.store
 
-FACES = [factpulse_chorus, factpulse_chorus.models]
+FACES = [factpulse_chorus, factpulse_chorus.models, factpulse_chorus.store]
 
 
 def type_checking_imports(module: ModuleType) -> dict[str, str]:

@@ -56,6 +56,9 @@ ENGLISH = frozenset(
     permission unprocessable outcome unknown server sync async limit given fact pulse
     blocking connection archive too large write unparsed settle lookups resends policy delay
     operation idempotent
+    store lease watch watcher run intervals default
+    check checks tracked seen sent reserved uncertain absent attempts history duplicate until
+    updated sqlite postgres seed patience
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
@@ -79,7 +82,7 @@ _SECOND_SPELLINGS = {alt: main for main, alts in ONE_SPELLING.items() for alt in
 #: Options every method takes and helper-only parameters (not request fields).
 OPTIONS = frozenset({"credentials", "timeout", "max_retries", "extra_headers", "extra"})
 HELPER_PARAMETERS = frozenset(
-    {"file", "safe_retry", "dest", "concurrency", "pdf", "recipient_siret", "page"}
+    {"file", "safe_retry", "dest", "concurrency", "pdf", "recipient_siret", "page", "store"}
 )
 
 #: The object each method acts on, which must be its first parameter: concept -> "group.method"s.
@@ -99,6 +102,8 @@ FIRST_PARAMETER = {
 
 def words(name: str) -> list[str]:
     """snake_case or CamelCase -> lower-case words, digits dropped."""
+    # The names of the two database engines are proper nouns, read as one word each.
+    name = name.replace("SQLite", "Sqlite")
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
     return [w for w in re.split(r"[_\d]+", spaced.lower()) if w]
 

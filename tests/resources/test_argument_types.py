@@ -13,10 +13,12 @@ import asyncio
 import importlib
 import inspect
 import re
+import tempfile
 import typing
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +28,7 @@ from hypothesis import strategies as st
 from factpulse_chorus import AsyncChorusClient, ChorusClient, RequestValidationError
 from factpulse_chorus._polling import InvoicePoller
 from factpulse_chorus.sandbox import ThreadedSandbox, sandbox_in_thread
+from factpulse_chorus.store import SQLiteStore
 
 GROUPS = ("structures", "factures", "transverses", "valideur")
 API_KEY = "argument-types-key"
@@ -53,6 +56,8 @@ REQUIRED: dict[str, object] = {
     "vat_amount": Decimal("2.00"),
     "total_gross_amount": Decimal("12.00"),
     "fetch": _fetch,
+    # Never opened: every call under test is refused before it touches the store.
+    "store": SQLiteStore(Path(tempfile.gettempdir()) / "argument-types-never-opened.db"),
 }
 
 

@@ -89,6 +89,7 @@ PAIRS = [
     ("Factures", "factpulse_chorus.resources.factures", "AsyncFactures"),
     ("Transverses", "factpulse_chorus.resources.transverses", "AsyncTransverses"),
     ("Valideur", "factpulse_chorus.resources.valideur", "AsyncValideur"),
+    ("InvoiceWatcher", "factpulse_chorus._watcher", "AsyncInvoiceWatcher"),  # factures.watch()
 ]
 SYNC_NAMES = {async_name: sync_name for sync_name, _, async_name in PAIRS}
 DOC_NAMES = {**SYNC_NAMES, "InvoicePoller": "BlockingInvoicePoller"}

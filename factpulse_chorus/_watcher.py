@@ -1,0 +1,392 @@
+"""The resumable watcher: invoices followed to a final status through a durable store.
+
+Design: the store holds every tracked invoice with its next check time, so nothing lives
+only in memory and any number of processes may share one store. A run claims what is due
+in batches (``store.claim_due``: a lease, so two processes never read the same invoice at
+once; ``max(64, 4 × concurrency)`` at a time, read within the lease), reads them at most
+the AIMD window at a time (``_watch_policy.ConcurrencyWindow``) with ``factures.consulter``,
+and records the results in batches too (``store.record``: as many, or what finished in the
+last half second, or when nothing is in flight), one store transaction for many reads. A
+kill (even ``kill -9``) loses only the reads not recorded yet: their invoices are still due
+in the store, so they are read again once their lease runs out. A result is recorded before
+its events are given (the same as the poller's).
+
+* Intervals come from :class:`~factpulse_chorus.WatchPolicy`, by status and by how long the
+  invoice has been in it: since the server's status date (a date alone counts as its end),
+  or since the status was first seen (the store's history, which ``claim_due`` returns as
+  ``status_seen_at``; or this watcher's own memory), whichever is longer ago. So waits
+  follow the invoice's age also for a process started by cron each tick.
+* ``run_once`` reads what was due when it started (a tick's work is bounded); ``run``
+  sleeps until ``store.next_due()`` and ends when nothing is watched any more.
+* An HTTP 429 pauses the whole run for its ``Retry-After``; the window halves on 429/503
+  and grows back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import os
+import random
+import secrets
+import socket
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Final
+
+from ._arguments import checked
+from ._exceptions import APIStatusError, FactPulseError, RateLimitError, RequestValidationError
+from ._poll_events import (
+    FinalStatus,
+    PollError,
+    PollEvent,
+    PollSummary,
+    StatusChanged,
+)
+from ._poll_scheduler import Fetch
+from ._polling import _positive
+from ._watch_policy import ConcurrencyWindow, WatchPolicy, status_instant, stored_date
+from ._watch_run import Emit, Outcome, Recorder, WatchCounts, WatchRun, WatchStore
+from .models.common import InvoiceStatusCode
+from .store._records import CheckResult, TrackedInvoice
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .models.factures import FacturesConsulterResponse
+
+# No __all__: the package's export map (``factpulse_chorus._EXPORTS``) lists the public names.
+
+DEFAULT_CONCURRENCY: Final = 8
+DEFAULT_LEASE: Final = 300.0
+"""Seconds a claimed invoice stays this watcher's: far longer than a read."""
+DEFAULT_MAX_ERRORS: Final = 10
+CLAIM_BATCH: Final = 64
+CLAIM_WINDOWS: Final = 4
+"""One claim takes ``max(CLAIM_BATCH, CLAIM_WINDOWS × concurrency)`` invoices, and finished
+reads are recorded as many at a time: one store transaction per many reads."""
+IDLE_WAIT: Final = 1.0
+"""Seconds a run waits when something is due but another process holds it."""
+_UNLIMITED: Final = 2**62
+
+
+def default_owner() -> str:
+    """``host:pid:random``: unique per watcher, readable in the store."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+async def _ignore(_event: PollEvent) -> None:
+    return None
+
+
+class AsyncInvoiceWatcher:
+    """Follows tracked invoices to a final status through a store shared across runs and
+    processes: :meth:`track` adds invoices, :meth:`run_once` reads what is due and returns
+    (for cron), :meth:`run` keeps going and yields the poller's events.
+
+    Build it with ``client.factures.watch(store, ...)``. ``owner`` names this watcher's
+    leases in the store; ``window`` is the current AIMD concurrency. :meth:`aclose` (or
+    leaving ``async with``) stops a run under way and releases the leases it holds.
+    """
+
+    @checked
+    def __init__(
+        self,
+        fetch: Fetch,
+        store: WatchStore,
+        *,
+        policy: WatchPolicy | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        max_requests: int | None = None,
+        max_rate: float | None = None,
+        lease: float = DEFAULT_LEASE,
+        owner: str | None = None,
+        max_errors: int | None = DEFAULT_MAX_ERRORS,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if max_requests is not None and max_requests < 1:
+            raise RequestValidationError("max_requests", "must be an integer >= 1 or None")
+        if max_errors is not None and max_errors < 1:
+            raise RequestValidationError("max_errors", "must be an integer >= 1 or None")
+        if owner is not None and not owner.strip():
+            raise RequestValidationError("owner", "must be a non-blank string or None")
+        _positive("lease", lease)
+        _positive("max_rate", max_rate, allow_none=True)
+        self._fetch = fetch
+        self._store = store
+        self._policy = policy or WatchPolicy()
+        self._window = ConcurrencyWindow(concurrency)
+        self._batch = max(CLAIM_BATCH, CLAIM_WINDOWS * concurrency)
+        self._max_requests = max_requests
+        self._min_gap = 1.0 / max_rate if max_rate else 0.0
+        self._lease = float(lease)
+        self._owner = owner or default_owner()
+        self._max_errors = max_errors
+        self._clock = clock or time.time
+        self._sleep = sleep or asyncio.sleep
+        self._rng = random.Random(seed)  # None: seeded by the system, apart per watcher
+        self._pause_until = 0.0
+        self._next_slot = 0.0
+        self._seen: dict[int, tuple[str, float]] = {}  # id -> (status, first seen here)
+        self._turn = asyncio.Lock()  # runs of one watcher take turns: one owner's leases
+        self._runs: weakref.WeakSet[WatchRun] = weakref.WeakSet()  # for aclose()
+
+    def __repr__(self) -> str:
+        return f"<AsyncInvoiceWatcher owner={self._owner!r} window={self.window}>"
+
+    @property
+    def owner(self) -> str:
+        """The name of this watcher's leases in the store."""
+        return self._owner
+
+    @property
+    def policy(self) -> WatchPolicy:
+        """The intervals by status."""
+        return self._policy
+
+    @property
+    def window(self) -> int:
+        """Reads allowed in flight now: ``concurrency``, halved on 429/503, growing back."""
+        return self._window.current
+
+    @checked
+    async def track(self, invoice_ids: Iterable[int]) -> int:
+        """Start watching ``invoice_ids`` (due at once); returns how many were new."""
+        ids = list(invoice_ids)
+        for invoice_id in ids:
+            if isinstance(invoice_id, bool) or not isinstance(invoice_id, int) or invoice_id < 1:
+                raise RequestValidationError("invoice_ids", "must be positive integers")
+        return await self._store.track(ids, now=self._clock())
+
+    async def run_once(self) -> PollSummary:
+        """Read every invoice due when it starts (up to ``max_requests``), record the
+        results, return the run's :class:`PollSummary`: the job of one cron tick."""
+        counts = WatchCounts(self._clock)
+        await self._work(counts, _ignore, once=True, until=None)
+        return counts.summary()
+
+    @checked
+    def run(self, *, once: bool = False, until: float | None = None) -> WatchRun:
+        """The events of a run (:class:`WatchRun`): :class:`StatusChanged`,
+        :class:`FinalStatus`, :class:`PollError`, last :class:`PollFinished`.
+
+        The run sleeps until the next invoice is due and ends once nothing is watched any
+        more (every invoice final or given up), at ``until`` (a time of ``clock``), after
+        ``max_requests`` reads, or when closed; ``once=True``: :meth:`run_once` as events.
+        An event is given once its result is in the store.
+        """
+        return WatchRun(self, once=once, until=until)
+
+    async def aclose(self) -> None:
+        """Stop the runs under way and release this watcher's leases. Idempotent."""
+        for run in list(self._runs):
+            await run.aclose()
+        await self._store.release(self._owner)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- the run ------------------------------------------------------------------------
+
+    async def _work(
+        self, counts: WatchCounts, emit: Emit, *, once: bool, until: float | None
+    ) -> None:
+        async with self._turn:
+            try:
+                while True:
+                    since = counts.started if once else None
+                    claimed = await self._drain(counts, emit, since, until)
+                    now = self._clock()
+                    if once or self._budget(counts) == 0 or (until is not None and now >= until):
+                        return
+                    if await self._store.watched_count() == 0:
+                        return
+                    due = await self._store.next_due()
+                    delay = max(now if due is None else due, self._pause_until) - now
+                    if not claimed:  # due, but held by another process: do not spin
+                        delay = max(delay, IDLE_WAIT)
+                    if until is not None:
+                        delay = min(delay, until - now)
+                    if delay > 0:
+                        await self._sleep(delay)
+            finally:
+                counts.stopped = self._clock()
+
+    def _budget(self, counts: WatchCounts) -> int:
+        """Requests this run may still make."""
+        if self._max_requests is None:
+            return _UNLIMITED
+        return max(0, self._max_requests - counts.requests)
+
+    def _claim_size(self, room: int) -> int:
+        """How many invoices one claim takes: several windows' worth (one store transaction
+        for many reads), no more than ``room`` (the budget left) nor, with ``max_rate``,
+        than half a lease's worth of requests (each is read well within its lease)."""
+        size = self._batch
+        if self._min_gap:
+            size = min(size, max(1, int(self._lease / (2 * self._min_gap))))
+        return min(size, room)
+
+    async def _drain(
+        self, counts: WatchCounts, emit: Emit, since: float | None, until: float | None
+    ) -> bool:
+        """Read what is due until nothing is, the budget is spent or ``until`` has come;
+        whether any was. With ``since``, only what was due then: a cron tick's work is
+        bounded. Invoices claimed but left unread at ``until`` are released."""
+        tasks: set[asyncio.Task[Outcome]] = set()
+        queued: collections.deque[tuple[TrackedInvoice, float]] = collections.deque()
+        recorder = Recorder(self._store, self._owner, self._clock, emit)
+        exhausted = claimed_any = dropped = False
+        try:
+            while True:
+                now = self._clock()
+                if until is not None and now >= until:
+                    exhausted, dropped = True, dropped or bool(queued)
+                    queued.clear()  # their leases are released below, once nothing is in flight
+                room = self._budget(counts) - len(queued)
+                go = now >= self._pause_until and (until is None or now < until)
+                if go and not queued and not exhausted and room > 0:
+                    due = now if since is None else since
+                    wanted = self._claim_size(room)
+                    claimed = await self._store.claim_due(  # the lease runs from now all the same
+                        now=due, limit=wanted, owner=self._owner, lease=self._lease + now - due
+                    )
+                    exhausted = len(claimed) < wanted
+                    claimed_any = claimed_any or bool(claimed)
+                    queued.extend((invoice, now + self._lease / 2) for invoice in claimed)
+                while go and queued and len(tasks) < self._window.current:
+                    invoice, start_by = queued.popleft()
+                    if now >= start_by:  # held half its lease (a long pause): claim it again
+                        exhausted = False
+                        continue
+                    counts.requests += 1
+                    tasks.add(asyncio.ensure_future(self._check(invoice, counts)))
+                if not tasks:
+                    await recorder.flush()  # nothing in flight: what is done is recorded
+                    if self._pause_until > now and (until is None or now < until):
+                        await self._sleep(self._pause_until - now)  # a 429: everyone waits
+                        exhausted = False
+                        continue
+                    if not queued and (exhausted or self._budget(counts) == 0):
+                        if dropped:
+                            await self._store.release(self._owner)  # claimed, never read
+                        return claimed_any
+                    continue
+                done, tasks = await asyncio.wait(
+                    tasks, timeout=recorder.wait(), return_when=asyncio.FIRST_COMPLETED
+                )
+                recorder.add([task.result() for task in done])
+                await recorder.flush(self._batch)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            with contextlib.suppress(FactPulseError):  # the first error is the one to see
+                await asyncio.shield(self._store.release(self._owner))
+            raise
+
+    async def _slot(self) -> None:
+        """``max_rate``: wait for this request's turn."""
+        if self._min_gap:
+            now = self._clock()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self._min_gap
+            if slot > now:
+                await self._sleep(slot - now)
+
+    async def _check(self, invoice: TrackedInvoice, counts: WatchCounts) -> Outcome:
+        await self._slot()
+        epoch = self._window.epoch
+        invoice_id = invoice.invoice_id
+        try:
+            response = await self._fetch(invoice_id)
+        except FactPulseError as exc:
+            return self._failed(invoice, exc, epoch, counts)
+        self._window.on_success()
+        now = self._clock()
+        code = response.status.code
+        status = code.value
+        previous = None if invoice.status is None else InvoiceStatusCode(invoice.status)
+        events: list[PollEvent] = []
+        if code != previous:
+            events.append(
+                StatusChanged(
+                    invoice_id=invoice_id, previous=previous, current=code, response=response
+                )
+            )
+        final = self._policy.is_final(status)
+        if final:
+            counts.final[code] += 1
+            counts.pending.pop(invoice_id, None)
+            self._seen.pop(invoice_id, None)
+            events.append(FinalStatus(invoice_id=invoice_id, status=code, response=response))
+            next_check = now
+        else:
+            counts.pending[invoice_id] = None
+            quiet = self._quiet(invoice, status, response, now)
+            delay = self._policy.interval(status, quiet=quiet)
+            next_check = now + self._policy.spread(delay, self._rng)
+        result = CheckResult(
+            invoice_id=invoice_id,
+            next_check=next_check,
+            status=status,
+            status_date=stored_date(response.status.date),
+            final=final,
+        )
+        return Outcome(result, events)
+
+    def _quiet(
+        self, invoice: TrackedInvoice, status: str, response: FacturesConsulterResponse, now: float
+    ) -> float:
+        """How long the invoice has been in ``status``, at least: since the status date the
+        server gives, or since it was first seen in it (by the store, or by this watcher),
+        whichever is longer ago."""
+        first = now
+        if invoice.status == status and invoice.status_seen_at is not None:
+            first = min(now, invoice.status_seen_at)
+        seen = self._seen.get(invoice.invoice_id)
+        if seen is None or seen[0] != status:
+            seen = self._seen[invoice.invoice_id] = (status, first)
+        entered = status_instant(response.status.date)
+        return max(now - min(first, seen[1]), 0.0 if entered is None else now - entered)
+
+    def _failed(
+        self, invoice: TrackedInvoice, exc: FactPulseError, epoch: int, counts: WatchCounts
+    ) -> Outcome:
+        now = self._clock()
+        counts.errors += 1
+        invoice_id = invoice.invoice_id
+        errors = invoice.errors + 1
+        gave_up = False
+        if isinstance(exc, RateLimitError):
+            counts.rate_limited += 1
+            self._window.on_overload(epoch)
+            pause = exc.retry_after if exc.retry_after is not None else self._policy.error_interval
+            self._pause_until = max(self._pause_until, now + pause)
+            next_check = self._pause_until  # rate limited: not the invoice's fault
+        else:
+            if isinstance(exc, APIStatusError) and exc.status_code == 503:
+                self._window.on_overload(epoch)
+            gave_up = self._max_errors is not None and errors >= self._max_errors
+            delay = self._policy.error_delay(errors)
+            next_check = now + self._policy.spread(delay, self._rng)
+        if gave_up:
+            counts.failed.append(invoice_id)
+            counts.pending.pop(invoice_id, None)
+            self._seen.pop(invoice_id, None)
+        else:
+            counts.pending[invoice_id] = None
+        result = CheckResult(
+            invoice_id=invoice_id,
+            next_check=next_check,
+            error=f"{type(exc).__name__}: {exc}",
+            gave_up=gave_up,
+        )
+        return Outcome(result, [PollError(invoice_id=invoice_id, error=exc, gave_up=gave_up)])

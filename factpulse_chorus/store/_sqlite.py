@@ -1,0 +1,338 @@
+"""The embedded store: one SQLite file, used through ``sqlite3`` on one worker thread.
+
+Every call hands one function to the store's own thread, so the event loop never waits on
+the disk and the connection is only ever touched by the thread that opened it. Writes that
+must not interleave between processes (claims, records, reservations) run under
+``BEGIN IMMEDIATE``: SQLite's write lock is taken before anything is read, so two processes
+on one file never claim the same invoice or reserve the same number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+from collections.abc import Collection, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from .._exceptions import RequestValidationError, StoreError
+from . import _rows as rows
+from . import _schema as sql
+from ._base import Store
+from ._migrate import Work, connect, in_transaction, write
+from ._records import CheckResult, Submission, SubmissionState, TrackedInvoice
+
+# No __all__: the package's export map (``factpulse_chorus.store._EXPORTS``) lists the names.
+
+T = TypeVar("T")
+
+
+def _read(work: Work[T]) -> Work[T]:
+    return lambda connection: in_transaction(sql.SQLITE_BEGIN_READ, connection, work)
+
+
+def _relaxed(work: Work[T]) -> Work[T]:
+    """``write(work)`` at ``synchronous = NORMAL``: for what a crash only makes re-read."""
+
+    def run(connection: sqlite3.Connection) -> T:
+        connection.execute(sql.SQLITE_SYNC_RELAXED)
+        try:
+            return write(work)(connection)
+        finally:
+            connection.execute(sql.SQLITE_SYNC_FULL)
+
+    return run
+
+
+def _one(statement: str, *parameters: Any) -> Work[Any]:
+    return lambda connection: connection.execute(statement, parameters).fetchone()[0]
+
+
+class SQLiteStore(Store):
+    """Tracked invoices and the submission ledger in one SQLite file (WAL mode), safe to
+    share between processes.
+
+    Opened on first use; ``async with`` / ``with`` closes it. Every method takes the
+    caller's clock as ``now`` (POSIX seconds): the store never reads the time itself.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
+        path = os.fspath(path)
+        if not path or path == ":memory:" or path.startswith("file:"):
+            raise RequestValidationError("path", "must be a file path (processes share it)")
+        if isinstance(busy_timeout, bool) or not busy_timeout >= 0:
+            raise RequestValidationError("busy_timeout", "must be a number of seconds >= 0")
+        self._path = path
+        self._busy_timeout = float(busy_timeout)
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._closed = False
+        self._connection: sqlite3.Connection | None = None  # the worker thread's only
+        self._version: int | None = None
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({self._path!r})"
+
+    @property
+    def path(self) -> str:
+        """The database file."""
+        return self._path
+
+    @property
+    def schema_version(self) -> int:
+        """The file's schema version (known once the store has been used)."""
+        if self._version is None:
+            raise StoreError("the store is not open yet: call one of its methods", path=self._path)
+        return self._version
+
+    # -- life cycle (``async with`` / ``with``: Store)
+
+    def _stop(self) -> ThreadPoolExecutor | None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+            self._closed = True
+        return executor
+
+    def close(self) -> None:
+        """Close the file and stop the worker thread (waits for a call under way)."""
+        executor = self._stop()
+        if executor is not None:
+            executor.submit(self._disconnect)
+            executor.shutdown(wait=True)
+
+    async def aclose(self) -> None:
+        """Close the file and stop the worker thread, without blocking the event loop."""
+        executor = self._stop()
+        if executor is not None:
+            await asyncio.wrap_future(executor.submit(self._disconnect))
+            executor.shutdown(wait=True)  # the thread is idle: this returns at once
+
+    def _disconnect(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+    # -- the worker thread
+
+    async def _run(self, operation: str, work: Work[T]) -> T:
+        with self._lock:
+            if self._closed:
+                raise StoreError(f"{operation}: the store is closed", path=self._path)
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="factpulse-store")
+            future = self._executor.submit(self._call, operation, work)
+        return await asyncio.wrap_future(future)
+
+    def _call(self, operation: str, work: Work[T]) -> T:
+        try:
+            if self._connection is None:
+                self._connection, self._version = connect(self._path, self._busy_timeout)
+            return work(self._connection)
+        except (sqlite3.Error, OverflowError) as error:  # OverflowError: an int past 64 bits
+            raise StoreError(f"{operation} failed: {error}", path=self._path) from error
+
+    # -- tracked invoices
+
+    async def track(self, invoice_ids: Iterable[int], *, now: float) -> int:
+        """Watch ``invoice_ids`` from ``now`` on; ids already tracked keep their state.
+        Returns how many were new."""
+        new = [(int(invoice_id), now, now) for invoice_id in invoice_ids]
+
+        def track(connection: sqlite3.Connection) -> int:
+            return connection.executemany(sql.TRACK, new).rowcount
+
+        return await self._run("track", write(track))
+
+    async def claim_due(
+        self, *, now: float, limit: int, owner: str, lease: float
+    ) -> list[TrackedInvoice]:
+        """Up to ``limit`` watched invoices due at ``now`` and not leased, earliest first,
+        each leased to ``owner`` until ``now + lease``: no other claim gets them meanwhile."""
+
+        def claim(connection: sqlite3.Connection) -> list[TrackedInvoice]:
+            found = connection.execute(sql.SELECT_DUE, (now, now, limit)).fetchall()
+            until = now + lease
+            connection.executemany(sql.SET_LEASE, [(owner, until, row[0]) for row in found])
+            return [rows.invoice(row) for row in found]
+
+        if limit <= 0:
+            return []
+        return await self._run("claim_due", _relaxed(claim))
+
+    async def record(self, results: Sequence[CheckResult], *, owner: str, now: float) -> None:
+        """Store ``results`` in one transaction and drop their leases. A result for an invoice
+        no longer leased to ``owner`` is ignored; a new status is appended to the history."""
+
+        def record(connection: sqlite3.Connection) -> None:
+            for result in results:
+                row = connection.execute(sql.SELECT_FOR_RECORD, (result.invoice_id,)).fetchone()
+                if row is None or row[0] != owner:
+                    continue  # taken over by another worker (or never tracked)
+                _record_one(connection, result, row[1], now)
+
+        await self._run("record", _relaxed(record))
+
+    async def release(self, owner: str) -> None:
+        """Drop every lease ``owner`` holds (a clean stop): the invoices are due again."""
+
+        def release(connection: sqlite3.Connection) -> None:
+            connection.execute(sql.RELEASE, (owner,))
+
+        await self._run("release", _relaxed(release))
+
+    async def next_due(self) -> float | None:
+        """The earliest time ``claim_due`` could return an invoice (``None``: none watched)."""
+        found = await self._run("next_due", _one(sql.NEXT_DUE))
+        return None if found is None else float(found)
+
+    async def get(self, invoice_id: int) -> TrackedInvoice | None:
+        """The tracked invoice with its status history, or ``None`` if not tracked."""
+
+        def get(connection: sqlite3.Connection) -> TrackedInvoice | None:
+            row = connection.execute(sql.SELECT_INVOICE, (invoice_id,)).fetchone()
+            if row is None:
+                return None
+            seen = connection.execute(sql.SELECT_HISTORY, (invoice_id,))
+            history = tuple(rows.status_seen(item) for item in seen)
+            return rows.invoice(row, history)
+
+        return await self._run("get", _read(get))
+
+    async def status_counts(self) -> dict[str | None, int]:
+        """Tracked invoices per last status (``None``: never read)."""
+
+        def counts(connection: sqlite3.Connection) -> dict[str | None, int]:
+            return dict(connection.execute(sql.STATUS_COUNTS).fetchall())
+
+        return await self._run("status_counts", counts)
+
+    async def due_count(self, *, now: float) -> int:
+        """How many invoices ``claim_due(now=now)`` could hand out."""
+        return int(await self._run("due_count", _one(sql.COUNT_DUE, now, now)))
+
+    async def watched_count(self) -> int:
+        """How many invoices are still watched (neither final nor given up)."""
+        return int(await self._run("watched_count", _one(sql.WATCHED_COUNT)))
+
+    async def check_integrity(self) -> str:
+        """SQLite's ``PRAGMA integrity_check``: ``"ok"`` or the problems found."""
+
+        def check(connection: sqlite3.Connection) -> str:
+            rows = connection.execute(sql.SQLITE_INTEGRITY_CHECK).fetchall()
+            return "\n".join(str(row[0]) for row in rows)
+
+        return await self._run("check_integrity", check)
+
+    # -- the submission ledger
+
+    async def reserve(
+        self, supplier: str, invoice_number: str, *, owner: str, now: float, lease: float
+    ) -> Submission:
+        """Hold ``(supplier, invoice_number)`` for ``owner`` until ``now + lease``.
+
+        Returns the row RESERVED (send it), or UNCERTAIN (an earlier send's outcome is
+        unknown: reconcile before sending). Raises :class:`DuplicateSubmissionError` when
+        the number is created, or held by a live lease.
+        """
+
+        now, lease = float(now), float(lease)
+
+        def reserve(connection: sqlite3.Connection) -> Submission:
+            key = (supplier, invoice_number)
+            found = connection.execute(sql.SELECT_SUBMISSION, key).fetchone()
+            current = None if found is None else rows.submission(found)
+            new = rows.reserved(current, *key, owner=owner, now=now, lease=lease)
+            if current is None:
+                connection.execute(sql.INSERT_SUBMISSION, rows.values(new))
+            else:
+                _save(connection, new)
+            return new
+
+        return await self._run("reserve", write(reserve))
+
+    async def mark(
+        self,
+        supplier: str,
+        invoice_number: str,
+        state: SubmissionState,
+        *,
+        owner: str,
+        now: float,
+        invoice_id: int | None = None,
+        error: str | None = None,
+    ) -> Submission:
+        """Move ``owner``'s row to ``state``: SENT records ``sent_at``; CREATED, ABSENT and
+        UNCERTAIN release the row. ``error`` (if given) becomes ``last_error``. Raises
+        :class:`DuplicateSubmissionError` if ``owner`` does not hold the row."""
+        state, now = SubmissionState(state), float(now)
+
+        def mark(connection: sqlite3.Connection) -> Submission:
+            found = connection.execute(sql.SELECT_SUBMISSION, (supplier, invoice_number)).fetchone()
+            if found is None:
+                raise StoreError(f"mark: {invoice_number!r} was never reserved", path=self._path)
+            new = rows.marked(
+                rows.submission(found),
+                state,
+                owner=owner,
+                now=now,
+                invoice_id=invoice_id,
+                error=error,
+            )
+            _save(connection, new)
+            return new
+
+        return await self._run("mark", write(mark))
+
+    async def submission(self, supplier: str, invoice_number: str) -> Submission | None:
+        """The ledger row of ``(supplier, invoice_number)``, or ``None``."""
+
+        def get(connection: sqlite3.Connection) -> Submission | None:
+            row = connection.execute(sql.SELECT_SUBMISSION, (supplier, invoice_number)).fetchone()
+            return None if row is None else rows.submission(row)
+
+        return await self._run("submission", get)
+
+    async def submissions(
+        self, *, states: Collection[SubmissionState] | None = None
+    ) -> list[Submission]:
+        """Every ledger row (in ``states`` only, if given), by supplier and number."""
+        parameters: tuple[str, ...] = ()
+        statement = sql.SELECT_SUBMISSIONS
+        if states is not None:
+            parameters = tuple(SubmissionState(state).value for state in states)
+            if not parameters:
+                return []
+            statement = sql.SELECT_SUBMISSIONS_IN.format(marks=", ".join("?" * len(parameters)))
+
+        def select(connection: sqlite3.Connection) -> list[Submission]:
+            return [rows.submission(row) for row in connection.execute(statement, parameters)]
+
+        return await self._run("submissions", select)
+
+
+def _record_one(
+    connection: sqlite3.Connection, result: CheckResult, previous: str | None, now: float
+) -> None:
+    final, gave_up = int(result.final), int(result.gave_up)
+    if result.status is None:
+        connection.execute(
+            sql.RECORD_FAILURE,
+            (result.error, result.next_check, final, gave_up, result.invoice_id),
+        )
+        return
+    date = rows.date_text(result.status_date)
+    connection.execute(
+        sql.RECORD_SUCCESS,
+        (result.status, date, result.error, result.next_check, final, gave_up, result.invoice_id),
+    )
+    if result.status != previous:
+        connection.execute(
+            sql.APPEND_HISTORY, (result.invoice_id, result.status, date, now, result.invoice_id)
+        )
+
+
+def _save(connection: sqlite3.Connection, row: Submission) -> None:
+    columns = rows.values(row)
+    connection.execute(sql.UPDATE_SUBMISSION, (*columns[2:], *columns[:2]))
