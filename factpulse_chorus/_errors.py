@@ -42,7 +42,7 @@ from ._exceptions import (
     UnprocessableEntityError,
 )
 from ._json import loads
-from ._redact import redact, scrub
+from ._redact import redact_scrub, scrub
 from ._response import RawResponse
 from ._retry import MAYBE_PROCESSED_STATUSES, BodyTooLarge, FailureKind, bad_content_encoding
 from ._types import PreparedRequest
@@ -216,7 +216,10 @@ def safe_error_body(body: bytes, secrets: tuple[str, ...]) -> Any:
         parsed = loads(body)
     except (ValueError, RecursionError):
         parsed = body.decode("utf-8", "replace")
-    return scrub(redact(parsed), secrets)
+    try:
+        return redact_scrub(parsed, secrets)
+    except RecursionError:  # parsed, yet too deep to walk: shown as text, as deeper ones are
+        return scrub(body.decode("utf-8", "replace"), secrets)
 
 
 # -- business errors in a 2xx body ----------------------------------------------------------

@@ -21,7 +21,9 @@ import contextlib
 import functools
 import re
 import urllib.parse
+import weakref
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any, Final
 
 import aiohttp
@@ -34,6 +36,7 @@ __all__ = [
     "proxy_secrets",
     "redact",
     "redact_headers",
+    "redact_scrub",
     "request_secrets",
     "scrub",
     "scrub_error",
@@ -89,8 +92,30 @@ def _redact_value(key: str, value: Any) -> Any:
     return redact(value)
 
 
+# Exact types a walk returns as they are: they hold no key, and a number no secret. Exact
+# types only: a subclass (of str too) may also be a Mapping, and takes the general path.
+_INERT: Final = frozenset({int, float, bool, type(None), Decimal})
+_REDACT_LEAVES: Final = _INERT | {str}
+_MASKED_KEYS: Final = _SECRET_KEYS | _PARTIAL_KEYS | _LENGTH_ONLY_KEYS
+
+
 def redact(value: Any) -> Any:
     """Return a copy of ``value`` (dicts, lists, tuples nested) with secret keys masked."""
+    # Exact dicts and lists first: an isinstance check against an ABC per element is what
+    # made a few-MB error body cost a second.
+    kind = type(value)
+    if kind is dict:
+        out = {}
+        for k, v in value.items():
+            if type(k) is str and k.lower() not in _MASKED_KEYS:
+                out[k] = v if type(v) in _REDACT_LEAVES else redact(v)
+            else:
+                out[k] = _redact_value(k, v) if isinstance(k, str) else redact(v)
+        return out
+    if kind is list or kind is tuple:
+        return [v if type(v) in _REDACT_LEAVES else redact(v) for v in value]
+    if kind in _REDACT_LEAVES:
+        return value
     if isinstance(value, Mapping):
         return {
             k: _redact_value(k, v) if isinstance(k, str) else redact(v) for k, v in value.items()
@@ -127,6 +152,48 @@ def scrub(value: Any, secrets: Iterable[str]) -> Any:
 
 
 def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
+    return _walk(value, pattern, redacting=False)
+
+
+def redact_scrub(value: Any, secrets: Iterable[str]) -> Any:
+    """``scrub(redact(value), secrets)`` in one walk over ``value``."""
+    needles = tuple(sorted({s for s in secrets if isinstance(s, str) and len(s) >= _MIN_NEEDLE}))
+    if not needles:
+        return redact(value)
+    return _walk(value, _pattern(needles), redacting=True)
+
+
+def _walk(value: Any, pattern: re.Pattern[str], redacting: bool) -> Any:
+    """``_scrub(value)``, of ``redact(value)`` when ``redacting``, in one walk."""
+    kind = type(value)  # exact types first, as in redact
+    if kind is dict:
+        # An exact dict has each key once: masking a value, then scrubbing it and its key,
+        # gives what the two walks give, key collisions after scrubbing included. A loop,
+        # not a comprehension: one frame a level.
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                out[k] = _walk(v, pattern, redacting)
+            elif redacting and (type(k) is not str or k.lower() in _MASKED_KEYS):
+                out[pattern.sub(MASK, k)] = _walk(_redact_value(k, v), pattern, False)
+            else:
+                out[pattern.sub(MASK, k)] = v if type(v) in _INERT else _walk(v, pattern, redacting)
+        return out
+    if kind is list or kind is tuple:
+        return [
+            v
+            if type(v) in _INERT
+            else pattern.sub(MASK, v)
+            if type(v) is str
+            else _walk(v, pattern, redacting)
+            for v in value
+        ]
+    if kind is str:
+        return _sub(pattern, value)
+    if kind in _INERT:
+        return value
+    if redacting:  # any other type: the two walks, as they were
+        return _walk(redact(value), pattern, False)
     if isinstance(value, str):
         return pattern.sub(MASK, value)
     if isinstance(value, Mapping):
@@ -139,11 +206,44 @@ def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
     return value
 
 
+_LONG_TEXT: Final = 4096
+# For each pattern, the characters a match can start with (see _first_chars).
+_STARTS: weakref.WeakKeyDictionary[re.Pattern[str], re.Pattern[str]] = weakref.WeakKeyDictionary()
+
+
+def _sub(pattern: re.Pattern[str], text: str) -> str:
+    # The pattern has no literal prefix the regex engine can skip to: it tries it at each
+    # character (0.1 s a MB). A long text without any character a match starts with is
+    # left as it is, found in one fast scan.
+    if len(text) > _LONG_TEXT:
+        starts = _STARTS.get(pattern)
+        if starts is not None and starts.search(text) is None:
+            return text
+    return pattern.sub(MASK, text)
+
+
 @functools.lru_cache(maxsize=64)
 def _pattern(needles: tuple[str, ...]) -> re.Pattern[str]:
     # Longest first: a secret containing another one is masked whole.
     ordered = sorted(needles, key=len, reverse=True)
-    return re.compile("|".join("".join(_char_forms(c) for c in s) for s in ordered))
+    pattern = re.compile("|".join("".join(_char_forms(c) for c in s) for s in ordered))
+    firsts = sorted(set().union(*(_first_chars(s[0]) for s in needles)))
+    _STARTS[pattern] = re.compile(f"[{''.join(re.escape(c) for c in firsts)}]")
+    return pattern
+
+
+def _first_chars(char: str) -> set[str]:
+    """The characters a match of :func:`_char_forms` (``char``) can start with."""
+    code = ord(char)
+    # itself; a backslash escape; percent-encoding; an HTML entity
+    firsts = {char, "\\", "%", "&"}
+    if char == " ":
+        firsts.add("+")
+    if code > 0xFF:
+        firsts.add("?")
+    if code > 0x7F:  # its first UTF-8 byte read as Latin-1, or U+FFFD
+        firsts.update((chr(char.encode("utf-8", "surrogatepass")[0]), "\ufffd"))
+    return firsts
 
 
 def _hex(number: int, width: int) -> str:
@@ -177,6 +277,8 @@ _BS: Final = f"(?:{_ascii_forms(chr(92))})+"
 
 def _code_point_forms(code: int) -> list[str]:
     """Regex forms of one code point, but its UTF-8 bytes (see :func:`_char_forms`)."""
+    # A form that starts with a new character must add it to _first_chars, or long texts
+    # holding only that form would go unscrubbed.
     char = chr(code)
     forms = [re.escape(char)]
     escapes = {**_SHORT_ESCAPES, **_SHORT_ESCAPES_MORE}
