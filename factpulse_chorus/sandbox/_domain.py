@@ -133,7 +133,8 @@ class Domain:
 
     @property
     def counters(self) -> dict[str, int]:
-        """``invoices_created`` (submitted), ``invoices_seeded``, ``attachments_created``."""
+        """``invoices_created`` (submitted), ``invoices_seeded``, ``attachments_created``,
+        ``duplicate_numbers_refused`` (submissions refused as a number the supplier used)."""
         return self.context.store.counters
 
     # == test and demo helpers ===============================================================

@@ -45,6 +45,7 @@ class Store:
             "invoices_created": 0,
             "invoices_seeded": 0,
             "attachments_created": 0,
+            "duplicate_numbers_refused": 0,
         }
         ids = random.Random(f"factpulse-sandbox-ids:{seed}")
         self._next_invoice_id = 7_500_000 + ids.randrange(0, 400_000)

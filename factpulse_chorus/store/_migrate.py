@@ -4,6 +4,7 @@ the connection's pragmas, then each missing migration in a transaction of its ow
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -47,8 +48,9 @@ def connect(path: str, busy_timeout: float) -> tuple[sqlite3.Connection, int]:
         connection.execute(sql.SQLITE_BUSY_TIMEOUT.format(milliseconds=milliseconds))
         # Read the version before anything writes (WAL mode changes the file's header).
         found = _version(connection, path)
+        deadline = time.monotonic() + busy_timeout
         for pragma in sql.SQLITE_PRAGMAS:
-            connection.execute(pragma)
+            _pragma(connection, pragma, deadline)
         for version, statements in sql.MIGRATIONS:
             if version > found:
                 write(_migration(path, version, statements))(connection)
@@ -56,6 +58,21 @@ def connect(path: str, busy_timeout: float) -> tuple[sqlite3.Connection, int]:
     except BaseException:
         connection.close()
         raise
+
+
+def _pragma(connection: sqlite3.Connection, pragma: str, deadline: float) -> None:
+    # Switching to WAL takes an exclusive lock without calling the busy handler: two
+    # processes opening a new file at once would see "database is locked" at once.
+    pause = 0.001
+    while True:
+        try:
+            connection.execute(pragma)
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)  # on the store's own thread, never on the event loop
+        pause = min(pause * 2, 0.05)
 
 
 def _version(connection: sqlite3.Connection, path: str) -> int:

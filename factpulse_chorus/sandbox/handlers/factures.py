@@ -99,6 +99,7 @@ def soumettre(context: Context, login: str, body: dict[str, Any]) -> dict[str, A
         )
     existing = store.numbers.get((supplier_id, number))
     if existing is not None:
+        store.counters["duplicate_numbers_refused"] += 1
         raise typed(
             ERR_DUPLICATE_NUMBER,
             f"invoiceNumber {number} is already used by supplier {supplier_id} "
