@@ -41,7 +41,8 @@ def test_two_processes_opening_a_new_file_at_once_both_succeed(tmp_path: Path) -
     ]
     try:
         for child in children:
-            assert child.stdout is not None and child.stdout.readline() == "ready\n"
+            assert child.stdout is not None
+            assert child.stdout.readline() == "ready\n"
         answers = []
         for round_ in range(ROUNDS):
             path = tmp_path / f"race-{round_}.db"
