@@ -21,6 +21,7 @@ from ._lazy import lazy_exports
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._budget import RateBudget as RateBudget
     from ._client import AsyncChorusClient as AsyncChorusClient
     from ._config import RetryPolicy as RetryPolicy
     from ._exceptions import APIConnectionError as APIConnectionError
@@ -81,6 +82,7 @@ if TYPE_CHECKING:
 # look-up are derived from it; the imports above repeat it for type checkers, and
 # tests/client/test_exports.py checks that the two agree.
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    "._budget": ("RateBudget",),
     "._client": ("AsyncChorusClient",),
     "._config": ("RetryPolicy",),
     "._exceptions": (

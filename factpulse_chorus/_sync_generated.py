@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import aiohttp
     from typing_extensions import Self, Unpack
 
+    from ._budget import RateBudget
     from ._config import AuthMode, RetryPolicy
     from ._files import FileInput
     from ._poll_events import PollSummary
@@ -711,6 +712,7 @@ class Factures(SyncResource):
         sleep: Callable[[float], Awaitable[Any]] | None = None,
         owner: str | None = None,
         seed: int | None = None,
+        budget: RateBudget | None = None,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: int = 0,
@@ -732,7 +734,10 @@ class Factures(SyncResource):
         default :func:`time.time`: the store is read by other processes) and ``sleep``
         can be replaced in tests; ``seed`` seeds the jitter's random generator (a seeded
         run with the same clock replays exactly; by default each watcher draws its own).
-        ``max_retries`` (default 0) is per read.
+        ``max_retries`` (default 0) is per read. ``budget`` (a :class:`RateBudget`): the
+        account's calls per second and per day, shared through ``store`` by every watcher
+        giving it (any process, any machine); each read waits for it, and a 429 pauses them
+        all for its ``Retry-After``.
         """
         return self._portal.wrap(
             InvoiceWatcher,
@@ -748,6 +753,7 @@ class Factures(SyncResource):
             sleep=sleep,
             owner=owner,
             seed=seed,
+            budget=budget,
             credentials=credentials,
             timeout=timeout,
             max_retries=max_retries,
@@ -1236,8 +1242,9 @@ class InvoiceWatcher(SyncResource):
     (for cron), :meth:`run` keeps going and yields the poller's events.
 
     Build it with ``client.factures.watch(store, ...)``. ``owner`` names this watcher's
-    leases in the store; ``window`` is the current AIMD concurrency. :meth:`close` (or
-    leaving ``with``) stops a run under way and releases the leases it holds.
+    leases in the store; ``window`` is the current AIMD concurrency; ``seed`` seeds the
+    jitter (a seeded run on the same clock replays exactly). :meth:`close` (or leaving
+    ``with``) stops a run under way and releases the leases it holds.
     """
 
     __slots__ = ()

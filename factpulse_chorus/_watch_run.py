@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # No __all__: the package's export map (``factpulse_chorus._EXPORTS``) lists the public names.
 
 Emit = Callable[[PollEvent], Awaitable[None]]
-RECORD_DELAY: Final = 0.5
+RECORD_DELAY: Final = 1.0
 """Seconds (real time) a finished read waits at most in the buffer before it is recorded."""
 
 
@@ -53,8 +53,9 @@ class Outcome:
 
 class Recorder:
     """Finished reads buffered and written to the store ``size`` at a time (one
-    transaction), or once the oldest has waited ``RECORD_DELAY`` s, or when the caller
-    flushes; each batch's events are given once the batch is recorded."""
+    transaction), or once the oldest has waited ``RECORD_DELAY`` s (in real time or on the
+    watcher's clock), or when the caller flushes; each batch's events are given once the
+    batch is recorded."""
 
     def __init__(self, store: WatchStore, owner: str, clock: Callable[[], float], emit: Emit):
         self._store = store
@@ -62,17 +63,20 @@ class Recorder:
         self._clock = clock
         self._emit = emit
         self._outcomes: list[Outcome] = []
-        self._since = 0.0
+        self._since = self._since_clock = 0.0
 
     def add(self, outcomes: Sequence[Outcome]) -> None:
         if outcomes and not self._outcomes:
             self._since = time.monotonic()  # real time: how long a kill could lose reads
+            self._since_clock = self._clock()  # the leases' time: a read may wait long on it
         self._outcomes.extend(outcomes)
 
     def wait(self) -> float | None:
         """Seconds until the buffer is due to be written (``None``: it is empty)."""
         if not self._outcomes:
             return None
+        if self._clock() - self._since_clock >= RECORD_DELAY:
+            return 0.0
         return max(0.0, self._since + RECORD_DELAY - time.monotonic())
 
     async def flush(self, size: int | None = None) -> None:

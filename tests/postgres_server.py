@@ -15,13 +15,12 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
-
-import pytest
 
 URL_VARIABLE = "FACTPULSE_TEST_POSTGRES_URL"
 HOW_TO_INSTALL = (
@@ -102,7 +101,7 @@ class Cluster:
                 f"-c listen_addresses=127.0.0.1 -c port={port} "
                 f"-c unix_socket_directories={self.folder} -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=32MB "
-                "-c max_connections=100"
+                "-c max_connections=200"
             )
             try:
                 self._run(
@@ -126,6 +125,16 @@ class Cluster:
             self.url = f"postgresql://{USER}:{self.password}@127.0.0.1:{port}/postgres"
             return
 
+    @classmethod
+    def at(cls, folder: Path) -> Cluster:
+        """The cluster started earlier in ``folder`` (by ``start``: see :func:`main`)."""
+        cluster = cls.__new__(cls)
+        cluster.folder, cluster.data = folder, folder / "data"
+        cluster.bin = binaries() or Path("/nonexistent")
+        cluster.prefix = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
+        cluster.password = cluster.url = ""
+        return cluster
+
     def stop(self) -> None:
         try:
             if (self.data / "postmaster.pid").exists():
@@ -137,6 +146,8 @@ class Cluster:
 @contextmanager
 def server_url() -> Iterator[str]:
     """The URL of a server to create databases on, for the time of the ``with``."""
+    import pytest
+
     import_driver()
     given = os.environ.get(URL_VARIABLE)
     if given:
@@ -154,6 +165,8 @@ def server_url() -> Iterator[str]:
 
 
 def import_driver() -> None:
+    import pytest
+
     try:
         import psycopg  # noqa: F401
     except ImportError:
@@ -182,3 +195,41 @@ def drop_database(url: str, database_url: str) -> None:
     name = urlsplit(database_url).path.lstrip("/")
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main(argv: list[str]) -> int:
+    """``start``: a cluster for a whole CI run (.ci/run), printing its folder then its URL;
+    ``stop FOLDER``: stop it and remove its files."""
+    if argv[:1] == ["start"]:
+        folder = binaries()
+        if folder is None:
+            print(HOW_TO_INSTALL, file=sys.stderr)
+            return 1
+        cluster = Cluster(folder)
+        try:
+            cluster.start()
+        except BaseException:
+            cluster.stop()
+            raise
+        print(cluster.folder)
+        print(cluster.url)
+        return 0
+    if argv[:1] == ["stop"] and len(argv) == 2:
+        Cluster.at(Path(argv[1])).stop()
+        return 0
+    print("usage: postgres_server.py start | stop FOLDER", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
+
+
+@contextmanager
+def fresh_database(url: str) -> Iterator[str]:
+    """A new empty database on the server at ``url`` for the time of the ``with``."""
+    database = create_database(url)
+    try:
+        yield database
+    finally:
+        drop_database(url, database)

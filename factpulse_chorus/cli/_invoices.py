@@ -100,7 +100,7 @@ async def invoices_submit(
     engagement_number: str | None,
     due_date: date | None,
     comment: str | None,
-    db: Path | None,
+    db: Path | str | None,
     ids_only: bool,
 ) -> Shown | None:
     """Deposit an invoice: resolve the SIRET, check the recipient's needs, upload, submit.

@@ -1,6 +1,6 @@
 """``invoices track / watch / status / reconcile`` and ``invoices submit --db``: batch work
-kept in a store file (SQLite), so that a cron job or a restarted one carries on where the
-last one stopped.
+kept in a store (an SQLite file, or a PostgreSQL database machines share), so that a cron
+job or a restarted one carries on where the last one stopped.
 
 ``track`` and ``status`` only read and write the file: they need no credentials.
 """
@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import click
@@ -22,8 +21,6 @@ import click
 from .._exceptions import DuplicateSubmissionError, RequestValidationError
 from ._base import (
     CONTEXT,
-    FILE_TO_READ,
-    FILE_TO_WRITE,
     ApiCommandClass,
     api_command,
     guarded,
@@ -38,45 +35,23 @@ from ._output import (
     fields_view,
     table_view,
 )
+from ._store_target import Target, open_store, shown
+from ._store_target import db_option as db_option  # ``invoices submit --db`` takes it here
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from .._client import AsyncChorusClient
     from .._poll_events import PollEvent, PollSummary
-    from ..store import SQLiteStore, Submission
+    from ..store import Store, Submission
 
 
 _GROUP = click.Group("invoices")
 """Where the commands are built; ``invoices`` (in :mod:`._invoices`) adds them."""
 
 
-# --- --db ------------------------------------------------------------------------------------
-
-
-def db_option(
-    *, create: bool, help_text: str | None = None
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``--db PATH``, required unless ``help_text`` says what it adds; ``create``: the file
-    may not exist yet (its folder is checked before anything is sent)."""
-    return click.option(
-        "--db",
-        required=help_text is None,
-        metavar="PATH",
-        **(FILE_TO_WRITE if create else FILE_TO_READ),
-        help=help_text or "The store file (SQLite)" + (", created if missing." if create else "."),
-    )
-
-
-def open_store(db: Path) -> SQLiteStore:
-    """The store of ``--db`` (imported here: a command without ``--db`` never loads it)."""
-    from ..store import SQLiteStore
-
-    return SQLiteStore(db)
-
-
 @contextlib.asynccontextmanager
-async def ledger(out: Output, db: Path | None) -> AsyncIterator[SQLiteStore | None]:
+async def ledger(out: Output, db: Target | None) -> AsyncIterator[Store | None]:
     """``invoices submit --db``: the store (``None`` without ``--db``); a number the ledger
     already holds ends the command with one line naming it and :data:`EXIT_DUPLICATE`."""
     if db is None:
@@ -143,7 +118,7 @@ def _given_ids(raw: tuple[str, ...], stdin: IO[str]) -> list[int]:
 @click.argument("ids", metavar="[IDS]...", nargs=-1)
 @db_option(create=True)
 @_store_only("track")
-async def invoices_track(out: Output, ids: tuple[str, ...], db: Path) -> Shown:
+async def invoices_track(out: Output, ids: tuple[str, ...], db: Target) -> Shown:
     """Add invoices to the store for `invoices watch`: ids as arguments, or one a line on
     stdin (- or none given). Ids already tracked keep their schedule. No request is sent."""
     given = _given_ids(ids, sys.stdin)
@@ -153,9 +128,9 @@ async def invoices_track(out: Output, ids: tuple[str, ...], db: Path) -> Shown:
         new = await store.track(given, now=time.time())
         watched = await store.watched_count()
     distinct = len(set(given))
-    result = {"db": str(db), "new": new, "given": distinct, "watched": watched}
+    result = {"db": shown(db), "new": new, "given": distinct, "watched": watched}
     return result, (
-        f"{new} newly tracked ({distinct - new} already tracked), {watched} watched in {db}"
+        f"{new} newly tracked ({distinct - new} already tracked), {watched} watched in " + shown(db)
     )
 
 
@@ -228,10 +203,11 @@ def _counts(counts: dict[str | None, int]) -> dict[str, int]:
     return {status or "unread": n for status, n in sorted(counts.items(), key=lambda c: -c[1])}
 
 
-def _watch_view(db: Path, state: dict[str, Any], summary: PollSummary) -> RenderableType:
+def _watch_view(db: Target, state: dict[str, Any], summary: PollSummary) -> RenderableType:
     from rich.console import Group
 
-    statuses = table_view(f"Invoices in {db}", ("status", "invoices"), state["statuses"].items())
+    title = f"Invoices in {shown(db)}"
+    statuses = table_view(title, ("status", "invoices"), state["statuses"].items())
     figures = fields_view(
         "This run",
         (
@@ -248,7 +224,7 @@ def _watch_view(db: Path, state: dict[str, Any], summary: PollSummary) -> Render
     return Group(statuses, figures)
 
 
-async def _store_state(store: SQLiteStore, now: float) -> dict[str, Any]:
+async def _store_state(store: Store, now: float) -> dict[str, Any]:
     return {
         "statuses": _counts(await store.status_counts()),
         "watched": await store.watched_count(),
@@ -264,6 +240,14 @@ async def _store_state(store: SQLiteStore, now: float) -> dict[str, Any]:
     "--concurrency", type=click.IntRange(1), default=8, help="Most invoices read at once."
 )
 @click.option(
+    "--rate", type=click.FloatRange(min=0, min_open=True), metavar="PER_SECOND",
+    help="Reads per second at most, for every watcher on this --db together.",
+)  # fmt: skip
+@click.option(
+    "--daily-budget", type=click.IntRange(1), metavar="N",
+    help="Reads per UTC day at most, for every watcher on this --db together.",
+)  # fmt: skip
+@click.option(
     "--clock-speed", type=click.FloatRange(min=0, min_open=True), default=1.0, metavar="FACTOR",
     help="Run the watcher's clock FACTOR times faster: only to follow a sandbox started "
     "with the same --clock-speed.",
@@ -277,20 +261,33 @@ async def _store_state(store: SQLiteStore, now: float) -> dict[str, Any]:
 async def invoices_watch(
     client: AsyncChorusClient,
     out: Output,
-    db: Path,
+    db: Target,
     once: bool,
     max_requests: int | None,
     concurrency: int,
+    rate: float | None,
+    daily_budget: int | None,
     clock_speed: float,
     quiet: bool,
 ) -> None:
     """Follow the tracked invoices to a final status, each read when its status says it may
     have changed; --once reads only what is due. Exit code 1 if an invoice was given up
-    on, 3 if --max-requests stopped it with invoices still due."""
+    on, 3 if --max-requests stopped it with invoices still due. --rate and --daily-budget
+    are the fleet's: every `invoices watch` on the same --db shares them."""
+    from .._budget import RateBudget
+
     clock, sleep = _clock(clock_speed)
+    budget = None
+    if rate is not None or daily_budget is not None:
+        budget = RateBudget(per_second=rate, per_day=daily_budget)
     async with open_store(db) as store:
         watcher = client.factures.watch(
-            store, concurrency=concurrency, max_requests=max_requests, clock=clock, sleep=sleep
+            store,
+            concurrency=concurrency,
+            max_requests=max_requests,
+            clock=clock,
+            sleep=sleep,
+            budget=budget,
         )
         with _Progress(out, quiet=quiet, total=await store.watched_count()) as progress:
             async with watcher, watcher.run(once=once) as run:  # leases released on the way out
@@ -336,7 +333,7 @@ SUBMISSION_COLUMNS = ("supplier", "number", "state", "invoice", "sent at", "last
 
 @db_option(create=False)
 @_store_only("status")
-async def invoices_status(out: Output, db: Path) -> Shown:
+async def invoices_status(out: Output, db: Target) -> Shown:
     """What the store holds: invoices by status, what is due now and when the next check
     is, submissions by state and those whose outcome is unknown. No request is sent."""
     now = time.time()
@@ -347,11 +344,11 @@ async def invoices_status(out: Output, db: Path) -> Shown:
     for row in submissions:
         by_state[row.state.value] = by_state.get(row.state.value, 0) + 1
     unsettled = _unsettled(submissions, now)
-    result = {"db": str(db), **state, "submissions": by_state, "uncertain": unsettled}
+    result = {"db": shown(db), **state, "submissions": by_state, "uncertain": unsettled}
     from rich.console import Group
 
     views: list[RenderableType] = [
-        table_view(f"Invoices in {db}", ("status", "invoices"), state["statuses"].items()),
+        table_view(f"Invoices in {shown(db)}", ("status", "invoices"), state["statuses"].items()),
         fields_view(
             None,
             (
@@ -378,7 +375,7 @@ async def invoices_status(out: Output, db: Path) -> Shown:
 )  # fmt: skip
 @api_command(_GROUP, "reconcile")
 async def invoices_reconcile(
-    client: AsyncChorusClient, out: Output, db: Path, settle: float
+    client: AsyncChorusClient, out: Output, db: Target, settle: float
 ) -> None:
     """Settle the submissions whose outcome is unknown (a timeout, a crash after sending):
     look each number up; found, it is created; long enough absent, it may be sent again.

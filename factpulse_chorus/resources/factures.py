@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import time
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
+from .._budget import RateBudget, gated
 from .._exceptions import FactPulseError, RequestValidationError
 from .._polling import InvoicePoller
 from .._stream import download
@@ -41,6 +43,7 @@ from ._factures_submit import SafeRetry
 
 if TYPE_CHECKING:
     from .._files import FileInput
+    from .._poll_scheduler import Fetch
     from ..models.common import (
         ChorusProCredentials,
         FileFormatInput,
@@ -332,6 +335,7 @@ class AsyncFactures(AsyncFacturesSearches):
         sleep: Callable[[float], Awaitable[Any]] | None = None,
         owner: str | None = None,
         seed: int | None = None,
+        budget: RateBudget | None = None,
         credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
         timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
         max_retries: int = 0,
@@ -353,10 +357,25 @@ class AsyncFactures(AsyncFacturesSearches):
         default :func:`time.time`: the store is read by other processes) and ``sleep``
         can be replaced in tests; ``seed`` seeds the jitter's random generator (a seeded
         run with the same clock replays exactly; by default each watcher draws its own).
-        ``max_retries`` (default 0) is per read.
+        ``max_retries`` (default 0) is per read. ``budget`` (a :class:`RateBudget`): the
+        account's calls per second and per day, shared through ``store`` by every watcher
+        giving it (any process, any machine); each read waits for it, and a 429 pauses them
+        all for its ``Retry-After``.
         """
         settings = {name: value for name, value in locals().items() if name != "self"}
-        fetch = functools.partial(self.consulter, **{n: settings.pop(n) for n in CALL_OPTIONS})
+        fetch: Fetch = functools.partial(
+            self.consulter, **{n: settings.pop(n) for n in CALL_OPTIONS}
+        )
+        settings.pop("budget")  # the watcher reads through it: not one of its settings
+        if budget is not None:
+            fetch = gated(
+                fetch,
+                store,
+                budget,
+                clock=clock or time.time,
+                sleep=sleep or asyncio.sleep,
+                default_pause=(policy or WatchPolicy()).error_interval,
+            )
         settings["concurrency"] = self._workers(concurrency)  # an invalid value stays invalid
         return AsyncInvoiceWatcher(fetch, **settings)  # the same parameters, the same names
 

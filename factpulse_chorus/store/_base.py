@@ -129,6 +129,25 @@ class Store(abc.ABC):
     ) -> list[Submission]:
         """Every ledger row (in ``states`` only, if given), by supplier and number."""
 
+    # -- the fleet's rate budget
+
+    @abc.abstractmethod
+    async def take_budget(
+        self, name: str, *, now: float, per_second: float | None, burst: int, per_day: int | None
+    ) -> float:
+        """Ask the budget ``name`` (shared by every process using this store) for one call.
+
+        ``0.0``: granted, and counted. Else the seconds to wait before asking again: the
+        fleet is paused (:meth:`pause_budget`), the UTC calendar day's ``per_day`` calls are
+        spent (the wait ends at the next 00:00 UTC), or the bucket (``per_second`` refill, at
+        most ``burst`` calls at once) is empty. ``None``: no such limit.
+        """
+
+    @abc.abstractmethod
+    async def pause_budget(self, name: str, *, until: float) -> None:
+        """Refuse every call of the budget ``name`` until ``until`` (an HTTP 429's
+        ``Retry-After``): the later of the current pause and this one holds."""
+
     # -- closing
 
     async def __aenter__(self) -> Self:

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import RequestValidationError, StoreError
+from . import _bucket as bucket
 from . import _rows as rows
 from . import _schema as sql
 from ._base import Store
@@ -303,6 +304,42 @@ class PostgresStore(Store):
             return [rows.submission(row) for row in await _rows(connection, text, *parameters)]
 
         return await self._connections.run("submissions", select)
+
+    # -- the fleet's rate budget
+
+    async def take_budget(
+        self, name: str, *, now: float, per_second: float | None, burst: int, per_day: int | None
+    ) -> float:
+        """Ask the budget ``name`` for one call: ``0.0`` granted, else the seconds to wait
+        (a pause, the UTC day's ``per_day`` spent, or no token left). The row is locked
+        (``FOR UPDATE``) while it is read and written: every machine takes from one bucket."""
+        bucket.check(per_second=per_second, burst=burst, per_day=per_day)
+        now = float(now)
+
+        async def take(connection: AsyncConnection[Any]) -> float:
+            async with connection.transaction():
+                await connection.execute(statement(sql.INSERT_BUDGET), (name, bucket.NO_DAY))
+                row = bucket.Bucket(*await _one(connection, sql.PG_LOCK_BUDGET, name))
+                wait, after = bucket.take(
+                    row, now=now, per_second=per_second, burst=burst, per_day=per_day
+                )
+                if after is not None and after != row:
+                    await connection.execute(statement(sql.UPDATE_BUDGET), (*after[:4], name))
+                return wait
+
+        return await self._connections.run("take_budget", take)
+
+    async def pause_budget(self, name: str, *, until: float) -> None:
+        """Refuse every call of the budget ``name`` until ``until`` (a 429's Retry-After);
+        the later of the current pause and this one holds (one statement: atomic)."""
+        until = float(until)
+
+        async def pause(connection: AsyncConnection[Any]) -> None:
+            async with connection.transaction():
+                await connection.execute(statement(sql.INSERT_BUDGET), (name, bucket.NO_DAY))
+                await connection.execute(statement(sql.PAUSE_BUDGET), (until, until, name))
+
+        await self._connections.run("pause_budget", pause)
 
 
 def _record_batches(

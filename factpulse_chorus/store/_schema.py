@@ -61,6 +61,21 @@ MIGRATIONS: Final[tuple[tuple[int, tuple[str, ...]], ...]] = (
             "CREATE INDEX submission_state ON submission (state)",
         ),
     ),
+    (
+        2,
+        (
+            # The fleet's rate budgets (store/_bucket.py): one row per budget name. tokens
+            # NULL: never taken from (a full bucket); day: the UTC day number of day_count.
+            """CREATE TABLE rate_budget (
+                name TEXT PRIMARY KEY,
+                tokens DOUBLE PRECISION,
+                refilled_at DOUBLE PRECISION,
+                day BIGINT NOT NULL,
+                day_count INTEGER NOT NULL,
+                paused_until DOUBLE PRECISION NOT NULL
+            )""",
+        ),
+    ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1][0]
 
@@ -95,10 +110,14 @@ COUNT_DUE: Final = (
     f"SELECT COUNT(*) FROM tracked_invoice "
     f"WHERE {_WATCHED} AND next_check <= ? AND (lease_until IS NULL OR lease_until <= ?)"
 )
-SET_LEASE: Final = (
-    "UPDATE tracked_invoice SET lease_owner = ?, lease_until = ? WHERE invoice_id = ?"
+# A batch's rows at once (one statement per up to RECORD_CHUNK ids, not one per invoice).
+SELECT_FOR_RECORD_IN: Final = (
+    "SELECT invoice_id, lease_owner, status FROM tracked_invoice WHERE invoice_id IN ({marks})"
 )
-SELECT_FOR_RECORD: Final = "SELECT lease_owner, status FROM tracked_invoice WHERE invoice_id = ?"
+RECORD_CHUNK: Final = 500  # ids bound in one statement: under SQLite's oldest limit (999)
+SET_LEASE_IN: Final = (
+    "UPDATE tracked_invoice SET lease_owner = ?, lease_until = ? WHERE invoice_id IN ({marks})"
+)
 RECORD_FAILURE: Final = (
     "UPDATE tracked_invoice SET errors = errors + 1, last_error = ?, next_check = ?, "
     "final = ?, gave_up = ?, lease_owner = NULL, lease_until = NULL WHERE invoice_id = ?"
@@ -149,6 +168,23 @@ UPDATE_SUBMISSION: Final = (
     "UPDATE submission SET state = ?, invoice_id = ?, owner = ?, lease_until = ?, "
     "attempts = ?, reserved_at = ?, sent_at = ?, updated_at = ?, last_error = ? "
     "WHERE supplier = ? AND invoice_number = ?"
+)
+
+# The fleet's rate budgets: a row is made on first use, then read and written under a lock
+# (SQLite's write lock, PostgreSQL's row lock: PG_LOCK_BUDGET) by one transaction at a time.
+INSERT_BUDGET: Final = (
+    "INSERT INTO rate_budget (name, tokens, refilled_at, day, day_count, paused_until) "
+    "VALUES (?, NULL, NULL, ?, 0, 0) ON CONFLICT (name) DO NOTHING"
+)
+_BUDGET_COLUMNS = "tokens, refilled_at, day, day_count, paused_until"
+SELECT_BUDGET: Final = f"SELECT {_BUDGET_COLUMNS} FROM rate_budget WHERE name = ?"
+UPDATE_BUDGET: Final = (
+    "UPDATE rate_budget SET tokens = ?, refilled_at = ?, day = ?, day_count = ? WHERE name = ?"
+)
+# One statement: the later of the two pauses wins, whoever writes first.
+PAUSE_BUDGET: Final = (
+    "UPDATE rate_budget SET paused_until = CASE WHEN paused_until > ? THEN paused_until "
+    "ELSE ? END WHERE name = ?"
 )
 
 # SQLite only. FULL synchronous (SQLite's default, said aloud): a SENT mark must be on disk
@@ -227,6 +263,7 @@ PG_APPEND_HISTORY: Final = (
     "FROM unnest(?::bigint[], ?::text[], ?::text[]) AS r(invoice_id, status, status_date)"
 )
 PG_LOCK_SUBMISSION: Final = f"{SELECT_SUBMISSION} FOR UPDATE"
+PG_LOCK_BUDGET: Final = f"{SELECT_BUDGET} FOR UPDATE"
 # Two first reservations of one number at once: one inserts, the other finds the row.
 PG_INSERT_SUBMISSION: Final = (
     f"{INSERT_SUBMISSION} ON CONFLICT (supplier, invoice_number) DO NOTHING"

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from .._exceptions import RequestValidationError, StoreError
+from . import _bucket as bucket
 from . import _rows as rows
 from . import _schema as sql
 from ._base import Store
@@ -154,7 +155,10 @@ class SQLiteStore(Store):
         def claim(connection: sqlite3.Connection) -> list[TrackedInvoice]:
             found = connection.execute(sql.SELECT_DUE, (now, now, limit)).fetchall()
             until = now + lease
-            connection.executemany(sql.SET_LEASE, [(owner, until, row[0]) for row in found])
+            for start in range(0, len(found), sql.RECORD_CHUNK):  # one statement per chunk
+                chunk = [row[0] for row in found[start : start + sql.RECORD_CHUNK]]
+                text = sql.SET_LEASE_IN.format(marks=", ".join("?" * len(chunk)))
+                connection.execute(text, (owner, until, *chunk))
             return [rows.invoice(row) for row in found]
 
         if limit <= 0:
@@ -166,13 +170,21 @@ class SQLiteStore(Store):
         no longer leased to ``owner`` is ignored; a new status is appended to the history."""
 
         def record(connection: sqlite3.Connection) -> None:
-            for result in results:
-                row = connection.execute(sql.SELECT_FOR_RECORD, (result.invoice_id,)).fetchone()
-                if row is None or row[0] != owner:
-                    continue  # taken over by another worker (or never tracked)
-                _record_one(connection, result, row[1], now)
+            ids = list({result.invoice_id: None for result in results})
+            held = {}  # id -> last status, of the invoices ``owner`` still holds
+            for start in range(0, len(ids), sql.RECORD_CHUNK):
+                chunk = ids[start : start + sql.RECORD_CHUNK]
+                text = sql.SELECT_FOR_RECORD_IN.format(marks=", ".join("?" * len(chunk)))
+                for invoice_id, lease_owner, status in connection.execute(text, chunk):
+                    if lease_owner == owner:  # else taken over by another worker
+                        held[invoice_id] = status
+            failures, successes, history = _record_rows(results, held, now)
+            connection.executemany(sql.RECORD_FAILURE, failures)
+            connection.executemany(sql.RECORD_SUCCESS, successes)
+            connection.executemany(sql.APPEND_HISTORY, history)
 
-        await self._run("record", _relaxed(record))
+        if results:
+            await self._run("record", _relaxed(record))
 
     async def release(self, owner: str) -> None:
         """Drop every lease ``owner`` holds (a clean stop): the invoices are due again."""
@@ -311,26 +323,62 @@ class SQLiteStore(Store):
 
         return await self._run("submissions", select)
 
+    # -- the fleet's rate budget
 
-def _record_one(
-    connection: sqlite3.Connection, result: CheckResult, previous: str | None, now: float
-) -> None:
-    final, gave_up = int(result.final), int(result.gave_up)
-    if result.status is None:
-        connection.execute(
-            sql.RECORD_FAILURE,
-            (result.error, result.next_check, final, gave_up, result.invoice_id),
-        )
-        return
-    date = rows.date_text(result.status_date)
-    connection.execute(
-        sql.RECORD_SUCCESS,
-        (result.status, date, result.error, result.next_check, final, gave_up, result.invoice_id),
-    )
-    if result.status != previous:
-        connection.execute(
-            sql.APPEND_HISTORY, (result.invoice_id, result.status, date, now, result.invoice_id)
-        )
+    async def take_budget(
+        self, name: str, *, now: float, per_second: float | None, burst: int, per_day: int | None
+    ) -> float:
+        """Ask the budget ``name`` for one call: ``0.0`` granted, else the seconds to wait
+        (a pause, the UTC day's ``per_day`` spent, or no token left). Under the write lock:
+        processes sharing the file take from one bucket."""
+        bucket.check(per_second=per_second, burst=burst, per_day=per_day)
+        now = float(now)
+
+        def take(connection: sqlite3.Connection) -> float:
+            connection.execute(sql.INSERT_BUDGET, (name, bucket.NO_DAY))
+            row = bucket.Bucket(*connection.execute(sql.SELECT_BUDGET, (name,)).fetchone())
+            wait, after = bucket.take(
+                row, now=now, per_second=per_second, burst=burst, per_day=per_day
+            )
+            if after is not None and after != row:
+                connection.execute(sql.UPDATE_BUDGET, (*after[:4], name))
+            return wait
+
+        return await self._run("take_budget", _relaxed(take))
+
+    async def pause_budget(self, name: str, *, until: float) -> None:
+        """Refuse every call of the budget ``name`` until ``until`` (a 429's Retry-After);
+        the later of the current pause and this one holds."""
+        until = float(until)
+
+        def pause(connection: sqlite3.Connection) -> None:
+            connection.execute(sql.INSERT_BUDGET, (name, bucket.NO_DAY))
+            connection.execute(sql.PAUSE_BUDGET, (until, until, name))
+
+        await self._run("pause_budget", write(pause))
+
+
+def _record_rows(
+    results: Sequence[CheckResult], held: dict[int, str | None], now: float
+) -> tuple[list[tuple[Any, ...]], ...]:
+    """The parameters of RECORD_FAILURE, RECORD_SUCCESS and APPEND_HISTORY for the results
+    of the invoices ``held`` (id -> last status): the first result of an invoice only (it
+    clears the lease, so a second one would have been ignored)."""
+    failures, successes, history = [], [], []
+    for result in results:
+        if result.invoice_id not in held:
+            continue  # taken over, never tracked, or recorded just above
+        previous = held.pop(result.invoice_id)
+        final, gave_up = int(result.final), int(result.gave_up)
+        common = (result.error, result.next_check, final, gave_up, result.invoice_id)
+        if result.status is None:
+            failures.append(common)
+            continue
+        date = rows.date_text(result.status_date)
+        successes.append((result.status, date, *common))
+        if result.status != previous:
+            history.append((result.invoice_id, result.status, date, now, result.invoice_id))
+    return failures, successes, history
 
 
 def _save(connection: sqlite3.Connection, row: Submission) -> None:

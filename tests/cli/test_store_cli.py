@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from cli_support import environment, one_line_error, run_cli
+from postgres_server import fresh_database, server_url
 
 from factpulse_chorus.sandbox import ThreadedSandbox, sandbox_in_thread
 
@@ -252,3 +253,110 @@ def test_reconcile_settles_a_submission_left_sent_by_a_crashed_process(
     nothing = cli(sandbox, "invoices", "reconcile", "--db", str(db))
     assert nothing.returncode == 0, nothing.stderr
     assert "No uncertain submission" in nothing.stdout
+
+
+# --- --db postgresql://... and the fleet's budget ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def postgres_server() -> Iterator[str]:
+    with server_url() as url:  # a throw-away server for this module (see postgres_server.py)
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    with fresh_database(postgres_server) as url:
+        yield url
+
+
+def masked(url: str) -> tuple[str, str]:
+    """The URL's password, and the URL as the commands show it."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    assert parts.password
+    user, _, host = parts.netloc.rpartition("@")
+    shown = parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}").geturl()
+    return parts.password, shown
+
+
+def test_the_commands_take_a_postgresql_url_and_never_show_its_password(
+    sandbox: ThreadedSandbox, postgres_url: str, tmp_path: Path
+) -> None:
+    password, shown = masked(postgres_url)
+    paid = sandbox.domain.seed_invoice(status="MISE_EN_PAIEMENT")
+    waiting = sandbox.domain.seed_invoice(status="MISE_A_DISPOSITION")
+    outputs = []
+    tracked = cli(None, "invoices", "track", "--db", postgres_url, str(paid), str(waiting))
+    assert tracked.returncode == 0, tracked.stderr
+    assert f"2 newly tracked (0 already tracked), 2 watched in {shown}" in tracked.stdout
+    outputs.append(tracked)
+    ran = cli(sandbox, "invoices", "watch", "--db", postgres_url, "--once", "--json")
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout)["statuses"] == {"MISE_EN_PAIEMENT": 1, "MISE_A_DISPOSITION": 1}
+    outputs.append(ran)
+    status = cli(None, "invoices", "status", "--db", postgres_url, "--json")
+    assert json.loads(status.stdout)["db"] == shown
+    assert json.loads(status.stdout)["watched"] == 1
+    outputs += [status, cli(None, "invoices", "status", "--db", postgres_url)]
+    assert shown in outputs[-1].stdout.replace("\n", "")
+    outputs.append(cli(sandbox, *submit_args(tmp_path, "CLI-PG-0001", None)[:3], "--db",
+                       postgres_url, *submit_args(tmp_path, "CLI-PG-0001", None)[3:]))  # fmt: skip
+    assert outputs[-1].returncode == 0, outputs[-1].stderr
+    again = cli(sandbox, *submit_args(tmp_path, "CLI-PG-0001", None), "--db", postgres_url)
+    one_line_error(again, 5, "CLI-PG-0001", "nothing sent")
+    outputs.append(again)
+    reconciled = cli(sandbox, "invoices", "reconcile", "--db", postgres_url)
+    assert reconciled.returncode == 0, reconciled.stderr
+    outputs.append(reconciled)
+    # A server that refuses the password: one line, the password masked in it too.
+    wrong = postgres_url.replace(f":{password}@", f":{password}x@")
+    refused = cli(None, "invoices", "status", "--db", wrong)
+    one_line_error(refused, 1, "StoreError")
+    outputs.append(refused)
+    for done in outputs:
+        assert password not in done.stdout + done.stderr
+
+
+def test_watch_rate_paces_the_reads_and_the_budget_flags_are_checked(
+    sandbox: ThreadedSandbox, postgres_url: str
+) -> None:
+    ids = [str(sandbox.domain.seed_invoice(status="MISE_A_DISPOSITION")) for _ in range(4)]
+    ok_json(None, "invoices", "track", "--db", postgres_url, *ids)
+    # 4 reads at 2 a second (one at once): 1.5 s at least on the watcher's clock (100x).
+    paced = ok_json(
+        sandbox, "invoices", "watch", "--db", postgres_url, "--once", "--rate", "2",
+        "--clock-speed", "100",
+    )  # fmt: skip
+    assert paced["run"]["requests"] == 4
+    assert paced["run"]["elapsed"] >= 1.5
+    for flag, value in (("--rate", "0"), ("--daily-budget", "0")):
+        done = cli(None, "invoices", "watch", "--db", postgres_url, flag, value)
+        one_line_error(done, 2, flag)
+
+
+def test_watch_daily_budget_waits_for_the_next_utc_day(
+    sandbox: ThreadedSandbox, postgres_url: str
+) -> None:
+    import psycopg
+
+    # 2 reads a UTC day: the next 2 wait for 00:00 UTC (a day is under a second at 200000x).
+    ids = [str(sandbox.domain.seed_invoice(status="MISE_EN_PAIEMENT")) for _ in range(5)]
+    ok_json(None, "invoices", "track", "--db", postgres_url, *ids)
+    today = time.time() // 86400
+    daily = ok_json(
+        sandbox, "invoices", "watch", "--db", postgres_url, "--daily-budget", "2",
+        "--concurrency", "1", "--clock-speed", "200000",
+    )  # fmt: skip
+    assert daily["run"]["requests"] == 5
+    assert daily["watched"] == 0
+    with psycopg.connect(postgres_url) as connection:
+        rows = connection.execute("SELECT name, day, day_count FROM rate_budget").fetchall()
+    assert len(rows) == 1
+    name, day, count = rows[0]
+    assert name == "default"
+    # 2, 2, then the last one: three UTC days at least (more if the machine is slow: a day
+    # is 0.4 s here), never more than 2 a day; tests/watch counts each day exactly.
+    assert day >= today + 2
+    assert 1 <= count <= 2

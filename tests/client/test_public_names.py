@@ -58,6 +58,7 @@ ENGLISH = frozenset(
     operation idempotent
     store lease watch watcher run intervals default
     check checks tracked seen sent reserved uncertain absent attempts history duplicate until
+    budget per second day burst
     updated sqlite postgres seed patience
     """.split()  # noqa: SIM905 - a word list reads better as text
 )

@@ -39,26 +39,32 @@ async def test_an_older_file_is_upgraded_one_transaction_per_migration(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_v1(str(tmp_path / "v1.db"))
-    broken = (*_schema.MIGRATIONS, (2, ("ALTER TABLE tracked_invoice ADD note TEXT", "NONSENSE")))
+    # A migration after the code's last one (version 1 -> ... -> current -> future): the
+    # ones before it commit each in its own transaction, the broken one leaves nothing.
+    current, future = _schema.SCHEMA_VERSION, _schema.SCHEMA_VERSION + 1
+    broken = (
+        *_schema.MIGRATIONS,
+        (future, ("ALTER TABLE tracked_invoice ADD note TEXT", "NONSENSE")),
+    )
     monkeypatch.setattr(_schema, "MIGRATIONS", broken)
-    monkeypatch.setattr(_schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(_schema, "SCHEMA_VERSION", future)
     async with SQLiteStore(tmp_path / "v1.db") as store:
         with pytest.raises(StoreError, match="syntax error"):
             await store.get(7512345)
     connection = sqlite3.connect(tmp_path / "v1.db")
     columns = [row[1] for row in connection.execute("PRAGMA table_info(tracked_invoice)")]
     assert "note" not in columns  # the failed migration left nothing behind
-    assert connection.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+    assert connection.execute("SELECT version FROM schema_version").fetchall() == [(current,)]
     connection.close()
 
-    fixed = (*_schema.MIGRATIONS[:-1], (2, ("ALTER TABLE tracked_invoice ADD note TEXT",)))
+    fixed = (*_schema.MIGRATIONS[:-1], (future, ("ALTER TABLE tracked_invoice ADD note TEXT",)))
     monkeypatch.setattr(_schema, "MIGRATIONS", fixed)
     async with SQLiteStore(tmp_path / "v1.db") as store:
         assert (await store.get(7512345)) is not None
-        assert store.schema_version == 2
+        assert store.schema_version == future
     connection = sqlite3.connect(tmp_path / "v1.db")
     assert connection.execute("SELECT note FROM tracked_invoice").fetchall() == [(None,)]
-    assert connection.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+    assert connection.execute("SELECT version FROM schema_version").fetchall() == [(future,)]
     connection.close()
 
 

@@ -40,9 +40,14 @@ async def test_an_older_database_is_upgraded_one_transaction_per_migration(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_v1(postgres_url)
-    broken = (*_schema.MIGRATIONS, (2, ("ALTER TABLE tracked_invoice ADD note TEXT", "NONSENSE")))
+    # After the code's last migration: those before commit, the broken one leaves nothing.
+    current, future = _schema.SCHEMA_VERSION, _schema.SCHEMA_VERSION + 1
+    broken = (
+        *_schema.MIGRATIONS,
+        (future, ("ALTER TABLE tracked_invoice ADD note TEXT", "NONSENSE")),
+    )
     monkeypatch.setattr(_schema, "MIGRATIONS", broken)
-    monkeypatch.setattr(_schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(_schema, "SCHEMA_VERSION", future)
     async with PostgresStore(postgres_url) as store:
         with pytest.raises(StoreError, match="syntax error"):
             await store.get(7512345)
@@ -50,15 +55,15 @@ async def test_an_older_database_is_upgraded_one_transaction_per_migration(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'tracked_invoice'"
     )
     assert ("note",) not in execute(postgres_url, columns)  # the failed migration left nothing
-    assert execute(postgres_url, "SELECT version FROM schema_version") == [(1,)]
+    assert execute(postgres_url, "SELECT version FROM schema_version") == [(current,)]
 
-    fixed = (*_schema.MIGRATIONS[:-1], (2, ("ALTER TABLE tracked_invoice ADD note TEXT",)))
+    fixed = (*_schema.MIGRATIONS[:-1], (future, ("ALTER TABLE tracked_invoice ADD note TEXT",)))
     monkeypatch.setattr(_schema, "MIGRATIONS", fixed)
     async with PostgresStore(postgres_url) as store:
         assert (await store.get(7512345)) is not None
-        assert store.schema_version == 2
+        assert store.schema_version == future
     assert execute(postgres_url, "SELECT note FROM tracked_invoice") == [(None,)]
-    assert execute(postgres_url, "SELECT version FROM schema_version") == [(2,)]
+    assert execute(postgres_url, "SELECT version FROM schema_version") == [(future,)]
 
 
 async def test_a_newer_schema_is_refused_and_left_as_it_was(postgres_url: str) -> None:
@@ -86,18 +91,19 @@ async def test_concurrent_opens_of_a_fresh_database_migrate_once(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A second migration that cannot run twice: CREATE TABLE fails the second time.
-    once = (2, ("CREATE TABLE migrated (n INTEGER)", "INSERT INTO migrated VALUES (1)"))
+    future = _schema.SCHEMA_VERSION + 1
+    once = (future, ("CREATE TABLE migrated (n INTEGER)", "INSERT INTO migrated VALUES (1)"))
     monkeypatch.setattr(_schema, "MIGRATIONS", (*_schema.MIGRATIONS, once))
-    monkeypatch.setattr(_schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(_schema, "SCHEMA_VERSION", future)
     stores = [PostgresStore(postgres_url) for _ in range(8)]  # a connection each
     try:
         assert await asyncio.gather(*(store.watched_count() for store in stores)) == [0] * 8
-        assert {store.schema_version for store in stores} == {2}
+        assert {store.schema_version for store in stores} == {future}
     finally:
         for store in stores:
             store.close()
     assert execute(postgres_url, "SELECT n FROM migrated") == [(1,)]
-    assert execute(postgres_url, "SELECT version FROM schema_version") == [(2,)]
+    assert execute(postgres_url, "SELECT version FROM schema_version") == [(future,)]
 
 
 async def test_a_claim_passes_over_rows_another_transaction_holds(postgres_url: str) -> None:

@@ -19,7 +19,11 @@ from factpulse_chorus import DuplicateSubmissionError, SubmissionState, open_sto
 target, job, owner = sys.argv[1:4]
 
 async def claim(store):
-    got = []
+    # One batch each first, then the race for the rest: both take part whatever the
+    # scheduling (a process looping on the write lock can otherwise take everything).
+    got = [i.invoice_id for i in await store.claim_due(now=1.0, limit=5, owner=owner, lease=1e9)]
+    print("first", flush=True)
+    sys.stdin.readline()
     while batch := await store.claim_due(now=1.0, limit=5, owner=owner, lease=1e9):
         got += [invoice.invoice_id for invoice in batch]
     return got
@@ -63,10 +67,15 @@ def run_two(target: str, job: str) -> list[list[int]]:
         for child in children:
             assert child.stdout is not None
             assert child.stdout.readline() == "ready\n"
-        for child in children:
-            assert child.stdin is not None
-            child.stdin.write("go\n")
-            child.stdin.flush()
+        for step in ("go", "again")[: 1 + (job == "claim")]:
+            for child in children:
+                assert child.stdin is not None
+                child.stdin.write(f"{step}\n")
+                child.stdin.flush()
+            if step == "go" and job == "claim":
+                for child in children:
+                    assert child.stdout is not None
+                    assert child.stdout.readline() == "first\n"
         outputs = [child.communicate(timeout=120)[0] for child in children]
     finally:
         for child in children:

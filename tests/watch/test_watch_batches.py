@@ -42,7 +42,7 @@ async def test_claims_and_records_take_many_reads_each(
     life_sandbox: ThreadedSandbox, life_client: AsyncChorusClient, db_path: Path
 ) -> None:
     sandbox = life_sandbox
-    ids = seed(sandbox, 200)
+    ids = seed(sandbox, 300)
     async with CountingStore(db_path) as store:
         store.log = []
         await _watch_in_batches(sandbox, life_client, store, ids)
@@ -63,11 +63,11 @@ async def _watch_in_batches(
                 assert tracked.status == event.current.value
                 changed.append(event.invoice_id)
     assert sorted(changed) == sorted(ids)
-    # 64 at a time (max(64, 4 × 8)), not a window's worth: 200 in four claims.
-    assert [size for what, size in store.log if what == "claim"] == [64, 64, 64, 8]
+    # 256 at a time (max(256, 4 × 8)), not a window's worth: 300 in two claims.
+    assert [size for what, size in store.log if what == "claim"] == [256, 44]
     recorded = [size for what, size in store.log if what == "record"]
-    assert sum(recorded) == 200
-    assert max(recorded) <= 64
+    assert sum(recorded) == 300
+    assert max(recorded) <= 256
     assert await store.due_count(now=sandbox.clock.timestamp()) == 0  # no lease left over
 
 

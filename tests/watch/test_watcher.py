@@ -202,7 +202,7 @@ async def test_a_run_dropped_after_break_stops_and_lets_the_next_run_go(
     life_sandbox: ThreadedSandbox, life_client: AsyncChorusClient, store: SQLiteStore
 ) -> None:
     sandbox = life_sandbox
-    ids = seed(sandbox, 100)  # more than one claim (64): the first event comes with reads left
+    ids = seed(sandbox, 300)  # more than one claim (256): the first event comes with reads left
     watcher = life_client.factures.watch(store, concurrency=2, **sim_time(sandbox))
     await watcher.track(ids)
     async for _event in watcher.run():
