@@ -245,5 +245,6 @@ def bench(session: nox.Session) -> None:
     """Every benchmark and the issue-14 goals table (not in CI; ``nox -s bench -- --help``,
     ``nox -s bench -- --quick`` for a check that every goal is computed)."""
     # [speedups] brings orjson: the decoding goal with a fast JSON reader needs it.
-    session.install("-e", ".[speedups]", "factpulse==4.4.0")
+    # [postgres] and pytest: the fleet part runs a PostgreSQL cluster (tests/postgres_server.py).
+    session.install("-e", ".[speedups,postgres]", "factpulse==4.4.0", "pytest")
     session.run("python", "benchmarks/bench.py", *session.posargs)

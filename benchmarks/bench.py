@@ -15,6 +15,8 @@ the spread (lowest-highest) shown (benchmarks/README.md, "Method"):
 * download (``bench_download.py``): goals 8, 9;
 * upload (``bench_upload.py``): goal 10;
 * poll (``bench_poll.py``): goals 13b, 15;
+* fleet (``bench_fleet.py``): issue 16's throughput of 1 to 4 watcher processes on one
+  PostgreSQL store, no goal (the scaling and what bounds it);
 * watch (``bench_watch.py``): issue 15's goals 16a, 16b (the watcher on the simulated
   clock against a fixed-interval loop), 17a, 17b (``run_once`` memory, the store's CPU).
 
@@ -41,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_calls
 import bench_decode
 import bench_download
+import bench_fleet
 import bench_handoff
 import bench_imports
 import bench_poll
@@ -49,7 +52,7 @@ import bench_watch
 from _common import HERE, goal, pinned, print_goals, run_child, serve, set_pinning
 
 RESULTS = HERE / "results" / "latest.json"
-PARTS = ("calls", "decode", "handoff", "imports", "download", "upload", "poll", "watch")
+PARTS = ("calls", "decode", "handoff", "imports", "download", "upload", "poll", "watch", "fleet")
 
 # option, default, with --quick; the defaults keep a whole run under 10 minutes on 2 cores.
 SETTINGS_TABLE = """
@@ -69,6 +72,8 @@ poll_rounds         3    1
 watch_invoices   1000  100
 watch_tracked  100000 20000
 watch_due       10000 2000
+fleet_invoices  16000 2000
+fleet_rounds        3    1
 """
 SETTINGS = {
     name: (int(default), int(quick))
@@ -125,6 +130,10 @@ def parts(options: argparse.Namespace) -> dict[str, tuple[Callable[[], Any], Cal
             lambda: bench_watch.run(o.watch_invoices, o.watch_tracked, o.watch_due),
             bench_watch.goals,
         ),
+        "fleet": (
+            lambda: bench_fleet.run(o.fleet_invoices, o.fleet_rounds),
+            bench_fleet.goals,
+        ),
     }
 
 
@@ -143,6 +152,7 @@ def print_report(results: dict[str, Any]) -> None:
         "imports": bench_imports.print_table,
         "poll": bench_poll.describe,
         "watch": bench_watch.describe,
+        "fleet": bench_fleet.describe,
     }
     for name, figures in results["parts"].items():
         if name in printers:

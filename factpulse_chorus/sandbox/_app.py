@@ -21,6 +21,7 @@ import itertools
 import json
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Final, cast
 
@@ -51,6 +52,7 @@ from ._schema import (
     validate_body,
 )
 from ._schema_models import TOKEN_REQUEST, TYPED_MODELS, UNTYPED_MODELS
+from ._timeline import Timeline
 
 __all__ = ["State", "build_app"]
 
@@ -104,8 +106,12 @@ class State:
         strict: bool,
         token_lifetime: float,
         record_requests: bool = False,
+        timeline: Timeline | None = None,
     ) -> None:
         self.domain = domain
+        # Opt-in: each API request's route, invoice and times (``_timeline``).
+        self.timeline = timeline
+        self._invoice_read: dict[int, int] = {}  # id(request) -> invoice, for the timeline
         # Opt-in journal of accepted request bodies, for tests that assert what was sent.
         # Zero-trust secrets are masked before anything is kept.
         self.journal: collections.deque[dict[str, Any]] | None = (
@@ -223,6 +229,10 @@ class State:
                 raise Reply(422, {"detail": errors}, "422")
             if self.journal is not None:
                 self.journal.append({"route": route, "body": _masked(body)})
+            if self.timeline is not None and route == "factures/consulter":
+                invoice_id = body.get("chorusInvoiceId")
+                if isinstance(invoice_id, int) and not isinstance(invoice_id, bool):
+                    self._invoice_read[id(request)] = invoice_id
             credentials = body.pop("credentials", None)
             login = credentials_login(credentials) or account.chorus_login
             del credentials  # zero-trust: not kept past this point
@@ -285,6 +295,23 @@ class State:
         ):
             return json_response({"detail": "Method Not Allowed"}, 405)
         return json_response({"detail": "Not Found"}, 404)
+
+    def timed(self, route: str, handler: Handler) -> Handler:
+        """``handler``, its requests added to the timeline (``handler`` itself without one)."""
+        timeline = self.timeline
+        if timeline is None:
+            return handler
+
+        async def recorded(request: web.Request) -> web.StreamResponse:
+            start = time.monotonic()
+            try:
+                response = await handler(request)
+            finally:  # a request cut short leaves nothing behind
+                invoice_id = self._invoice_read.pop(id(request), None)
+            timeline.add(route, invoice_id, response.status, start)
+            return response
+
+        return recorded
 
     # -- control routes (no auth, loopback only)
 
@@ -390,15 +417,19 @@ def build_app(state: State) -> web.Application:
     app.on_response_prepare.append(state.add_request_id)
     router = app.router
     known = {TOKEN_PATH}
-    router.add_post(TOKEN_PATH, state.token)
+    router.add_post(TOKEN_PATH, state.timed("token", state.token))
     for route, method_name in _DOMAIN_METHODS.items():
         typed = route in TYPED_MODELS
         model = TYPED_MODELS[route] if typed else UNTYPED_MODELS[route]
         call = cast(DomainCall, getattr(state.domain, method_name))
         path = API_PREFIX + route
         known.add(path)
-        router.add_post(path, state.chorus_handler(route, call, model, typed))
-    router.add_get(API_PREFIX + "structures/{id_structure_cpp}/services", state.services)
+        serve = state.chorus_handler(route, call, model, typed)
+        router.add_post(path, state.timed(route, serve))
+    router.add_get(
+        API_PREFIX + "structures/{id_structure_cpp}/services",
+        state.timed("structures/services", state.services),
+    )
     control = {
         ("GET", "/_sandbox/stats"): state.control_stats,
         ("GET", "/_sandbox/faults"): state.control_faults_get,

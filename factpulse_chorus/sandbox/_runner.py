@@ -23,6 +23,7 @@ from ._auth import DEMO_ACCOUNT, Account
 from ._domain import Domain
 from ._faults import Fault
 from ._lifecycle import SimClock
+from ._timeline import Timeline, TimelineEntry
 
 __all__ = ["REQUEST_LOGGER", "Sandbox", "ThreadedSandbox", "sandbox_in_thread"]
 
@@ -58,6 +59,8 @@ class Sandbox:
     ``await sb.aclose()`` do the same by hand). ``sb.url`` has no trailing slash.
     ``log_requests``: one INFO line a request (method, path, status, time) on
     :data:`REQUEST_LOGGER` (``python -m factpulse_chorus.sandbox`` prints them on stderr).
+    ``record_timeline``: keep each API request's route, invoice and times (:meth:`timeline`;
+    all of them, or the latest ``timeline_limit``).
     Extra keyword arguments go to :class:`Domain`.
     """
 
@@ -77,6 +80,8 @@ class Sandbox:
         port: int = 0,
         record_requests: bool = False,
         log_requests: bool = False,
+        record_timeline: bool = False,
+        timeline_limit: int | None = None,
         **domain_options: Any,
     ) -> None:
         self.clock = SimClock(speed=clock_speed)
@@ -97,6 +102,7 @@ class Sandbox:
             strict=strict,
             token_lifetime=token_lifetime,
             record_requests=record_requests,
+            timeline=Timeline(timeline_limit) if record_timeline else None,
         )
         self._host = host
         self._port = port
@@ -177,6 +183,19 @@ class Sandbox:
         if journal is None:
             raise RuntimeError("start the sandbox with record_requests=True to keep bodies")
         return [dict(e) for e in journal if route is None or e["route"] == route]
+
+    def timeline(
+        self, route: str | None = None, *, since: float | None = None
+    ) -> list[TimelineEntry]:
+        """The API requests answered so far (``record_timeline=True`` only), in the order
+        they ended: ``(route, invoice_id, status, start, end)``, the times the server's
+        ``time.monotonic()``, ``invoice_id`` the one ``factures/consulter`` read (else
+        ``None``). ``route`` filters on one endpoint; ``since``: started then or later.
+        """
+        timeline = self._state.timeline
+        if timeline is None:
+            raise RuntimeError("start the sandbox with record_timeline=True to keep a timeline")
+        return timeline.entries(route) if since is None else timeline.entries(route, since=since)
 
     def invoice_count(self) -> int:
         """Number of invoices in the domain."""
@@ -261,6 +280,12 @@ class ThreadedSandbox:
     def received(self, route: str | None = None) -> list[dict[str, Any]]:
         """See :meth:`Sandbox.received`."""
         return cast(list[dict[str, Any]], self._call(self._sandbox.received, route))
+
+    def timeline(
+        self, route: str | None = None, *, since: float | None = None
+    ) -> list[TimelineEntry]:
+        """See :meth:`Sandbox.timeline`."""
+        return cast(list[TimelineEntry], self._call(self._sandbox.timeline, route, since=since))
 
     def invoice_count(self) -> int:
         """See :meth:`Sandbox.invoice_count`."""
