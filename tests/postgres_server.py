@@ -47,6 +47,18 @@ def binaries() -> Path | None:
     return None
 
 
+def as_nobody() -> list[str]:
+    """The command prefix running a program as ``nobody`` (``runuser`` lives in sbin, which
+    a root shell's PATH may lack)."""
+    search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    runuser = shutil.which("runuser", path=search)
+    if runuser is None:
+        raise RuntimeError(
+            "running PostgreSQL as root needs runuser (util-linux) to drop to nobody"
+        )
+    return [runuser, "-u", "nobody", "--"]
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -64,7 +76,7 @@ class Cluster:
         # initdb refuses root: the server's files and processes belong to nobody then.
         self.prefix: list[str] = []
         if os.geteuid() == 0:
-            self.prefix = ["runuser", "-u", "nobody", "--"]
+            self.prefix = as_nobody()
             shutil.chown(self.folder, "nobody")
         self.url = ""
 
@@ -131,7 +143,7 @@ class Cluster:
         cluster = cls.__new__(cls)
         cluster.folder, cluster.data = folder, folder / "data"
         cluster.bin = binaries() or Path("/nonexistent")
-        cluster.prefix = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
+        cluster.prefix = as_nobody() if os.geteuid() == 0 else []
         cluster.password = cluster.url = ""
         return cluster
 
