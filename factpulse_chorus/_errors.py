@@ -216,10 +216,8 @@ def safe_error_body(body: bytes, secrets: tuple[str, ...]) -> Any:
         parsed = loads(body)
     except (ValueError, RecursionError):
         parsed = body.decode("utf-8", "replace")
-    try:
-        return redact_scrub(parsed, secrets)
-    except RecursionError:  # parsed, yet too deep to walk: shown as text, as deeper ones are
-        return scrub(body.decode("utf-8", "replace"), secrets)
+    # Parsed, yet too deep to walk: the part too deep is masked (never a RecursionError).
+    return redact_scrub(parsed, secrets)
 
 
 # -- business errors in a 2xx body ----------------------------------------------------------

@@ -19,15 +19,15 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
-import re
 import urllib.parse
-import weakref
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
 import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
+
+from ._redact_forms import MASK, Scrubber
 
 __all__ = [
     "has_userinfo",
@@ -41,8 +41,6 @@ __all__ = [
     "scrub",
     "scrub_error",
 ]
-
-MASK: Final = "***"
 
 _SECRET_KEYS: Final = frozenset(
     {
@@ -100,29 +98,39 @@ _MASKED_KEYS: Final = _SECRET_KEYS | _PARTIAL_KEYS | _LENGTH_ONLY_KEYS
 
 
 def redact(value: Any) -> Any:
-    """Return a copy of ``value`` (dicts, lists, tuples nested) with secret keys masked."""
-    # Exact dicts and lists first: an isinstance check against an ABC per element is what
-    # made a few-MB error body cost a second.
-    kind = type(value)
-    if kind is dict:
-        out = {}
-        for k, v in value.items():
-            if type(k) is str and k.lower() not in _MASKED_KEYS:
-                out[k] = v if type(v) in _REDACT_LEAVES else redact(v)
-            else:
-                out[k] = _redact_value(k, v) if isinstance(k, str) else redact(v)
-        return out
-    if kind is list or kind is tuple:
-        return [v if type(v) in _REDACT_LEAVES else redact(v) for v in value]
-    if kind in _REDACT_LEAVES:
+    """Return a copy of ``value`` (dicts, lists, tuples nested) with secret keys masked.
+
+    A part nested too deep to walk is masked whole (``"***"``): this never raises.
+    """
+    # A value too deep to walk (a hostile body nested just under what the JSON reader
+    # takes, walked from deeper in the stack) has that part masked: a RecursionError
+    # must not leave the SDK, nor the part unmasked.
+    try:
+        # Exact dicts and lists first: an isinstance check against an ABC per element is what
+        # made a few-MB error body cost a second.
+        kind = type(value)
+        if kind is dict:
+            out = {}
+            for k, v in value.items():
+                if type(k) is str and k.lower() not in _MASKED_KEYS:
+                    out[k] = v if type(v) in _REDACT_LEAVES else redact(v)
+                else:
+                    out[k] = _redact_value(k, v) if isinstance(k, str) else redact(v)
+            return out
+        if kind is list or kind is tuple:
+            return [v if type(v) in _REDACT_LEAVES else redact(v) for v in value]
+        if kind in _REDACT_LEAVES:
+            return value
+        if isinstance(value, Mapping):
+            return {
+                k: _redact_value(k, v) if isinstance(k, str) else redact(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, (list, tuple)):
+            return [redact(v) for v in value]
         return value
-    if isinstance(value, Mapping):
-        return {
-            k: _redact_value(k, v) if isinstance(k, str) else redact(v) for k, v in value.items()
-        }
-    if isinstance(value, (list, tuple)):
-        return [redact(v) for v in value]
-    return value
+    except RecursionError:
+        return MASK
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -151,7 +159,7 @@ def scrub(value: Any, secrets: Iterable[str]) -> Any:
     return _scrub(value, _pattern(needles))
 
 
-def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
+def _scrub(value: Any, pattern: Scrubber) -> Any:
     return _walk(value, pattern, redacting=False)
 
 
@@ -163,160 +171,55 @@ def redact_scrub(value: Any, secrets: Iterable[str]) -> Any:
     return _walk(value, _pattern(needles), redacting=True)
 
 
-def _walk(value: Any, pattern: re.Pattern[str], redacting: bool) -> Any:
+def _walk(value: Any, pattern: Scrubber, redacting: bool) -> Any:
     """``_scrub(value)``, of ``redact(value)`` when ``redacting``, in one walk."""
-    kind = type(value)  # exact types first, as in redact
-    if kind is dict:
-        # An exact dict has each key once: masking a value, then scrubbing it and its key,
-        # gives what the two walks give, key collisions after scrubbing included. A loop,
-        # not a comprehension: one frame a level.
-        out = {}
-        for k, v in value.items():
-            if not isinstance(k, str):
-                out[k] = _walk(v, pattern, redacting)
-            elif redacting and (type(k) is not str or k.lower() in _MASKED_KEYS):
-                out[pattern.sub(MASK, k)] = _walk(_redact_value(k, v), pattern, False)
-            else:
-                out[pattern.sub(MASK, k)] = v if type(v) in _INERT else _walk(v, pattern, redacting)
-        return out
-    if kind is list or kind is tuple:
-        return [
-            v
-            if type(v) in _INERT
-            else pattern.sub(MASK, v)
-            if type(v) is str
-            else _walk(v, pattern, redacting)
-            for v in value
-        ]
-    if kind is str:
-        return _sub(pattern, value)
-    if kind in _INERT:
+    try:  # too deep: masked, as in redact
+        kind = type(value)  # exact types first, as in redact
+        if kind is dict:
+            # An exact dict has each key once: masking a value, then scrubbing it and its key,
+            # gives what the two walks give, key collisions after scrubbing included. A loop,
+            # not a comprehension: one frame a level.
+            out = {}
+            for k, v in value.items():
+                if not isinstance(k, str):
+                    out[k] = _walk(v, pattern, redacting)
+                elif redacting and (type(k) is not str or k.lower() in _MASKED_KEYS):
+                    out[pattern.sub(k)] = _walk(_redact_value(k, v), pattern, False)
+                else:
+                    out[pattern.sub(k)] = v if type(v) in _INERT else _walk(v, pattern, redacting)
+            return out
+        if kind is list or kind is tuple:
+            return [
+                v
+                if type(v) in _INERT
+                else pattern.sub(v)
+                if type(v) is str
+                else _walk(v, pattern, redacting)
+                for v in value
+            ]
+        if kind is str:
+            return pattern.sub(value)
+        if kind in _INERT:
+            return value
+        if redacting:  # any other type: the two walks, as they were
+            return _walk(redact(value), pattern, False)
+        if isinstance(value, str):
+            return pattern.sub(value)
+        if isinstance(value, Mapping):
+            return {
+                (_scrub(k, pattern) if isinstance(k, str) else k): _scrub(v, pattern)
+                for k, v in value.items()
+            }
+        if isinstance(value, (list, tuple)):
+            return [_scrub(v, pattern) for v in value]
         return value
-    if redacting:  # any other type: the two walks, as they were
-        return _walk(redact(value), pattern, False)
-    if isinstance(value, str):
-        return pattern.sub(MASK, value)
-    if isinstance(value, Mapping):
-        return {
-            (_scrub(k, pattern) if isinstance(k, str) else k): _scrub(v, pattern)
-            for k, v in value.items()
-        }
-    if isinstance(value, (list, tuple)):
-        return [_scrub(v, pattern) for v in value]
-    return value
-
-
-_LONG_TEXT: Final = 4096
-# For each pattern, the characters a match can start with (see _first_chars).
-_STARTS: weakref.WeakKeyDictionary[re.Pattern[str], re.Pattern[str]] = weakref.WeakKeyDictionary()
-
-
-def _sub(pattern: re.Pattern[str], text: str) -> str:
-    # The pattern has no literal prefix the regex engine can skip to: it tries it at each
-    # character (0.1 s a MB). A long text without any character a match starts with is
-    # left as it is, found in one fast scan.
-    if len(text) > _LONG_TEXT:
-        starts = _STARTS.get(pattern)
-        if starts is not None and starts.search(text) is None:
-            return text
-    return pattern.sub(MASK, text)
+    except RecursionError:
+        return MASK
 
 
 @functools.lru_cache(maxsize=64)
-def _pattern(needles: tuple[str, ...]) -> re.Pattern[str]:
-    # Longest first: a secret containing another one is masked whole.
-    ordered = sorted(needles, key=len, reverse=True)
-    pattern = re.compile("|".join("".join(_char_forms(c) for c in s) for s in ordered))
-    firsts = sorted(set().union(*(_first_chars(s[0]) for s in needles)))
-    _STARTS[pattern] = re.compile(f"[{''.join(re.escape(c) for c in firsts)}]")
-    return pattern
-
-
-def _first_chars(char: str) -> set[str]:
-    """The characters a match of :func:`_char_forms` (``char``) can start with."""
-    code = ord(char)
-    # itself; a backslash escape; percent-encoding; an HTML entity
-    firsts = {char, "\\", "%", "&"}
-    if char == " ":
-        firsts.add("+")
-    if code > 0xFF:
-        firsts.add("?")
-    if code > 0x7F:  # its first UTF-8 byte read as Latin-1, or U+FFFD
-        firsts.update((chr(char.encode("utf-8", "surrogatepass")[0]), "\ufffd"))
-    return firsts
-
-
-def _hex(number: int, width: int) -> str:
-    """``number`` in hexadecimal, either case (``[eE]9``)."""
-    digits = f"{number:0{width}x}"
-    return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in digits)
-
-
-_SHORT_ESCAPES: Final = {'"': '"', "\\": "\\", "/": "/", "\b": "b", "\f": "f"}
-_SHORT_ESCAPES_MORE: Final = {"\n": "n", "\r": "r", "\t": "t", "'": "'"}
-_ENTITIES: Final = {'"': "quot", "&": "amp", "<": "lt", ">": "gt", "'": "apos"}
-
-
-def _ascii_forms(char: str) -> str:
-    """An ASCII character as it is, percent-encoded (once or more) or as an HTML entity."""
-    code = ord(char)
-    forms = [
-        re.escape(char),
-        f"%(?:25)*{_hex(code, 2)}",
-        f"&#0*{code};",
-        f"&#[xX]0*{_hex(code, 0)};",
-    ]
-    if char in _ENTITIES:
-        forms.append(f"&{_ENTITIES[char]};")
-    return f"(?:{'|'.join(forms)})"
-
-
-# One or more backslashes (an escape, escaped again), each maybe encoded itself.
-_BS: Final = f"(?:{_ascii_forms(chr(92))})+"
-
-
-def _code_point_forms(code: int) -> list[str]:
-    """Regex forms of one code point, but its UTF-8 bytes (see :func:`_char_forms`)."""
-    # A form that starts with a new character must add it to _first_chars, or long texts
-    # holding only that form would go unscrubbed.
-    char = chr(code)
-    forms = [re.escape(char)]
-    escapes = {**_SHORT_ESCAPES, **_SHORT_ESCAPES_MORE}
-    if char in escapes:
-        # \" \\ \/ \n, escaped once or more, the escaped character maybe encoded too
-        escaped = escapes[char]
-        forms.append(_BS + _ascii_forms(escaped))
-    if code <= 0xFFFF:
-        forms.append(_BS + r"u" + _hex(code, 4))
-    else:  # a JSON surrogate pair, or Python's \U0001xxxx
-        high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
-        forms.append(rf"{_BS}u{_hex(high, 4)}{_BS}u{_hex(low, 4)}")
-        forms.append(_BS + r"U" + _hex(code, 8))
-    if code <= 0xFF:
-        forms.append(_BS + r"x" + _hex(code, 2))
-    forms.append(rf"&#0*{code};|&#[xX]0*{_hex(code, 1) if code < 16 else _hex(code, 0)};")
-    if char in _ENTITIES:
-        forms.append(f"&{_ENTITIES[char]};")
-    if char == " ":
-        forms.append(r"\+")  # form encoding
-    if code > 0xFF:
-        forms.append(r"\?")  # lost when re-encoded to Latin-1 with errors="replace"
-    return forms
-
-
-def _char_forms(char: str) -> str:
-    """A regex matching ``char`` in any of the forms :func:`scrub` lists."""
-    code = ord(char)
-    forms = _code_point_forms(code)
-    utf8 = char.encode("utf-8", "surrogatepass")
-    # Percent-encoding of the UTF-8 bytes, also encoded twice (%25C3%25A9).
-    forms.append("".join(f"%(?:25)*{_hex(b, 2)}" for b in utf8))
-    if code > 0x7F:
-        # The UTF-8 bytes read as Latin-1 (mojibake), each byte in any of its forms; and
-        # a character lost to the replacement character when decoding failed.
-        forms.append("".join(f"(?:{'|'.join(_code_point_forms(b))})" for b in utf8))
-        forms.append("\ufffd")
-    return f"(?:{'|'.join(forms)})"
+def _pattern(needles: tuple[str, ...]) -> Scrubber:
+    return Scrubber(needles)
 
 
 def scrub_error(error: BaseException, secrets: Iterable[str]) -> None:
@@ -338,7 +241,7 @@ def scrub_error(error: BaseException, secrets: Iterable[str]) -> None:
         current = current.__cause__ or current.__context__
 
 
-def _scrub_exception(error: BaseException, pattern: re.Pattern[str]) -> None:
+def _scrub_exception(error: BaseException, pattern: Scrubber) -> None:
     # An exception that refuses new args or attributes keeps its own.
     with contextlib.suppress(AttributeError, TypeError):
         error.args = tuple(

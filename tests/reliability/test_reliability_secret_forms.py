@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime
 import html
+import importlib
 import json
 import logging
+import random
 import traceback
 import urllib.parse
 from collections.abc import Awaitable, Callable
@@ -26,6 +28,7 @@ from fake_server import serve
 from factpulse_chorus import AsyncChorusClient, ChorusClient, FactPulseError
 from factpulse_chorus._config import RetryPolicy
 from factpulse_chorus._exceptions import RequestValidationError
+from factpulse_chorus._redact_forms import Scrubber, first_chars
 from factpulse_chorus.models.common import ChorusProCredentials
 from factpulse_chorus.sandbox import sandbox_in_thread
 
@@ -253,3 +256,69 @@ def test_userinfo_in_base_url_is_refused_naming_base_url(
         with ChorusClient(base_url=sandbox.url, api_key=key) as client:
             client.structures.consulter(25827464)
         assert sandbox.stats()["requests"]
+
+
+# -- the characters a match starts with -------------------------------------------------------
+
+
+def _parser() -> Any:
+    """The regex parser: ``re._parser`` from Python 3.11, ``sre_parse`` before."""
+    try:
+        return importlib.import_module("re._parser")
+    except ImportError:  # Python 3.10
+        return importlib.import_module("sre_parse")
+
+
+def _firsts(items: Any, parser: Any) -> tuple[set[str], bool]:
+    """The characters a match of the parsed sequence ``items`` can start with, and whether
+    it can match the empty string."""
+    constants = parser  # the opcodes are in sre_constants / re._constants, re-exported
+    chars: set[str] = set()
+    for op, arg in items:
+        if op is constants.LITERAL:
+            return chars | {chr(arg)}, False
+        if op is constants.IN:
+            for kind, value in arg:
+                if kind is constants.LITERAL:
+                    chars.add(chr(value))
+                elif kind is constants.RANGE:
+                    chars.update(map(chr, range(value[0], value[1] + 1)))
+                else:
+                    raise AssertionError(f"unexpected set item {kind}")
+            return chars, False
+        if op is constants.SUBPATTERN:
+            found, empty = _firsts(arg[-1], parser)
+        elif op is constants.BRANCH:
+            found, empty = set(), False
+            for branch in arg[1]:
+                more, branch_empty = _firsts(branch, parser)
+                found |= more
+                empty = empty or branch_empty
+        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT):
+            found, empty = _firsts(arg[2], parser)
+            empty = empty or arg[0] == 0
+        elif op in (constants.ASSERT, constants.ASSERT_NOT, constants.AT):
+            continue  # zero width
+        else:
+            raise AssertionError(f"unexpected regex opcode {op}")
+        chars |= found
+        if not empty:
+            return chars, False
+    return chars, True
+
+
+def test_first_chars_are_what_the_compiled_pattern_can_start_with() -> None:
+    """The fast scan that leaves long texts alone when no match can start in them relies on
+    ``first_chars``: it must list exactly what the pattern's forms start with."""
+    parser = _parser()
+    rng = random.Random(13)
+    alphabet = "aZ09 \"\\/+%&<>'\n\t\b\x7f\x80éÿĀ€\uffff😀\U0010fffd-_~#;"
+    secrets = [PASSWORD, PISTE_SECRET, CHORUS_PASSWORD, TOKEN, API_KEY] + [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(4, 12))) for _ in range(300)
+    ]
+    for secret in secrets:
+        scrubber = Scrubber((secret,))
+        for pattern, lead in ((scrubber.pattern, False), (scrubber.inner, True)):
+            found, empty = _firsts(parser.parse(pattern.pattern), parser)
+            assert not empty
+            assert found == first_chars(secret[0], lead), (secret, lead)
