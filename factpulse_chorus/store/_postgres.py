@@ -10,16 +10,17 @@ statement that decides something reads the row under its lock.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import RequestValidationError, StoreError
 from . import _bucket as bucket
+from . import _checks as check
 from . import _rows as rows
 from . import _schema as sql
 from ._base import Store
 from ._pg_connect import Connections, Target, statement
-from ._records import CheckResult, Submission, SubmissionState, TrackedInvoice
+from ._records import CheckResult, Submission, TrackedInvoice
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -51,12 +52,10 @@ class PostgresStore(Store):
     def __init__(self, url: str, *, busy_timeout: float = 30.0, connections: int = 4) -> None:
         if not isinstance(url, str) or not url.startswith(("postgresql://", "postgres://")):
             raise RequestValidationError("url", "must be a postgresql:// URL")
-        if isinstance(busy_timeout, bool) or not busy_timeout >= 0:
-            raise RequestValidationError("busy_timeout", "must be a number of seconds >= 0")
         if isinstance(connections, bool) or not isinstance(connections, int) or connections < 1:
             raise RequestValidationError("connections", "must be an integer >= 1")
         self._target = Target(url)
-        self._connections = Connections(self._target, float(busy_timeout), connections)
+        self._connections = Connections(self._target, check.busy_timeout(busy_timeout), connections)
 
     def __repr__(self) -> str:
         return f"PostgresStore({self._target.shown!r})"
@@ -83,46 +82,27 @@ class PostgresStore(Store):
         """Same as :meth:`close` (closing a connection does no network wait)."""
         self._connections.close()
 
-    # -- tracked invoices
+    # -- tracked invoices (the arguments are checked by Store's public methods)
 
-    async def track(self, invoice_ids: Iterable[int], *, now: float) -> int:
-        """Watch ``invoice_ids`` from ``now`` on; ids already tracked keep their state.
-        Returns how many were new."""
-        ids = [int(invoice_id) for invoice_id in invoice_ids]
-
+    async def _track(self, invoice_ids: list[int], *, now: float) -> int:
         async def track(connection: AsyncConnection[Any]) -> int:
-            cursor = await connection.execute(
-                statement(sql.PG_TRACK), (float(now), float(now), ids)
-            )
+            cursor = await connection.execute(statement(sql.PG_TRACK), (now, now, invoice_ids))
             return cursor.rowcount
 
-        if not ids:
+        if not invoice_ids:
             return 0
         return await self._connections.run("track", track)
 
-    async def claim_due(
+    async def _claim_due(
         self, *, now: float, limit: int, owner: str, lease: float
     ) -> list[TrackedInvoice]:
-        """Up to ``limit`` watched invoices due at ``now`` and not leased, earliest first,
-        each leased to ``owner`` until ``now + lease``: no other claim gets them meanwhile.
-        Rows another transaction holds are passed over, never waited for."""
-        now = float(now)
-
         async def claim(connection: AsyncConnection[Any]) -> list[TrackedInvoice]:
-            found = await _rows(
-                connection, sql.PG_CLAIM_DUE, now, now, limit, owner, now + float(lease)
-            )
+            found = await _rows(connection, sql.PG_CLAIM_DUE, now, now, limit, owner, now + lease)
             return [rows.invoice(row) for row in sorted(found, key=lambda row: (row[3], row[0]))]
 
-        if limit <= 0:
-            return []
         return await self._connections.run("claim_due", claim)
 
-    async def record(self, results: Sequence[CheckResult], *, owner: str, now: float) -> None:
-        """Store ``results`` in one transaction and drop their leases. A result for an invoice
-        no longer leased to ``owner`` is ignored; a new status is appended to the history."""
-        now = float(now)
-
+    async def _record(self, results: Sequence[CheckResult], *, owner: str, now: float) -> None:
         async def record(connection: AsyncConnection[Any]) -> None:
             async with connection.transaction():
                 ids = sorted({result.invoice_id for result in results})
@@ -143,25 +123,19 @@ class PostgresStore(Store):
                         columns = [list(column) for column in zip(*batch, strict=True)]
                         await connection.execute(statement(text), (*first, *columns))
 
-        if results:
-            await self._connections.run("record", record)
+        await self._connections.run("record", record)
 
-    async def release(self, owner: str) -> None:
-        """Drop every lease ``owner`` holds (a clean stop): the invoices are due again."""
-
+    async def _release(self, owner: str) -> None:
         async def release(connection: AsyncConnection[Any]) -> None:
             await connection.execute(statement(sql.RELEASE), (owner,))
 
         await self._connections.run("release", release)
 
-    async def next_due(self) -> float | None:
-        """The earliest time ``claim_due`` could return an invoice (``None``: none watched)."""
+    async def _next_due(self) -> float | None:
         found = await self._value("next_due", sql.NEXT_DUE)
         return None if found is None else float(found)
 
-    async def get(self, invoice_id: int) -> TrackedInvoice | None:
-        """The tracked invoice with its status history, or ``None`` if not tracked."""
-
+    async def _get(self, invoice_id: int) -> TrackedInvoice | None:
         async def get(connection: AsyncConnection[Any]) -> TrackedInvoice | None:
             # REPEATABLE READ: the invoice and its history from one snapshot.
             async with connection.transaction():
@@ -174,9 +148,7 @@ class PostgresStore(Store):
 
         return await self._connections.run("get", get)
 
-    async def status_counts(self) -> dict[str | None, int]:
-        """Tracked invoices per last status (``None``: never read)."""
-
+    async def _status_counts(self) -> dict[str | None, int]:
         async def counts(connection: AsyncConnection[Any]) -> dict[str | None, int]:
             return {
                 status: int(count) for status, count in await _rows(connection, sql.STATUS_COUNTS)
@@ -184,19 +156,14 @@ class PostgresStore(Store):
 
         return await self._connections.run("status_counts", counts)
 
-    async def due_count(self, *, now: float) -> int:
-        """How many invoices ``claim_due(now=now)`` could hand out."""
-        return int(await self._value("due_count", sql.COUNT_DUE, float(now), float(now)))
+    async def _due_count(self, *, now: float) -> int:
+        return int(await self._value("due_count", sql.COUNT_DUE, now, now))
 
-    async def watched_count(self) -> int:
-        """How many invoices are still watched (neither final nor given up)."""
+    async def _watched_count(self) -> int:
         return int(await self._value("watched_count", sql.WATCHED_COUNT))
 
-    async def check_integrity(self) -> str:
-        """``"ok"``, or the store's rules some rows break (PostgreSQL keeps its own files
-        consistent: what is checked is the store's data)."""
-
-        async def check(connection: AsyncConnection[Any]) -> str:
+    async def _check_integrity(self) -> str:
+        async def integrity(connection: AsyncConnection[Any]) -> str:
             problems = []
             for description, text in sql.PG_INTEGRITY_CHECKS:
                 count = (await _one(connection, text))[0]
@@ -204,7 +171,7 @@ class PostgresStore(Store):
                     problems.append(f"{count} rows: {description}")
             return "\n".join(problems) or "ok"
 
-        return await self._connections.run("check_integrity", check)
+        return await self._connections.run("check_integrity", integrity)
 
     async def _value(self, operation: str, text: str, *parameters: Any) -> Any:
         async def value(connection: AsyncConnection[Any]) -> Any:
@@ -214,16 +181,9 @@ class PostgresStore(Store):
 
     # -- the submission ledger
 
-    async def reserve(
+    async def _reserve(
         self, supplier: str, invoice_number: str, *, owner: str, now: float, lease: float
     ) -> Submission:
-        """Hold ``(supplier, invoice_number)`` for ``owner`` until ``now + lease``.
-
-        Returns the row RESERVED (send it), or UNCERTAIN (an earlier send's outcome is
-        unknown: reconcile before sending). Raises :class:`DuplicateSubmissionError` when
-        the number is created, or held by a live lease.
-        """
-        now, lease = float(now), float(lease)
         key = (supplier, invoice_number)
 
         async def reserve(connection: AsyncConnection[Any]) -> Submission:
@@ -245,77 +205,43 @@ class PostgresStore(Store):
 
         return await self._connections.run("reserve", reserve)
 
-    async def mark(
-        self,
-        supplier: str,
-        invoice_number: str,
-        state: SubmissionState,
-        *,
-        owner: str,
-        now: float,
-        invoice_id: int | None = None,
-        error: str | None = None,
-    ) -> Submission:
-        """Move ``owner``'s row to ``state``: SENT records ``sent_at``; CREATED, ABSENT and
-        UNCERTAIN release the row. ``error`` (if given) becomes ``last_error``. Raises
-        :class:`DuplicateSubmissionError` if ``owner`` does not hold the row."""
-        state, now = SubmissionState(state), float(now)
-
+    async def _mark(self, supplier: str, invoice_number: str, change: rows.Mark) -> Submission:
         async def mark(connection: AsyncConnection[Any]) -> Submission:
             async with connection.transaction():
                 found = await _one(connection, sql.PG_LOCK_SUBMISSION, supplier, invoice_number)
                 if found is None:
                     raise StoreError(f"mark: {invoice_number!r} was never reserved", path=self.path)
-                new = rows.marked(
-                    rows.submission(found),
-                    state,
-                    owner=owner,
-                    now=now,
-                    invoice_id=invoice_id,
-                    error=error,
-                )
+                new = rows.marked(rows.submission(found), change)
                 await _save(connection, new)
                 return new
 
         return await self._connections.run("mark", mark)
 
-    async def submission(self, supplier: str, invoice_number: str) -> Submission | None:
-        """The ledger row of ``(supplier, invoice_number)``, or ``None``."""
-
+    async def _submission(self, supplier: str, invoice_number: str) -> Submission | None:
         async def get(connection: AsyncConnection[Any]) -> Submission | None:
             row = await _one(connection, sql.SELECT_SUBMISSION, supplier, invoice_number)
             return None if row is None else rows.submission(row)
 
         return await self._connections.run("submission", get)
 
-    async def submissions(
-        self, *, states: Collection[SubmissionState] | None = None
-    ) -> list[Submission]:
-        """Every ledger row (in ``states`` only, if given), by supplier and number."""
+    async def _submissions(self, states: tuple[str, ...] | None) -> list[Submission]:
         parameters: tuple[str, ...] = ()
         text = sql.SELECT_SUBMISSIONS
         if states is not None:
-            parameters = tuple(SubmissionState(state).value for state in states)
-            if not parameters:
-                return []
-            text = sql.SELECT_SUBMISSIONS_IN.format(marks=", ".join("?" * len(parameters)))
+            parameters = states
+            text = sql.SELECT_SUBMISSIONS_IN.format(marks=", ".join("?" * len(states)))
 
         async def select(connection: AsyncConnection[Any]) -> list[Submission]:
             return [rows.submission(row) for row in await _rows(connection, text, *parameters)]
 
         return await self._connections.run("submissions", select)
 
-    # -- the fleet's rate budget
+    # -- the fleet's rate budget (the row is locked, ``FOR UPDATE``, while it is read and
+    # written: every machine takes from one bucket; a pause is one statement: atomic)
 
-    async def take_budget(
+    async def _take_budget(
         self, name: str, *, now: float, per_second: float | None, burst: int, per_day: int | None
     ) -> float:
-        """Ask the budget ``name`` for one call: ``0.0`` granted, else the seconds to wait
-        (a pause, the UTC day's ``per_day`` spent, or no token left). The row is locked
-        (``FOR UPDATE``) while it is read and written: every machine takes from one bucket."""
-        bucket.check(per_second=per_second, burst=burst, per_day=per_day)
-        now = float(now)
-
         async def take(connection: AsyncConnection[Any]) -> float:
             async with connection.transaction():
                 await connection.execute(statement(sql.INSERT_BUDGET), (name, bucket.NO_DAY))
@@ -329,11 +255,7 @@ class PostgresStore(Store):
 
         return await self._connections.run("take_budget", take)
 
-    async def pause_budget(self, name: str, *, until: float) -> None:
-        """Refuse every call of the budget ``name`` until ``until`` (a 429's Retry-After);
-        the later of the current pause and this one holds (one statement: atomic)."""
-        until = float(until)
-
+    async def _pause_budget(self, name: str, *, until: float) -> None:
         async def pause(connection: AsyncConnection[Any]) -> None:
             async with connection.transaction():
                 await connection.execute(statement(sql.INSERT_BUDGET), (name, bucket.NO_DAY))

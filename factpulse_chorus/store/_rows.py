@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -14,6 +14,7 @@ from . import _schema as sql
 from ._records import StatusSeen, Submission, SubmissionState, TrackedInvoice
 
 __all__ = [
+    "Mark",
     "date_text",
     "invoice",
     "known_version",
@@ -155,27 +156,30 @@ def reserved(
     )
 
 
-def marked(
-    current: Submission,
-    state: SubmissionState,
-    *,
-    owner: str,
-    now: float,
-    invoice_id: int | None,
-    error: str | None,
-) -> Submission:
-    """The row ``mark`` leaves; raises :class:`DuplicateSubmissionError` if ``owner`` does
-    not hold ``current``."""
+class Mark(NamedTuple):
+    """What ``mark`` asks of a row (its arguments after the key, checked)."""
+
+    state: SubmissionState
+    owner: str
+    now: float
+    invoice_id: int | None
+    error: str | None
+
+
+def marked(current: Submission, change: Mark) -> Submission:
+    """The row ``mark`` leaves; raises :class:`DuplicateSubmissionError` if ``change.owner``
+    does not hold ``current``."""
+    state, owner, now = change.state, change.owner, change.now
     if current.owner != owner:
         raise _refused(current)
     held = state in (SubmissionState.RESERVED, SubmissionState.SENT)
     return attrs.evolve(
         current,
         state=state,
-        invoice_id=current.invoice_id if invoice_id is None else invoice_id,
+        invoice_id=current.invoice_id if change.invoice_id is None else change.invoice_id,
         owner=owner if held else None,
         lease_until=current.lease_until if held else None,
         sent_at=now if state is SubmissionState.SENT else current.sent_at,
         updated_at=now,
-        last_error=current.last_error if error is None else error,
+        last_error=current.last_error if change.error is None else change.error,
     )

@@ -13,17 +13,18 @@ import asyncio
 import os
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from .._exceptions import RequestValidationError, StoreError
+from .._exceptions import StoreError
 from . import _bucket as bucket
+from . import _checks as check
 from . import _rows as rows
 from . import _schema as sql
 from ._base import Store
 from ._migrate import Work, connect, in_transaction, write
-from ._records import CheckResult, Submission, SubmissionState, TrackedInvoice
+from ._records import CheckResult, Submission, TrackedInvoice
 
 # No __all__: the package's export map (``factpulse_chorus.store._EXPORTS``) lists the names.
 
@@ -60,13 +61,8 @@ class SQLiteStore(Store):
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
-        path = os.fspath(path)
-        if not path or path == ":memory:" or path.startswith("file:"):
-            raise RequestValidationError("path", "must be a file path (processes share it)")
-        if isinstance(busy_timeout, bool) or not busy_timeout >= 0:
-            raise RequestValidationError("busy_timeout", "must be a number of seconds >= 0")
-        self._path = path
-        self._busy_timeout = float(busy_timeout)
+        self._path = check.path(path)
+        self._busy_timeout = check.busy_timeout(busy_timeout)
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._closed = False
@@ -134,24 +130,19 @@ class SQLiteStore(Store):
         except (sqlite3.Error, OverflowError) as error:  # OverflowError: an int past 64 bits
             raise StoreError(f"{operation} failed: {error}", path=self._path) from error
 
-    # -- tracked invoices
+    # -- tracked invoices (the arguments are checked by Store's public methods)
 
-    async def track(self, invoice_ids: Iterable[int], *, now: float) -> int:
-        """Watch ``invoice_ids`` from ``now`` on; ids already tracked keep their state.
-        Returns how many were new."""
-        new = [(int(invoice_id), now, now) for invoice_id in invoice_ids]
+    async def _track(self, invoice_ids: list[int], *, now: float) -> int:
+        new = [(invoice_id, now, now) for invoice_id in invoice_ids]
 
         def track(connection: sqlite3.Connection) -> int:
             return connection.executemany(sql.TRACK, new).rowcount
 
         return await self._run("track", write(track))
 
-    async def claim_due(
+    async def _claim_due(
         self, *, now: float, limit: int, owner: str, lease: float
     ) -> list[TrackedInvoice]:
-        """Up to ``limit`` watched invoices due at ``now`` and not leased, earliest first,
-        each leased to ``owner`` until ``now + lease``: no other claim gets them meanwhile."""
-
         def claim(connection: sqlite3.Connection) -> list[TrackedInvoice]:
             found = connection.execute(sql.SELECT_DUE, (now, now, limit)).fetchall()
             until = now + lease
@@ -161,14 +152,9 @@ class SQLiteStore(Store):
                 connection.execute(text, (owner, until, *chunk))
             return [rows.invoice(row) for row in found]
 
-        if limit <= 0:
-            return []
         return await self._run("claim_due", _relaxed(claim))
 
-    async def record(self, results: Sequence[CheckResult], *, owner: str, now: float) -> None:
-        """Store ``results`` in one transaction and drop their leases. A result for an invoice
-        no longer leased to ``owner`` is ignored; a new status is appended to the history."""
-
+    async def _record(self, results: Sequence[CheckResult], *, owner: str, now: float) -> None:
         def record(connection: sqlite3.Connection) -> None:
             ids = list({result.invoice_id: None for result in results})
             held = {}  # id -> last status, of the invoices ``owner`` still holds
@@ -183,25 +169,19 @@ class SQLiteStore(Store):
             connection.executemany(sql.RECORD_SUCCESS, successes)
             connection.executemany(sql.APPEND_HISTORY, history)
 
-        if results:
-            await self._run("record", _relaxed(record))
+        await self._run("record", _relaxed(record))
 
-    async def release(self, owner: str) -> None:
-        """Drop every lease ``owner`` holds (a clean stop): the invoices are due again."""
-
+    async def _release(self, owner: str) -> None:
         def release(connection: sqlite3.Connection) -> None:
             connection.execute(sql.RELEASE, (owner,))
 
         await self._run("release", _relaxed(release))
 
-    async def next_due(self) -> float | None:
-        """The earliest time ``claim_due`` could return an invoice (``None``: none watched)."""
+    async def _next_due(self) -> float | None:
         found = await self._run("next_due", _one(sql.NEXT_DUE))
         return None if found is None else float(found)
 
-    async def get(self, invoice_id: int) -> TrackedInvoice | None:
-        """The tracked invoice with its status history, or ``None`` if not tracked."""
-
+    async def _get(self, invoice_id: int) -> TrackedInvoice | None:
         def get(connection: sqlite3.Connection) -> TrackedInvoice | None:
             row = connection.execute(sql.SELECT_INVOICE, (invoice_id,)).fetchone()
             if row is None:
@@ -212,45 +192,30 @@ class SQLiteStore(Store):
 
         return await self._run("get", _read(get))
 
-    async def status_counts(self) -> dict[str | None, int]:
-        """Tracked invoices per last status (``None``: never read)."""
-
+    async def _status_counts(self) -> dict[str | None, int]:
         def counts(connection: sqlite3.Connection) -> dict[str | None, int]:
             return dict(connection.execute(sql.STATUS_COUNTS).fetchall())
 
         return await self._run("status_counts", counts)
 
-    async def due_count(self, *, now: float) -> int:
-        """How many invoices ``claim_due(now=now)`` could hand out."""
+    async def _due_count(self, *, now: float) -> int:
         return int(await self._run("due_count", _one(sql.COUNT_DUE, now, now)))
 
-    async def watched_count(self) -> int:
-        """How many invoices are still watched (neither final nor given up)."""
+    async def _watched_count(self) -> int:
         return int(await self._run("watched_count", _one(sql.WATCHED_COUNT)))
 
-    async def check_integrity(self) -> str:
-        """SQLite's ``PRAGMA integrity_check``: ``"ok"`` or the problems found."""
-
-        def check(connection: sqlite3.Connection) -> str:
+    async def _check_integrity(self) -> str:
+        def integrity(connection: sqlite3.Connection) -> str:
             rows = connection.execute(sql.SQLITE_INTEGRITY_CHECK).fetchall()
             return "\n".join(str(row[0]) for row in rows)
 
-        return await self._run("check_integrity", check)
+        return await self._run("check_integrity", integrity)
 
     # -- the submission ledger
 
-    async def reserve(
+    async def _reserve(
         self, supplier: str, invoice_number: str, *, owner: str, now: float, lease: float
     ) -> Submission:
-        """Hold ``(supplier, invoice_number)`` for ``owner`` until ``now + lease``.
-
-        Returns the row RESERVED (send it), or UNCERTAIN (an earlier send's outcome is
-        unknown: reconcile before sending). Raises :class:`DuplicateSubmissionError` when
-        the number is created, or held by a live lease.
-        """
-
-        now, lease = float(now), float(lease)
-
         def reserve(connection: sqlite3.Connection) -> Submission:
             key = (supplier, invoice_number)
             found = connection.execute(sql.SELECT_SUBMISSION, key).fetchone()
@@ -264,76 +229,42 @@ class SQLiteStore(Store):
 
         return await self._run("reserve", write(reserve))
 
-    async def mark(
-        self,
-        supplier: str,
-        invoice_number: str,
-        state: SubmissionState,
-        *,
-        owner: str,
-        now: float,
-        invoice_id: int | None = None,
-        error: str | None = None,
-    ) -> Submission:
-        """Move ``owner``'s row to ``state``: SENT records ``sent_at``; CREATED, ABSENT and
-        UNCERTAIN release the row. ``error`` (if given) becomes ``last_error``. Raises
-        :class:`DuplicateSubmissionError` if ``owner`` does not hold the row."""
-        state, now = SubmissionState(state), float(now)
-
+    async def _mark(self, supplier: str, invoice_number: str, change: rows.Mark) -> Submission:
         def mark(connection: sqlite3.Connection) -> Submission:
             found = connection.execute(sql.SELECT_SUBMISSION, (supplier, invoice_number)).fetchone()
             if found is None:
                 raise StoreError(f"mark: {invoice_number!r} was never reserved", path=self._path)
-            new = rows.marked(
-                rows.submission(found),
-                state,
-                owner=owner,
-                now=now,
-                invoice_id=invoice_id,
-                error=error,
-            )
+            new = rows.marked(rows.submission(found), change)
             _save(connection, new)
             return new
 
         return await self._run("mark", write(mark))
 
-    async def submission(self, supplier: str, invoice_number: str) -> Submission | None:
-        """The ledger row of ``(supplier, invoice_number)``, or ``None``."""
-
+    async def _submission(self, supplier: str, invoice_number: str) -> Submission | None:
         def get(connection: sqlite3.Connection) -> Submission | None:
             row = connection.execute(sql.SELECT_SUBMISSION, (supplier, invoice_number)).fetchone()
             return None if row is None else rows.submission(row)
 
         return await self._run("submission", get)
 
-    async def submissions(
-        self, *, states: Collection[SubmissionState] | None = None
-    ) -> list[Submission]:
-        """Every ledger row (in ``states`` only, if given), by supplier and number."""
+    async def _submissions(self, states: tuple[str, ...] | None) -> list[Submission]:
         parameters: tuple[str, ...] = ()
         statement = sql.SELECT_SUBMISSIONS
         if states is not None:
-            parameters = tuple(SubmissionState(state).value for state in states)
-            if not parameters:
-                return []
-            statement = sql.SELECT_SUBMISSIONS_IN.format(marks=", ".join("?" * len(parameters)))
+            parameters = states
+            statement = sql.SELECT_SUBMISSIONS_IN.format(marks=", ".join("?" * len(states)))
 
         def select(connection: sqlite3.Connection) -> list[Submission]:
             return [rows.submission(row) for row in connection.execute(statement, parameters)]
 
         return await self._run("submissions", select)
 
-    # -- the fleet's rate budget
+    # -- the fleet's rate budget (under the write lock: processes sharing the file take
+    # from one bucket)
 
-    async def take_budget(
+    async def _take_budget(
         self, name: str, *, now: float, per_second: float | None, burst: int, per_day: int | None
     ) -> float:
-        """Ask the budget ``name`` for one call: ``0.0`` granted, else the seconds to wait
-        (a pause, the UTC day's ``per_day`` spent, or no token left). Under the write lock:
-        processes sharing the file take from one bucket."""
-        bucket.check(per_second=per_second, burst=burst, per_day=per_day)
-        now = float(now)
-
         def take(connection: sqlite3.Connection) -> float:
             connection.execute(sql.INSERT_BUDGET, (name, bucket.NO_DAY))
             row = bucket.Bucket(*connection.execute(sql.SELECT_BUDGET, (name,)).fetchone())
@@ -346,11 +277,7 @@ class SQLiteStore(Store):
 
         return await self._run("take_budget", _relaxed(take))
 
-    async def pause_budget(self, name: str, *, until: float) -> None:
-        """Refuse every call of the budget ``name`` until ``until`` (a 429's Retry-After);
-        the later of the current pause and this one holds."""
-        until = float(until)
-
+    async def _pause_budget(self, name: str, *, until: float) -> None:
         def pause(connection: sqlite3.Connection) -> None:
             connection.execute(sql.INSERT_BUDGET, (name, bucket.NO_DAY))
             connection.execute(sql.PAUSE_BUDGET, (until, until, name))

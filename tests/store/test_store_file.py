@@ -166,7 +166,7 @@ async def test_aclose_is_idempotent_and_a_closed_store_refuses_calls(store_targe
     with pytest.raises(StoreError, match="track: the store is closed"):
         await store.track([1], now=0.0)
     other = open_store(store_target)
-    calls = [other.track([n], now=0.0) for n in range(20)]
+    calls = [other.track([n], now=0.0) for n in range(1, 21)]
     assert sum(await asyncio.gather(*calls)) == 20  # in order on SQLite's one thread
     await other.aclose()
     await other.aclose()

@@ -38,7 +38,8 @@ async def reserve(store):
         got.append(number)
         await store.mark("", f"F-{number}", SubmissionState.SENT, owner=owner, now=2.0)
         await store.mark(
-            "", f"F-{number}", SubmissionState.CREATED, owner=owner, now=3.0, invoice_id=number
+            "", f"F-{number}", SubmissionState.CREATED, owner=owner, now=3.0,
+            invoice_id=number + 1,  # ids are positive
         )
     return got
 
@@ -122,5 +123,5 @@ def test_two_processes_reserving_the_same_numbers_get_each_exactly_once(
     assert {state for _, state, _, _ in found} == {SubmissionState.CREATED}
     assert {attempts for _, _, attempts, _ in found} == {1}
     assert sorted(invoice_id for *_, invoice_id in found if invoice_id is not None) == list(
-        range(200)
+        range(1, 201)
     )
