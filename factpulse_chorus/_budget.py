@@ -1,26 +1,24 @@
-"""One rate budget for a fleet of watchers: :class:`RateBudget` and the gate each read of
-``factures.watch(store, budget=...)`` goes through.
+"""One rate budget for a fleet of watchers: :class:`RateBudget` and the gate a watcher of
+``factures.watch(store, budget=...)`` asks before each read.
 
 The budget lives in the store (``Store.take_budget`` / ``Store.pause_budget``: a token
 bucket, a count per UTC day and a pause), so every process on every machine sharing the
 store takes from one bucket: together they never exceed the account's calls per second and
-per day, and a 429 seen by one of them pauses all of them for its ``Retry-After``.
+per day, and a 429 seen by one of them pauses all of them for its ``Retry-After``. A
+watcher asks before each read starts: a read never waits while it is under way.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 import attrs
 
-from ._exceptions import RateLimitError, RequestValidationError, StoreError
+from ._exceptions import RequestValidationError, StoreError
 from .store._bucket import check
 
 if TYPE_CHECKING:
-    from ._poll_scheduler import Fetch
-    from .models.factures import FacturesConsulterResponse
     from .store import Store
 
 # No __all__: the package's export map (``factpulse_chorus._EXPORTS``) lists the public names.
@@ -39,8 +37,10 @@ class RateBudget:
     ``name`` share one budget. Even with no limit, a 429 seen by one watcher pauses
     every watcher of the budget for its ``Retry-After``.
 
-    A read waits (the watcher's ``sleep``) until the budget grants it; once the day's
-    calls are spent, reads wait for 00:00 UTC.
+    A watcher asks it before each read starts and waits (its ``sleep``) as long as it
+    says, holding its claimed invoices only if the wait ends well within their lease;
+    else ``run_once`` gives them back and returns (run it again later: once the day's
+    calls are spent, at 00:00 UTC) and ``run`` gives them back and sleeps until then.
     """
 
     per_second: float | None = None
@@ -62,32 +62,25 @@ class RateBudget:
         )
 
 
-def gated(
-    fetch: Fetch,
-    store: Store,
-    budget: RateBudget,
-    *,
-    clock: Callable[[], float],
-    sleep: Callable[[float], Awaitable[Any]],
-    default_pause: float,
-) -> Fetch:
-    """``fetch`` asking ``budget`` (in ``store``) before each read, waiting with ``sleep``
-    as long as it says; a 429 pauses the budget for its ``Retry-After`` (``default_pause``
-    when the server gave none) before it reaches the watcher, which handles it as ever."""
-    if not isinstance(budget, RateBudget):
-        raise RequestValidationError("budget", "must be a RateBudget or None")
+class BudgetGate:
+    """``budget`` in ``store``, as a watcher asks it: :meth:`ask` before each read starts
+    (never during one: a read holds a lease), :meth:`pause` on a 429."""
 
-    async def read(invoice_id: int) -> FacturesConsulterResponse:
-        while (wait := await budget.take(store, clock())) > 0:
-            await sleep(wait)
-        try:
-            return await fetch(invoice_id)
-        except RateLimitError as exc:
-            pause = exc.retry_after if exc.retry_after is not None else default_pause
-            # The 429 is what the caller must see: a store that fails here does not hide it
-            # (this watcher pauses itself all the same).
-            with contextlib.suppress(StoreError):
-                await store.pause_budget(budget.name, until=clock() + pause)
-            raise
+    def __init__(self, store: object, budget: object) -> None:
+        if not isinstance(budget, RateBudget):
+            raise RequestValidationError("budget", "must be a RateBudget or None")
+        if not callable(getattr(store, "take_budget", None)):
+            raise RequestValidationError("budget", "needs a store with a rate budget")
+        self._store = cast("Store", store)  # what the gate uses of it is checked above
+        self._budget = budget
 
-    return read
+    async def ask(self, now: float) -> float:
+        """One call at ``now``: ``0.0`` granted (and counted), else seconds to wait."""
+        return await self._budget.take(self._store, now)
+
+    async def pause(self, until: float) -> None:
+        """Every watcher of the budget waits until ``until`` (a 429's ``Retry-After``)."""
+        # The 429 is what the caller sees: a store failing here does not hide it (this
+        # watcher pauses itself all the same).
+        with contextlib.suppress(StoreError):
+            await self._store.pause_budget(self._budget.name, until=until)

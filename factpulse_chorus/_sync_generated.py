@@ -736,8 +736,11 @@ class Factures(SyncResource):
         run with the same clock replays exactly; by default each watcher draws its own).
         ``max_retries`` (default 0) is per read. ``budget`` (a :class:`RateBudget`): the
         account's calls per second and per day, shared through ``store`` by every watcher
-        giving it (any process, any machine); each read waits for it, and a 429 pauses them
-        all for its ``Retry-After``.
+        giving it (any process, any machine); a 429 pauses them all for its ``Retry-After``.
+        Each read starts once the budget grants it: a wait too long for the claimed
+        invoices' ``lease`` makes ``run_once`` release them and return (still due, in the
+        summary's ``pending``: run it again later) and ``run`` release them and sleep until
+        the budget allows.
         """
         return self._portal.wrap(
             InvoiceWatcher,
@@ -1243,7 +1246,11 @@ class InvoiceWatcher(SyncResource):
 
     Build it with ``client.factures.watch(store, ...)``. ``owner`` names this watcher's
     leases in the store; ``window`` is the current AIMD concurrency; ``seed`` seeds the
-    jitter (a seeded run on the same clock replays exactly). :meth:`close` (or leaving
+    jitter (a seeded run on the same clock replays exactly). With ``budget`` (a
+    :class:`RateBudget` kept in the store) each read starts once the budget grants it; a
+    wait too long for the claimed invoices' lease makes :meth:`run_once` release them and
+    return (still due, in the summary's ``pending``: run it again later) and :meth:`run`
+    release them and sleep until the budget allows (or ``until``). :meth:`close` (or leaving
     ``with``) stops a run under way and releases the leases it holds.
     """
 

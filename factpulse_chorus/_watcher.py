@@ -20,13 +20,15 @@ its events are given (the same as the poller's).
   sleeps until ``store.next_due()`` and ends when nothing is watched any more.
 * An HTTP 429 pauses the whole run for its ``Retry-After``; the window halves on 429/503
   and grows back.
+* With a :class:`~factpulse_chorus.RateBudget` the run asks it before each read starts
+  (``_watch_drain``): a wait that ends within the claimed invoices' lease is spent beside
+  the reads in flight; a longer one gives the claims back: ``run_once`` returns (the
+  invoices left unread in its ``pending``), ``run`` sleeps until the budget allows.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
-import contextlib
 import os
 import random
 import secrets
@@ -37,6 +39,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 from ._arguments import checked
+from ._budget import BudgetGate, RateBudget
 from ._exceptions import APIStatusError, FactPulseError, RateLimitError, RequestValidationError
 from ._poll_events import (
     FinalStatus,
@@ -47,8 +50,9 @@ from ._poll_events import (
 )
 from ._poll_scheduler import Fetch
 from ._polling import _positive
+from ._watch_drain import Drain
 from ._watch_policy import ConcurrencyWindow, WatchPolicy, status_instant, stored_date
-from ._watch_run import Emit, Outcome, Recorder, WatchCounts, WatchRun, WatchStore
+from ._watch_run import Emit, Outcome, WatchCounts, WatchRun, WatchStore
 from .models.common import InvoiceStatusCode
 from .store._records import CheckResult, TrackedInvoice
 
@@ -89,7 +93,11 @@ class AsyncInvoiceWatcher:
 
     Build it with ``client.factures.watch(store, ...)``. ``owner`` names this watcher's
     leases in the store; ``window`` is the current AIMD concurrency; ``seed`` seeds the
-    jitter (a seeded run on the same clock replays exactly). :meth:`aclose` (or leaving
+    jitter (a seeded run on the same clock replays exactly). With ``budget`` (a
+    :class:`RateBudget` kept in the store) each read starts once the budget grants it; a
+    wait too long for the claimed invoices' lease makes :meth:`run_once` release them and
+    return (still due, in the summary's ``pending``: run it again later) and :meth:`run`
+    release them and sleep until the budget allows (or ``until``). :meth:`aclose` (or leaving
     ``async with``) stops a run under way and releases the leases it holds.
     """
 
@@ -109,6 +117,7 @@ class AsyncInvoiceWatcher:
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[Any]] | None = None,
         seed: int | None = None,
+        budget: RateBudget | None = None,
     ) -> None:
         if max_requests is not None and max_requests < 1:
             raise RequestValidationError("max_requests", "must be an integer >= 1 or None")
@@ -120,6 +129,8 @@ class AsyncInvoiceWatcher:
         _positive("max_rate", max_rate, allow_none=True)
         self._fetch = fetch
         self._store = store
+        self._gate = None if budget is None else BudgetGate(store, budget)
+        self._budget_wake = 0.0  # when the budget allows a read again, past the leases
         self._policy = policy or WatchPolicy()
         self._window = ConcurrencyWindow(concurrency)
         self._batch = max(CLAIM_BATCH, CLAIM_WINDOWS * concurrency)
@@ -204,14 +215,16 @@ class AsyncInvoiceWatcher:
             try:
                 while True:
                     since = counts.started if once else None
-                    claimed = await self._drain(counts, emit, since, until)
+                    claimed = await Drain(self, counts, emit, since, until).run()
                     now = self._clock()
                     if once or self._budget(counts) == 0 or (until is not None and now >= until):
                         return
                     if await self._store.watched_count() == 0:
                         return
                     due = await self._store.next_due()
-                    delay = max(now if due is None else due, self._pause_until) - now
+                    # A budget wait too long for the leases: the claims went back, sleep here.
+                    wake = max(now if due is None else due, self._pause_until, self._budget_wake)
+                    delay = wake - now
                     if not claimed:  # due, but held by another process: do not spin
                         delay = max(delay, IDLE_WAIT)
                     if until is not None:
@@ -236,69 +249,6 @@ class AsyncInvoiceWatcher:
             size = min(size, max(1, int(self._lease / (2 * self._min_gap))))
         return min(size, room)
 
-    async def _drain(
-        self, counts: WatchCounts, emit: Emit, since: float | None, until: float | None
-    ) -> bool:
-        """Read what is due until nothing is, the budget is spent or ``until`` has come;
-        whether any was. With ``since``, only what was due then: a cron tick's work is
-        bounded. Invoices claimed but left unread at ``until`` are released."""
-        tasks: set[asyncio.Task[Outcome]] = set()
-        queued: collections.deque[tuple[TrackedInvoice, float]] = collections.deque()
-        recorder = Recorder(self._store, self._owner, self._clock, emit)
-        exhausted = claimed_any = dropped = False
-        stale = 0  # claimed, never started, dropped: claimed again as many, at the clock's now
-        try:
-            while True:
-                now = self._clock()
-                if until is not None and now >= until:
-                    exhausted, dropped = True, dropped or bool(queued)
-                    queued.clear()  # their leases are released below, once nothing is in flight
-                room = self._budget(counts) - len(queued)
-                go = now >= self._pause_until and (until is None or now < until)
-                if go and not queued and not exhausted and room > 0:
-                    await recorder.flush()  # the claim sees this watcher's results
-                    # After a stall the dropped invoices' leases have run out, past ``since``:
-                    # claimed at ``now``, as many (the earliest due, most likely the same).
-                    due = now if since is None or stale else since
-                    wanted = min(stale, room) if stale else self._claim_size(room)
-                    claimed = await self._store.claim_due(  # the lease runs from now all the same
-                        now=due, limit=wanted, owner=self._owner, lease=self._lease + now - due
-                    )
-                    exhausted = not stale and len(claimed) < wanted
-                    stale = 0
-                    claimed_any = claimed_any or bool(claimed)
-                    queued.extend((invoice, now + self._lease / 2) for invoice in claimed)
-                while go and queued and len(tasks) < self._window.current:
-                    invoice, start_by = queued.popleft()
-                    if now >= start_by:  # held half its lease (a stall): maybe another's soon
-                        stale += 1
-                        continue
-                    counts.requests += 1
-                    tasks.add(asyncio.ensure_future(self._check(invoice, counts)))
-                if not tasks:
-                    await recorder.flush()  # nothing in flight: what is done is recorded
-                    if self._pause_until > now and (until is None or now < until):
-                        await self._sleep(self._pause_until - now)  # a 429: everyone waits
-                        exhausted = False
-                        continue
-                    if not queued and (exhausted or self._budget(counts) == 0):
-                        if dropped:
-                            await self._store.release(self._owner)  # claimed, never read
-                        return claimed_any
-                    continue
-                done, tasks = await asyncio.wait(
-                    tasks, timeout=recorder.wait(), return_when=asyncio.FIRST_COMPLETED
-                )
-                recorder.add([task.result() for task in done])
-                await recorder.flush(self._batch)
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            with contextlib.suppress(FactPulseError):  # the first error is the one to see
-                await asyncio.shield(self._store.release(self._owner))
-            raise
-
     async def _slot(self) -> None:
         """``max_rate``: wait for this request's turn."""
         if self._min_gap:
@@ -315,7 +265,10 @@ class AsyncInvoiceWatcher:
         try:
             response = await self._fetch(invoice_id)
         except FactPulseError as exc:
-            return self._failed(invoice, exc, epoch, counts)
+            outcome = self._failed(invoice, exc, epoch, counts)
+            if isinstance(exc, RateLimitError) and self._gate is not None:
+                await self._gate.pause(self._pause_until)  # the fleet waits as this one does
+            return outcome
         self._window.on_success()
         now = self._clock()
         code = response.status.code

@@ -272,8 +272,9 @@ async def invoices_watch(
 ) -> None:
     """Follow the tracked invoices to a final status, each read when its status says it may
     have changed; --once reads only what is due. Exit code 1 if an invoice was given up
-    on, 3 if --max-requests stopped it with invoices still due. --rate and --daily-budget
-    are the fleet's: every `invoices watch` on the same --db shares them."""
+    on, 3 if --max-requests (or, with --once, the budget's wait) stopped it with invoices
+    still due. --rate and --daily-budget are the fleet's: every `invoices watch` on the same
+    --db shares them; a read waits for them before it starts."""
     from .._budget import RateBudget
 
     clock, sleep = _clock(clock_speed)
@@ -300,6 +301,10 @@ async def invoices_watch(
         out.fail(f"{len(summary.failed)} invoices given up: their reads kept failing")
     if max_requests is not None and summary.requests >= max_requests and state["due"]:
         out.fail(f"--max-requests reached with {state['due']} invoices still due", EXIT_DEADLINE)
+    elif once and budget is not None and state["due"]:
+        # The budget's wait outlived the leases: the run gave its invoices back unread.
+        out.fail(f"the rate budget waits: {state['due']} invoices still due, run again later",
+                 EXIT_DEADLINE)  # fmt: skip
 
 
 # --- invoices status -------------------------------------------------------------------------

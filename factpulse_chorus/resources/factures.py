@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-import time
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from .._budget import RateBudget, gated
+from .._budget import RateBudget
 from .._exceptions import FactPulseError, RequestValidationError
 from .._polling import InvoicePoller
 from .._stream import download
@@ -359,23 +358,16 @@ class AsyncFactures(AsyncFacturesSearches):
         run with the same clock replays exactly; by default each watcher draws its own).
         ``max_retries`` (default 0) is per read. ``budget`` (a :class:`RateBudget`): the
         account's calls per second and per day, shared through ``store`` by every watcher
-        giving it (any process, any machine); each read waits for it, and a 429 pauses them
-        all for its ``Retry-After``.
+        giving it (any process, any machine); a 429 pauses them all for its ``Retry-After``.
+        Each read starts once the budget grants it: a wait too long for the claimed
+        invoices' ``lease`` makes ``run_once`` release them and return (still due, in the
+        summary's ``pending``: run it again later) and ``run`` release them and sleep until
+        the budget allows.
         """
         settings = {name: value for name, value in locals().items() if name != "self"}
         fetch: Fetch = functools.partial(
             self.consulter, **{n: settings.pop(n) for n in CALL_OPTIONS}
         )
-        settings.pop("budget")  # the watcher reads through it: not one of its settings
-        if budget is not None:
-            fetch = gated(
-                fetch,
-                store,
-                budget,
-                clock=clock or time.time,
-                sleep=sleep or asyncio.sleep,
-                default_pause=(policy or WatchPolicy()).error_interval,
-            )
         settings["concurrency"] = self._workers(concurrency)  # an invalid value stays invalid
         return AsyncInvoiceWatcher(fetch, **settings)  # the same parameters, the same names
 

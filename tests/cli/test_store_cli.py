@@ -360,3 +360,20 @@ def test_watch_daily_budget_waits_for_the_next_utc_day(
     # is 0.4 s here), never more than 2 a day; tests/watch counts each day exactly.
     assert day >= today + 2
     assert 1 <= count <= 2
+
+
+def test_watch_once_with_the_day_spent_exits_3_at_once(
+    sandbox: ThreadedSandbox, postgres_url: str
+) -> None:
+    # A cron tick: 2 reads a UTC day, 3 due. It reads 2 and returns at once (on the real
+    # clock: a wait for 00:00 UTC would hang here), the third left due, exit 3.
+    ids = [str(sandbox.domain.seed_invoice(status="MISE_EN_PAIEMENT")) for _ in range(3)]
+    ok_json(None, "invoices", "track", "--db", postgres_url, *ids)
+    args = ("invoices", "watch", "--db", postgres_url, "--once", "--daily-budget", "2", "--json")
+    done = cli(sandbox, *args)
+    assert done.returncode == 3, done.stderr
+    assert "run again later" in done.stderr
+    shown = json.loads(done.stdout)
+    assert shown["run"]["requests"] == 2
+    assert shown["due"] == 1
+    assert len(shown["run"]["pending"]) == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import sqlite3
 import weakref
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -28,23 +29,41 @@ from factpulse_chorus import (
 from factpulse_chorus.sandbox import Fault, ThreadedSandbox
 
 
+class Ledger:
+    """The budget calls of every NotingStore of a test, in the order the store ran them: one
+    at a time (a lock the stores share), so a grant's place before or after a pause is
+    measured, and the UTC day the store counted it on is read from its row."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.calls: list[tuple[str, float, int]] = []  # ("grant" | "pause", time, day)
+
+
 class NotingStore(SQLiteStore):
     """The store file, noting the simulated time of each call it grants and each pause."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, ledger: Ledger | None = None) -> None:
         super().__init__(path)
+        self.ledger = ledger or Ledger()
         self.granted: list[float] = []
         self.paused: list[float] = []
 
     async def take_budget(self, name: str, *, now: float, **limits: Any) -> float:
-        wait = await super().take_budget(name, now=now, **limits)
-        if wait == 0.0:
-            self.granted.append(now)
+        async with self.ledger.lock:
+            wait = await super().take_budget(name, now=now, **limits)
+            if wait == 0.0:
+                self.granted.append(now)
+                with sqlite3.connect(self.path) as connection:
+                    query = "SELECT day FROM rate_budget WHERE name = ?"
+                    (day,) = connection.execute(query, (name,)).fetchone()
+                self.ledger.calls.append(("grant", now, day))
         return wait
 
     async def pause_budget(self, name: str, *, until: float) -> None:
-        self.paused.append(until)
-        await super().pause_budget(name, until=until)
+        async with self.ledger.lock:
+            self.paused.append(until)
+            await super().pause_budget(name, until=until)
+            self.ledger.calls.append(("pause", until, 0))
 
 
 class SimTime:
@@ -96,7 +115,8 @@ async def two_watchers(
     one store object each, as two processes would) through ``budgets``, half each (a claim
     could take them all); their stores."""
     ids = seed(sandbox, count)
-    stores = [NotingStore(tmp_path / "fleet.db") for _ in clients]
+    ledger = Ledger()
+    stores = [NotingStore(tmp_path / "fleet.db", ledger) for _ in clients]
     time = SimTime(sandbox)
     timing = {"clock": time.clock, "sleep": time.sleep}
     watchers = [
@@ -137,24 +157,37 @@ async def test_two_budgets_are_apart_and_the_count_shows_it(
     assert max(per_second(stores).values()) > 5
 
 
-async def test_the_daily_budget_stops_reads_until_the_next_utc_day(
-    life_sandbox: ThreadedSandbox, clients: list[AsyncChorusClient], tmp_path: Path
-) -> None:
-    # Long-running watchers (run): a cron tick's run_once would wait for 00:00 UTC as well.
-    sandbox = life_sandbox
-    ids = seed(sandbox, 70)
-    stores = [NotingStore(tmp_path / "fleet.db") for _ in clients]
-    time = SimTime(sandbox)
-    budget = RateBudget(per_day=30)
+async def daily_watchers(
+    sandbox: ThreadedSandbox,
+    clients: list[AsyncChorusClient],
+    tmp_path: Path,
+    per_day: int,
+    count: int,
+) -> tuple[list[int], list[NotingStore], list[AsyncInvoiceWatcher]]:
+    """``count`` invoices tracked in one store file, two watchers sharing ``per_day``."""
+    ledger, time = Ledger(), SimTime(sandbox)
+    stores = [NotingStore(tmp_path / "fleet.db", ledger) for _ in clients]
+    budget = RateBudget(per_day=per_day)
     watchers = [
         client.factures.watch(
             store, budget=budget, owner=f"w{n}", concurrency=4, clock=time.clock, sleep=time.sleep
         )
         for n, (client, store) in enumerate(zip(clients, stores, strict=True))
     ]
+    ids = seed(sandbox, count)
     await watchers[0].track(ids)
+    return ids, stores, watchers
+
+
+async def test_the_daily_budget_stops_reads_until_the_next_utc_day(
+    life_sandbox: ThreadedSandbox, clients: list[AsyncChorusClient], tmp_path: Path
+) -> None:
+    # Long-running watchers (run): they give their claims back and sleep to 00:00 UTC.
+    sandbox = life_sandbox
+    _ids, stores, watchers = await daily_watchers(sandbox, clients, tmp_path, 30, 70)
     start = sandbox.clock.timestamp()
-    midnight = (math.floor(start / 86400) + 1) * 86400
+    today = math.floor(start / 86400)
+    midnight = (today + 1) * 86400
 
     async def run(watcher: AsyncInvoiceWatcher) -> None:
         async with watcher, watcher.run(until=midnight + 0.5 * 86400) as events:
@@ -164,17 +197,46 @@ async def test_the_daily_budget_stops_reads_until_the_next_utc_day(
     await asyncio.gather(*(run(watcher) for watcher in watchers))
     for store in stores:
         await store.aclose()
-    granted = sorted(when for store in stores for when in store.granted)
-    days = Counter(math.floor(when / 86400) for when in granted)
-    today = math.floor(start / 86400)
-    assert (days[today], days[today + 1]) == (30, 30)  # the day's budget, used to the full
-    assert granted[29] < midnight <= granted[30] < midnight + 1.0  # then 00:00 UTC, at once
-    # Reads waiting for a day when the run ended at ``until`` still go, at that day's start.
-    late = [when for when in granted if when >= midnight + 86400]
-    assert len(late) <= 2 * 4  # at most what was in flight: 4 reads a watcher
-    assert all(when < midnight + 86400 + 1.0 for when in late)
+    grants = [(when, day) for kind, when, day in stores[0].ledger.calls if kind == "grant"]
+    # The day the store counted each grant on (its row): a read asked at 23:59:59.9 whose
+    # transaction ran after another watcher's at 00:00 counts on the new day, as it should.
+    days = Counter(day for _when, day in grants)
+    assert days == {today: 30, today + 1: 30}  # the day's budget, used to the full, then stop
+    assert all(when < midnight for when, day in grants if day == today)
+    tomorrow = [when for when, day in grants if day == today + 1]
+    assert min(tomorrow) < midnight + 1.0  # 00:00 UTC, at once
+    assert max(tomorrow) >= midnight
     assert all(store.granted for store in stores)  # both watchers read
-    assert len(sandbox.received(CONSULTER)) == len(granted)
+    assert len(sandbox.received(CONSULTER)) == len(grants) == 60
+
+
+async def test_run_once_with_the_day_spent_returns_at_once_and_gives_the_invoices_back(
+    life_sandbox: ThreadedSandbox, clients: list[AsyncChorusClient], tmp_path: Path
+) -> None:
+    # A cron tick's run_once, 5 reads a UTC day for 12 invoices.
+    sandbox = life_sandbox
+    start = sandbox.clock.timestamp()
+    ids, stores, watchers = await daily_watchers(sandbox, clients, tmp_path, 5, 12)
+    first = await watchers[0].run_once()  # 5 reads, then the day is spent: no wait at all
+    assert first.requests == 5
+    assert sandbox.clock.timestamp() - start < 60.0  # not slept to 00:00 UTC
+    read = {int(entry["body"]["chorusInvoiceId"]) for entry in sandbox.received(CONSULTER)}
+    unread = set(ids) - read
+    assert len(unread) == 7
+    assert unread <= set(first.pending)  # still due, given back
+    assert await stores[1].due_count(now=sandbox.clock.timestamp()) == 7
+    claimed = await stores[1].claim_due(
+        now=sandbox.clock.timestamp(), limit=100, owner="other", lease=60.0
+    )
+    assert {invoice.invoice_id for invoice in claimed} == unread  # free at once: released
+    await stores[1].release("other")
+    second = await watchers[1].run_once()  # another tick the same day: nothing read
+    assert second.requests == 0
+    assert set(second.pending) == unread
+    assert len(sandbox.received(CONSULTER)) == 5
+    for watcher, store in zip(watchers, stores, strict=True):
+        await watcher.aclose()
+        await store.aclose()
 
 
 async def test_a_429_seen_by_one_watcher_pauses_the_other(
@@ -187,8 +249,12 @@ async def test_a_429_seen_by_one_watcher_pauses_the_other(
     assert len(pauses) == 1  # one 429, one pause for the fleet
     until = pauses[0]
     seen, other = sorted(stores, key=lambda store: not store.paused)
-    during = [when for store in stores for when in store.granted if until - 120 < when < until]
-    assert during == []  # neither watcher read during the pause
+    calls = stores[0].ledger.calls
+    written = calls.index(("pause", until, 0))
+    during = [n for n, (kind, when, _) in enumerate(calls) if until - 120 < when < until]
+    # Neither watcher read during the pause, but for reads granted before it was written
+    # (a read already granted when the 429 came back to the other watcher): measured here.
+    assert all(n < written for n in during if calls[n][0] == "grant")
     assert any(when >= until for when in other.granted)  # the other went on after it
     assert any(when >= until for when in seen.granted)
     assert sum(len(store.granted) for store in stores) == 150  # every invoice read once
