@@ -1,7 +1,9 @@
 """Helpers of the fleet tests (tests/reliability/test_fleet.py) and benchmark
 (benchmarks/bench_fleet.py): worker processes (``reliability/fleet_child.py``) started
 together on one PostgreSQL store, waited for with a deadline, one of them killed with
-SIGKILL once a condition is met (a descriptor becoming readable: ``RequestWatch.after``).
+SIGKILL once a condition is met (a descriptor becoming readable: ``RequestWatch.after``),
+on the sandboxes' running clocks or in lockstep (:class:`Lockstep`: simulated time moved
+by the parent once every live worker is idle).
 
 Nothing here waits by sleeping: the parent selects on the workers' pipes and the kill
 condition's descriptor.
@@ -37,6 +39,39 @@ def running(sandbox: ThreadedSandbox) -> list[float]:
     before = time.monotonic()
     timestamp = sandbox.clock.timestamp()
     return [sandbox.clock.speed, timestamp, (before + time.monotonic()) / 2]
+
+
+class Lockstep:
+    """Simulated time moved by the test alone, for the sandboxes (frozen clocks, set to one
+    time here) and the workers (``fleet_child.Lockstep``, told each new time on stdin).
+
+    :func:`run_fleet` calls :meth:`advance` once every live worker has said it is idle (all
+    it claimed recorded, nothing due left unclaimed at :attr:`now`): each read then happens
+    at a tick's time, whatever the machine's speed. A tick moves at least ``quantum``
+    simulated seconds (fewer ticks; reads up to a quantum late, the same for every job),
+    further when the earliest time a worker waits for is later."""
+
+    def __init__(self, sandboxes: Sequence[ThreadedSandbox], *, quantum: float) -> None:
+        for sandbox in sandboxes:
+            if sandbox.clock.speed != 0:
+                raise ValueError("lockstep needs frozen sandbox clocks (clock_speed=0)")
+        self.sandboxes = list(sandboxes)
+        self.quantum = quantum
+        self.ticks = 0
+        self.now = max(sandbox.clock.timestamp() for sandbox in self.sandboxes)
+        self._move_to(self.now)
+
+    def _move_to(self, when: float) -> None:
+        for sandbox in self.sandboxes:
+            sandbox.clock.advance(max(0.0, when - sandbox.clock.timestamp()))
+
+    def advance(self, wake: float) -> float:
+        """The next tick (at least a quantum on, ``wake`` if later): the sandboxes moved to
+        it first (a worker told of it never reads before its sandbox is there); its time."""
+        self.now = max(self.now + self.quantum, wake)
+        self._move_to(self.now)
+        self.ticks += 1
+        return self.now
 
 
 def seed(sandbox: ThreadedSandbox, count: int, prefix: str = "FL") -> list[int]:
@@ -81,6 +116,7 @@ class _Worker:
         self.stdin, self.stdout = self.process.stdin, self.process.stdout
         self.killed = False
         self.figures: dict[str, Any] | None = None
+        self.wake: float | None = None  # in lockstep: idle this tick, till this time
 
 
 def _tail(path: Path) -> str:
@@ -94,13 +130,16 @@ def run_fleet(
     deadline: float,
     go: Callable[[], list[dict[str, Any]]] = list,
     kill: tuple[int, int] | None = None,
+    lockstep: Lockstep | None = None,
 ) -> list[dict[str, Any] | None]:
     """Run one worker per configuration, started together, until each has exited; each
     one's figures (``None``: the worker killed). ``go()`` is called once every worker is
     ready: settings known only then, one dict a worker (or none). ``kill``: ``(descriptor,
     index)``, the worker ``index`` is killed with SIGKILL once the descriptor is readable
-    (if it has not finished by then). Raises :class:`FleetError` when a worker fails or
-    past ``deadline`` wall seconds (every worker killed then)."""
+    (if it has not finished by then). With ``lockstep`` (the workers started with its
+    ``now`` as their ``lockstep``), its next tick once every live worker is idle at this
+    one. Raises :class:`FleetError` when a worker fails or past ``deadline`` wall seconds
+    (every worker killed then)."""
     end = time.monotonic() + deadline
     logs = [log_dir / f"worker-{n}.log" for n in range(len(configs))]
     workers: list[_Worker] = []
@@ -137,6 +176,11 @@ def run_fleet(
                     continue
                 worker = running_[fd]
                 line = worker.stdout.readline()
+                if line.startswith(b"idle "):  # idle at tick TICK, till WAKE
+                    _, tick, wake = line.split()
+                    if lockstep is not None and int(tick) == lockstep.ticks:
+                        worker.wake = float(wake)
+                    continue
                 if line.strip():
                     worker.figures = json.loads(line)
                     continue
@@ -145,6 +189,8 @@ def run_fleet(
                 n = workers.index(worker)
                 if status != 0 and not (worker.killed and status == -signal.SIGKILL):
                     raise FleetError(f"worker {n} exited {status}:\n{_tail(logs[n])}")
+            if lockstep is not None:
+                _tick(lockstep, [w for w in running_.values() if not w.killed])
         return [None if w.killed else w.figures for w in workers]
     finally:
         for worker in workers:
@@ -153,6 +199,23 @@ def run_fleet(
             worker.process.wait(timeout=30)
             worker.stdin.close()
             worker.stdout.close()
+
+
+def _tick(lockstep: Lockstep, live: list[_Worker]) -> None:
+    """The next tick, sent to every live worker, if each one is idle at this one (a killed
+    worker is not waited for: its claims come back to the others as their leases run out
+    with the ticks)."""
+    wakes = [worker.wake for worker in live]
+    if not live or None in wakes:
+        return
+    now = lockstep.advance(min(wake for wake in wakes if wake is not None))
+    for worker in live:
+        worker.wake = None
+        try:
+            worker.stdin.write(f"{lockstep.ticks} {now!r}\n".encode())
+            worker.stdin.flush()
+        except BrokenPipeError:  # exiting by itself: its end of output comes next
+            pass
 
 
 def read_at_once(entries: Sequence[Any]) -> list[str]:

@@ -10,24 +10,28 @@ one worker killed with SIGKILL mid-run loses nothing (its leases run out and the
 over); the fleet's rate stays within its shared :class:`RateBudget`; a batch submitted by 4
 workers at once is created once, number by number.
 
-The clock: the sandbox's runs ``SPEED`` times faster than real time, and the workers follow
-it (``crash_child.RunningTime``), from the moment every worker is ready (logged in, its store
-open: a worker still starting would read late, and fewer times). The number of calls depends
-on how late reads are against the policy's intervals: :data:`SPEED` keeps the lag of a loaded
-machine (tenths of a second) to a few per cent of an interval.
+The clock of the watching jobs: LOCKSTEP simulated time (``fleet_support.Lockstep``).
+The sandboxes' clocks are frozen and set to one time; the test alone moves them, and the
+workers' (``fleet_child.Lockstep``: a new time on stdin), once every live worker has said
+it is idle, that is, everything it claimed is recorded and nothing due is left unclaimed.
+So every read happens at a tick's simulated time whatever the machine's load, the
+reference and the fleet at the same ticks, and their calls differ only by the workers'
+jitter (seeded) and the killed worker's claims, read again once their lease has run out
+(:data:`LOCKSTEP_LEASE`, simulated: it never runs out under a live worker, time standing
+still while it reads). A tick moves :data:`QUANTUM` at least, further when no worker waits
+for anything sooner. The budget test alone runs on a running clock (``BUDGET_SPEED``
+times real time): it measures requests per wall second.
 
-Sizes: the issue asks for 10,000 invoices. A job lasts the invoices' simulated life (about
-25 s here, whatever their number) and its calls grow with the number: about 6.6 an invoice,
-at peaks of about 0.55 a second per invoice. The single worker of the reference must keep
-up with them on 2 cores shared with the fleet, the sandbox and PostgreSQL, or it reads late
-and fewer times; so ``FACTPULSE_FLEET_INVOICES`` defaults to :data:`INVOICES` (1,000 also
-passes on an idle machine). 10,000 would peak above 5,000 calls a second: lower
-``FACTPULSE_FLEET_SPEED`` with it (the job then lasts ``25 × 900 / SPEED`` seconds).
+Sizes: the issue asks for 10,000 invoices; ``FACTPULSE_FLEET_INVOICES`` defaults to
+:data:`INVOICES` to keep the test within seconds (about 6.6 calls an invoice, each job's
+calls read at the pace the machine allows; more invoices only take longer, the counts do
+not depend on the speed).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -37,7 +41,7 @@ from typing import Any
 import attrs
 import pytest
 from crash_support import RequestWatch
-from fleet_support import read_at_once, run_fleet, running, seed, stored, track
+from fleet_support import Lockstep, read_at_once, run_fleet, running, seed, stored, track
 from postgres_server import create_database, drop_database, server_url
 
 from factpulse_chorus import PostgresStore, SubmissionState
@@ -48,7 +52,6 @@ READ = "factures/consulter"
 WORKERS = 4
 CONCURRENCY = 32  # reads in flight at most, the job's workers together
 INVOICES = int(os.environ.get("FACTPULSE_FLEET_INVOICES", "500"))
-SPEED = float(os.environ.get("FACTPULSE_FLEET_SPEED", "900"))
 INTERVAL = (1800.0, 3600.0)  # simulated seconds: the policy's base and longest wait
 SPREAD = 1800.0  # simulated seconds over which the invoices are first due
 LIFE: dict[str, Any] = {
@@ -61,7 +64,11 @@ LIFE: dict[str, Any] = {
     "record_timeline": True,
 }
 FINAL = {"MISE_EN_PAIEMENT", "REJETEE", "REFUSEE", "MANDATEE"}
-LEASE = 1800.0  # simulated: 2 s at 900x, far longer than a claimed batch takes to read
+LEASE = 1800.0  # simulated: 0.5 s at BUDGET_SPEED, far longer than a claimed batch takes
+# Lockstep: simulated time stands still while anything claimed is being read, so a short
+# lease never runs out under a live worker; the killed one's claims come back that soon.
+LOCKSTEP_LEASE = 300.0
+QUANTUM = 60.0  # simulated seconds a lockstep tick moves at least: 2-3% of an interval
 DEADLINE = 75.0  # wall seconds for one fleet's job
 CALLS_TOLERANCE = 0.05
 # The budget test: a fleet that would read hundreds a second held to BUDGET_RATE (wall).
@@ -115,7 +122,7 @@ def watch_jobs(
     logs: Path,
     *,
     invoices: int = INVOICES,
-    speed: float = SPEED,
+    speed: float | None = None,
     spread: float = SPREAD,
     kill_after: int | None = None,
     **extra: Any,
@@ -123,34 +130,43 @@ def watch_jobs(
     """Whole jobs run at once, each ``(database URL, workers)`` on a fresh sandbox (seed
     16: the same invoices and histories): ``invoices`` seeded and tracked, then the
     workers, every one started together, until nothing is watched; each sandbox, and each
-    worker's figures in order. With ``kill_after``, the last job's first worker is killed
-    once its sandbox has answered that many reads."""
+    worker's figures in order. In lockstep (every job at the same simulated times) unless
+    a ``speed`` is given for the sandboxes' running clocks. With ``kill_after``, the last
+    job's first worker is killed once its sandbox has answered that many reads."""
     sandboxes: list[ThreadedSandbox] = []
-    configs: list[dict[str, Any]] = []
-    for n, (db, workers) in enumerate(jobs):
+    for n in range(len(jobs)):
         logging = kill_after is not None and n == len(jobs) - 1  # RequestWatch counts it
-        sandbox = factory(seed=16, clock_speed=0.0, log_requests=logging, **LIFE)
+        sandboxes.append(factory(seed=16, clock_speed=0.0, log_requests=logging, **LIFE))
+    # Frozen clocks set to one time before the invoices are made: the same histories.
+    lockstep = None if speed is not None else Lockstep(sandboxes, quantum=QUANTUM)
+    configs: list[dict[str, Any]] = []
+    for n, ((db, workers), sandbox) in enumerate(zip(jobs, sandboxes, strict=True)):
         track(db, seed(sandbox, invoices), sandbox.clock.timestamp(), spread=spread)
-        sandboxes.append(sandbox)
         config = {"mode": "watch", "url": sandbox.url, "db": db, "job": n, **extra}
         # The same reads in flight at most for one worker as for the fleet together.
-        config.update(interval=list(INTERVAL), concurrency=CONCURRENCY // workers, lease=LEASE)
-        configs.extend([config] * workers)
+        config.update(interval=list(INTERVAL), concurrency=CONCURRENCY // workers)
+        config["lease"] = LEASE if lockstep is None else LOCKSTEP_LEASE
+        configs.extend({**config, "seed": 100 * n + k} for k in range(workers))
 
     def go() -> list[dict[str, Any]]:
-        """Every sandbox's clock set going, as every worker is ready."""
+        """Every sandbox's clock set going (or the lockstep's start), as every worker is
+        ready."""
+        if lockstep is not None:
+            return [{"lockstep": lockstep.now}] * len(configs)
+        assert speed is not None  # no lockstep: running clocks
         for sandbox in sandboxes:
             sandbox.clock.speed = speed
         clocks = [running(sandbox) for sandbox in sandboxes]
         return [{"running": clocks[config["job"]]} for config in configs]
 
+    run = functools.partial(run_fleet, configs, logs, deadline=DEADLINE, go=go, lockstep=lockstep)
     if kill_after is None:
-        return sandboxes, run_fleet(configs, logs, deadline=DEADLINE, go=go)
+        return sandboxes, run()
     victim = len(configs) - jobs[-1][1]
     with RequestWatch(READ) as reads:
         signal_fd = reads.after(kill_after)
         try:
-            figures = run_fleet(configs, logs, deadline=DEADLINE, go=go, kill=(signal_fd, victim))
+            figures = run(kill=(signal_fd, victim))
         finally:
             os.close(signal_fd)
     return sandboxes, figures
