@@ -8,39 +8,26 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from ._poll_events import PollEvent, PollFinished, PollSummary
 from .models.common import InvoiceStatusCode
-from .store._records import CheckResult, TrackedInvoice
+from .store._records import CheckResult
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._watcher import AsyncInvoiceWatcher
+    from .store._base import Store
 
 # No __all__: the package's export map (``factpulse_chorus._EXPORTS``) lists the public names.
 
 Emit = Callable[[PollEvent], Awaitable[None]]
 RECORD_DELAY: Final = 1.0
 """Seconds (real time) a finished read waits at most in the buffer before it is recorded."""
-
-
-@runtime_checkable
-class WatchStore(Protocol):
-    """What the watcher needs of a store (``SQLiteStore`` has it)."""
-
-    async def track(self, invoice_ids: Iterable[int], *, now: float) -> int: ...
-    async def claim_due(
-        self, *, now: float, limit: int, owner: str, lease: float
-    ) -> list[TrackedInvoice]: ...
-    async def record(self, results: Sequence[CheckResult], *, owner: str, now: float) -> None: ...
-    async def release(self, owner: str) -> None: ...
-    async def next_due(self) -> float | None: ...
-    async def watched_count(self) -> int: ...
 
 
 @attrs.define
@@ -57,7 +44,7 @@ class Recorder:
     watcher's clock), or when the caller flushes; each batch's events are given once the
     batch is recorded."""
 
-    def __init__(self, store: WatchStore, owner: str, clock: Callable[[], float], emit: Emit):
+    def __init__(self, store: Store, owner: str, clock: Callable[[], float], emit: Emit):
         self._store = store
         self._owner = owner
         self._clock = clock

@@ -29,10 +29,7 @@ its events are given (the same as the poller's).
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import secrets
-import socket
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
@@ -52,8 +49,9 @@ from ._poll_scheduler import Fetch
 from ._polling import _positive
 from ._watch_drain import Drain
 from ._watch_policy import ConcurrencyWindow, WatchPolicy, status_instant, stored_date
-from ._watch_run import Emit, Outcome, WatchCounts, WatchRun, WatchStore
+from ._watch_run import Emit, Outcome, WatchCounts, WatchRun
 from .models.common import InvoiceStatusCode
+from .store._base import Store, new_owner
 from .store._records import CheckResult, TrackedInvoice
 
 if TYPE_CHECKING:
@@ -75,11 +73,6 @@ CPU per invoice read, claim and record: about 13 µs at 256, 18 µs at 64, 80 µ
 IDLE_WAIT: Final = 1.0
 """Seconds a run waits when something is due but another process holds it."""
 _UNLIMITED: Final = 2**62
-
-
-def default_owner() -> str:
-    """``host:pid:random``: unique per watcher, readable in the store."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 async def _ignore(_event: PollEvent) -> None:
@@ -105,7 +98,7 @@ class AsyncInvoiceWatcher:
     def __init__(
         self,
         fetch: Fetch,
-        store: WatchStore,
+        store: Store,
         *,
         policy: WatchPolicy | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
@@ -137,7 +130,7 @@ class AsyncInvoiceWatcher:
         self._max_requests = max_requests
         self._min_gap = 1.0 / max_rate if max_rate else 0.0
         self._lease = float(lease)
-        self._owner = owner or default_owner()
+        self._owner = owner or new_owner()
         self._max_errors = max_errors
         self._clock = clock or time.time
         self._sleep = sleep or asyncio.sleep

@@ -20,10 +20,7 @@ another process reconcile its row while its request is still out.
 from __future__ import annotations
 
 import math
-import os
-import socket
 import time
-import uuid
 from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -37,6 +34,7 @@ from .._exceptions import (
 )
 from .._logging import logger
 from ..models.factures import FacturesSoumettreRequest
+from ..store._base import new_owner
 from ..store._records import SubmissionState
 from . import _factures_submit
 from ._base import API_ROOT
@@ -76,9 +74,7 @@ class _Held:
     supplier: str
     invoice_number: str
     lease: float
-    owner: str = attrs.field(
-        factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-    )
+    owner: str = attrs.field(factory=new_owner)
 
     async def reserve(self) -> Submission:
         return await self.store.reserve(

@@ -11,6 +11,9 @@ simulated one works and every process sharing a store agrees on what is due.
 from __future__ import annotations
 
 import abc
+import os
+import secrets
+import socket
 from collections.abc import Collection, Iterable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -24,7 +27,13 @@ if TYPE_CHECKING:
 
     from ._records import CheckResult, Submission, SubmissionState, TrackedInvoice
 
-__all__ = ["Store"]
+__all__ = ["Store", "new_owner"]
+
+
+def new_owner() -> str:
+    """``host:pid:random``: a lease owner unique to its watcher or submission, readable in
+    the store."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(6)}"
 
 
 class Store(abc.ABC):
