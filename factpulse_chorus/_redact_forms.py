@@ -11,10 +11,11 @@ only where the run begins, and inside it only the forms that do not start with a
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 
-__all__ = ["Scrubber", "char_forms", "first_chars"]
+__all__ = ["Scrubber", "char_forms", "encoded_starts", "first_chars"]
 
 MASK: Final = "***"
 
@@ -106,9 +107,14 @@ def char_forms(char: str, lead: bool = False) -> str:
 
 def first_chars(char: str, lead: bool = False) -> set[str]:
     """The characters a match of :func:`char_forms` (``char``, ``lead``) can start with."""
+    return {char} | encoded_starts(char, lead)
+
+
+def encoded_starts(char: str, lead: bool = False) -> set[str]:
+    """The characters a match of :func:`char_forms` other than ``char`` itself can start
+    with: a backslash escape, percent-encoding, an HTML entity, and so on."""
     code = ord(char)
-    # itself; a backslash escape; percent-encoding; an HTML entity
-    firsts = {char, "%", "&"} if lead else {char, "\\", "%", "&"}
+    firsts = {"%", "&"} if lead else {"\\", "%", "&"}
     if char == " ":
         firsts.add("+")
     if code > 0xFF:
@@ -122,32 +128,51 @@ def _char_class(chars: set[str]) -> re.Pattern[str]:
     return re.compile(f"[{''.join(re.escape(c) for c in sorted(chars))}]")
 
 
-_LONG_TEXT: Final = 4096
-
-
 class Scrubber:
-    """Replaces the given secrets, in any of their forms, by ``"***"`` (:meth:`sub`)."""
+    """Replaces the given secrets, in any of their forms, by ``"***"`` (:meth:`sub`).
+
+    The regexes of the encoded forms are compiled when a text first needs them: a secret of
+    a few hundred characters (a token) makes them take a large fraction of a second of CPU,
+    and most texts need none of them.
+    """
 
     def __init__(self, needles: tuple[str, ...]) -> None:
         # Longest first: a secret containing another one is masked whole.
-        ordered = sorted(needles, key=len, reverse=True)
-        secrets = "|".join("".join(char_forms(c) for c in s) for s in ordered)
-        #: The secrets, as matched at any position.
-        self.pattern: Final = re.compile(secrets)
+        self._ordered: Final = sorted(needles, key=len, reverse=True)
+        # Every form of a character but the character itself starts with one of these: in a
+        # text without any, the secrets can only be there as they are.
+        self._encoded: Final = _char_class(
+            set().union(*(encoded_starts(c) for s in needles for c in s))
+        )
+        self._literal: Final = re.compile("|".join(map(re.escape, self._ordered)))
+
+    @functools.cached_property
+    def _secrets(self) -> str:
+        return "|".join("".join(char_forms(c) for c in s) for s in self._ordered)
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The secrets, in any of their forms, as matched at any position."""
+        return re.compile(self._secrets)
+
+    @functools.cached_property
+    def _outer(self) -> re.Pattern[str]:
         # The secrets, or else a run of two backslash tokens or more, skipped whole.
-        self._outer: Final = re.compile(f"(?:{secrets})|(?P<run>{_TOKEN}{{2,}})")
-        #: The secrets as matched inside a run: their first character in no form that
-        #: starts with a backslash token.
-        self.inner: Final = re.compile(
-            "|".join(char_forms(s[0], lead=True) + "".join(map(char_forms, s[1:])) for s in ordered)
+        return re.compile(f"(?:{self._secrets})|(?P<run>{_TOKEN}{{2,}})")
+
+    @functools.cached_property
+    def inner(self) -> re.Pattern[str]:
+        """The secrets as matched inside a run: their first character in no form that
+        starts with a backslash token."""
+        return re.compile(
+            "|".join(
+                char_forms(s[0], lead=True) + "".join(map(char_forms, s[1:])) for s in self._ordered
+            )
         )
-        self._inner_starts: Final = _char_class(
-            set().union(*(first_chars(s[0], True) for s in needles))
-        )
-        # No literal prefix the regex engine can skip to: it tries the pattern at each
-        # character (0.1 s a MB). A long text without any character a match starts with
-        # is left as it is, found in one fast scan.
-        self._starts: Final = _char_class(set().union(*(first_chars(s[0]) for s in needles)))
+
+    @functools.cached_property
+    def _inner_starts(self) -> re.Pattern[str]:
+        return _char_class(set().union(*(first_chars(s[0], True) for s in self._ordered)))
 
     def sub(self, text: str) -> str:
         """``text`` with the secrets masked: what ``self.pattern.sub("***", text)`` gives.
@@ -159,8 +184,8 @@ class Scrubber:
         run, only the other forms are tried, where a match of them can start at all.
         """
         text = str.__str__(text)  # a plain str, as re.sub gives
-        if len(text) > _LONG_TEXT and self._starts.search(text) is None:
-            return text
+        if self._encoded.search(text) is None:
+            return self._literal.sub(MASK, text)
         parts: list[str] = []
         done = pos = 0
         while (found := self._outer.search(text, pos)) is not None:

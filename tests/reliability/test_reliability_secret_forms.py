@@ -15,6 +15,7 @@ import importlib
 import json
 import logging
 import random
+import string
 import traceback
 import urllib.parse
 from collections.abc import Awaitable, Callable
@@ -28,7 +29,7 @@ from fake_server import serve
 from factpulse_chorus import AsyncChorusClient, ChorusClient, FactPulseError
 from factpulse_chorus._config import RetryPolicy
 from factpulse_chorus._exceptions import RequestValidationError
-from factpulse_chorus._redact_forms import Scrubber, first_chars
+from factpulse_chorus._redact_forms import Scrubber, char_forms, encoded_starts, first_chars
 from factpulse_chorus.models.common import ChorusProCredentials
 from factpulse_chorus.sandbox import sandbox_in_thread
 
@@ -308,8 +309,8 @@ def _firsts(items: Any, parser: Any) -> tuple[set[str], bool]:
 
 
 def test_first_chars_are_what_the_compiled_pattern_can_start_with() -> None:
-    """The fast scan that leaves long texts alone when no match can start in them relies on
-    ``first_chars``: it must list exactly what the pattern's forms start with."""
+    """Inside a run of backslashes, the scrubber tries the secrets only where ``first_chars``
+    says a match can start: it must list exactly what the pattern's forms start with."""
     parser = _parser()
     rng = random.Random(13)
     alphabet = "aZ09 \"\\/+%&<>'\n\t\b\x7f\x80éÿĀ€\uffff😀\U0010fffd-_~#;"
@@ -322,3 +323,44 @@ def test_first_chars_are_what_the_compiled_pattern_can_start_with() -> None:
             found, empty = _firsts(parser.parse(pattern.pattern), parser)
             assert not empty
             assert found == first_chars(secret[0], lead), (secret, lead)
+
+
+def test_encoded_starts_are_what_the_forms_but_the_character_start_with() -> None:
+    """A text without any of ``encoded_starts`` is searched for the secrets as they are,
+    without the regexes of their forms: every form but the character itself must start
+    with one of them."""
+    parser = _parser()
+    for char in "aZ09 \"\\/+%&<>'\n\t\b\x7f\x80éÿĀ€\uffff😀\U0010fffd-_~#;":
+        tree = list(parser.parse(char_forms(char)))  # literal|form|...: one branch
+        assert len(tree) == 1, char
+        assert tree[0][0] is parser.BRANCH, char
+        branches = tree[0][1][1]
+        others = [b for b in branches if list(b) != [(parser.LITERAL, ord(char))]]
+        assert len(others) == len(branches) - 1, char
+        found: set[str] = set()
+        for branch in others:
+            more, empty = _firsts(branch, parser)
+            assert not empty
+            found |= more
+        assert found == encoded_starts(char), char
+
+
+def test_scrubbing_without_encoded_forms_gives_what_the_whole_pattern_gives() -> None:
+    """The same result on both paths, secrets overlapping or repeated; and a plain text
+    leaves the regexes of the encoded forms uncompiled (a 255-character token makes them
+    take a large fraction of a second)."""
+    rng = random.Random(29)
+    plain = "abcdeXYZ019 -_.:;!é€😀"  # é € 😀: a secret's own characters may be non-ASCII
+    for _ in range(400):
+        secrets = tuple(
+            "".join(rng.choice(plain) for _ in range(rng.randint(4, 9)))
+            for _ in range(rng.randint(1, 3))
+        )
+        pieces = [*secrets, *(s[: rng.randint(1, len(s))] for s in secrets), "abc", "%", "&"]
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        expected = Scrubber(secrets).pattern.sub("***", text)
+        assert Scrubber(secrets).sub(text) == expected, (secrets, text)
+    token = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(255))
+    scrubber = Scrubber((token,))
+    assert scrubber.sub(f"refused: {token}. Try again") == "refused: ***. Try again"
+    assert not {"pattern", "_outer", "inner"} & set(vars(scrubber))
