@@ -1,5 +1,6 @@
 """A real PostgreSQL server for the tests: FACTPULSE_TEST_POSTGRES_URL if set, else a
-throw-away cluster started here (``initdb`` + ``pg_ctl``), and a fresh database per test.
+throw-away cluster started here (``initdb`` + ``pg_ctl``), and an empty database per test
+(:class:`DatabasePool`: a new one, or one emptied since).
 
 The cluster lives in a temporary folder, listens on 127.0.0.1 only (a free port; its unix
 socket in that folder) and requires a password, so the store is tested the way it is
@@ -207,6 +208,60 @@ def drop_database(url: str, database_url: str) -> None:
     name = urlsplit(database_url).path.lstrip("/")
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class DatabasePool:
+    """Empty databases on the server at ``url``, reused from test to test: creating one
+    copies a template (about 0.2 s of the server's time), emptying one takes a millisecond.
+
+    :meth:`take` gives a database with nothing in it, as a new one; :meth:`give_back`
+    empties it (closing what is still connected to it) for the next; :meth:`close` drops
+    them all.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._free: list[str] = []
+        self._made: list[str] = []
+
+    def take(self) -> str:
+        if self._free:
+            return self._free.pop()
+        self._made.append(create_database(self.url))
+        return self._made[-1]
+
+    def give_back(self, database: str) -> None:
+        try:
+            empty_database(database)
+        except Exception:  # left as it is for no one: dropped now instead
+            self._made.remove(database)
+            drop_database(self.url, database)
+            raise
+        self._free.append(database)
+
+    def close(self) -> None:
+        while self._made:
+            drop_database(self.url, self._made.pop())
+        self._free.clear()
+
+
+def empty_database(database_url: str) -> None:
+    """Leave the database of ``database_url`` as CREATE DATABASE makes it: every other
+    connection to it closed, every schema dropped and ``public`` made again."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        schemas = admin.execute(
+            "SELECT nspname FROM pg_namespace"
+            " WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'"
+        ).fetchall()
+        for (schema,) in schemas:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.execute("CREATE SCHEMA public")
 
 
 def main(argv: list[str]) -> int:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from postgres_server import create_database, drop_database, server_url
+from postgres_server import DatabasePool, server_url
 
 from factpulse_chorus import PostgresStore, SQLiteStore, open_store
 
@@ -21,12 +21,19 @@ def postgres_server() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_server: str) -> Iterator[DatabasePool]:
+    pool = DatabasePool(postgres_server)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def postgres_url(postgres_server: str) -> Iterator[str]:
-    """The URL of a fresh, empty database for this test."""
-    url = create_database(postgres_server)
+def postgres_url(postgres_databases: DatabasePool) -> Iterator[str]:
+    """The URL of an empty database for this test (a new one, or one emptied since)."""
+    url = postgres_databases.take()
     yield url
-    drop_database(postgres_server, url)
+    postgres_databases.give_back(url)
 
 
 @pytest.fixture(params=BACKENDS)
