@@ -351,15 +351,16 @@ def test_scrubbing_without_encoded_forms_gives_what_the_whole_pattern_gives() ->
     take a large fraction of a second)."""
     rng = random.Random(29)
     plain = "abcdeXYZ019 -_.:;!é€😀"  # é € 😀: a secret's own characters may be non-ASCII
-    for _ in range(400):
+    for _ in range(100):
         secrets = tuple(
             "".join(rng.choice(plain) for _ in range(rng.randint(4, 9)))
             for _ in range(rng.randint(1, 3))
         )
+        scrubber = Scrubber(secrets)
         pieces = [*secrets, *(s[: rng.randint(1, len(s))] for s in secrets), "abc", "%", "&"]
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
-        expected = Scrubber(secrets).pattern.sub("***", text)
-        assert Scrubber(secrets).sub(text) == expected, (secrets, text)
+        for _ in range(8):
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+            assert scrubber.sub(text) == scrubber.pattern.sub("***", text), (secrets, text)
     token = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(255))
     scrubber = Scrubber((token,))
     assert scrubber.sub(f"refused: {token}. Try again") == "refused: ***. Try again"
