@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 
 HERE = Path(__file__).resolve().parent
@@ -64,14 +65,23 @@ def errors(pyright: dict[str, object]) -> list[str]:
     ]
 
 
+@attrs.frozen
+class Checked:
+    """One run of each checker over the README's blocks, the usage files and the file of
+    mistakes together (each run reads the package and its dependencies once)."""
+
+    mypy: subprocess.CompletedProcess[str]
+    pyright: list[str]  # "file:line: message" of each error
+
+
 @pytest.fixture(scope="module")
-def checked(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+def checked(tmp_path_factory: pytest.TempPathFactory) -> Checked:
     folder = tmp_path_factory.mktemp("typed")
     paths = readme_blocks(folder)
-    for usage in USAGE_FILES:
-        paths.append(folder / usage.name)
-        shutil.copy(usage, paths[-1])
-    return paths
+    for source in (*USAGE_FILES, MISTAKES):
+        paths.append(folder / source.name)
+        shutil.copy(source, paths[-1])
+    return Checked(run_mypy(paths, folder), errors(run_pyright(paths, folder)))
 
 
 def test_there_are_usage_files_for_both_clients() -> None:
@@ -79,14 +89,20 @@ def test_there_are_usage_files_for_both_clients() -> None:
     assert {"usage_async.py", "usage_sync.py"} <= names
 
 
-def test_mypy_strict_accepts_the_readme_and_the_usage_files(checked: list[Path]) -> None:
-    done = run_mypy(checked, checked[0].parent)
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+def test_mypy_strict_accepts_the_readme_and_the_usage_files(checked: Checked) -> None:
+    done = checked.mypy
+    elsewhere = [
+        line
+        for line in done.stdout.splitlines()
+        if ": error:" in line and not line.startswith(f"{MISTAKES.name}:")
+    ]
+    # 1: errors were found (the mistakes'); 2 would be a crash or a usage error.
+    assert done.returncode == 1, done.stdout[-4000:] + done.stderr[-2000:]
+    assert elsewhere == [], done.stdout[-4000:]
 
 
-def test_pyright_strict_accepts_the_readme_and_the_usage_files(checked: list[Path]) -> None:
-    found = errors(run_pyright(checked, checked[0].parent))
-    assert found == []
+def test_pyright_strict_accepts_the_readme_and_the_usage_files(checked: Checked) -> None:
+    assert [e for e in checked.pyright if not e.startswith(f"{MISTAKES.name}:")] == []
 
 
 def marked_lines() -> set[int]:
@@ -94,17 +110,12 @@ def marked_lines() -> set[int]:
     return {number for number, line in enumerate(lines, 1) if line.rstrip().endswith("# error")}
 
 
-def test_mypy_reports_every_mistake(tmp_path: Path) -> None:
-    target = tmp_path / MISTAKES.name
-    shutil.copy(MISTAKES, target)
-    done = run_mypy([target], tmp_path)
-    reported = {int(m) for m in re.findall(r"^mistakes\.py:(\d+): error", done.stdout, re.M)}
+def test_mypy_reports_every_mistake(checked: Checked) -> None:
+    found = re.findall(r"^mistakes\.py:(\d+): error", checked.mypy.stdout, re.M)
     assert marked_lines()
-    assert marked_lines() <= reported, done.stdout
+    assert marked_lines() <= {int(m) for m in found}, checked.mypy.stdout
 
 
-def test_pyright_reports_every_mistake(tmp_path: Path) -> None:
-    target = tmp_path / MISTAKES.name
-    shutil.copy(MISTAKES, target)
-    reported = {int(e.split(":")[1]) for e in errors(run_pyright([target], tmp_path))}
-    assert marked_lines() <= reported
+def test_pyright_reports_every_mistake(checked: Checked) -> None:
+    found = [e for e in checked.pyright if e.startswith(f"{MISTAKES.name}:")]
+    assert marked_lines() <= {int(e.split(":")[1]) for e in found}
