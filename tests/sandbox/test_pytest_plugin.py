@@ -127,23 +127,18 @@ def test_a_pytest_run_loads_the_plugin_without_aiohttp(pytester: pytest.Pytester
     pytester.runpytest_subprocess(*STRICT_RUN, "-p", "no:asyncio").assert_outcomes(passed=1)
 
 
-def test_blocking_fixture_submits_reads_back_and_retries_at_once(
-    pytester: pytest.Pytester,
-) -> None:
-    pytester.makepyfile(HEADER + blocking_test("test_blocking"))
-    pytester.runpytest_subprocess(*WITH_ASYNCIO).assert_outcomes(passed=1)
-
-
-def test_async_fixture_in_pytest_asyncio_strict_mode(pytester: pytest.Pytester) -> None:
+def test_both_fixtures_in_pytest_asyncio_strict_mode(pytester: pytest.Pytester) -> None:
     # No configuration: pytest-asyncio's default, strict mode, with two loop scopes (the
-    # module's loop is still open when the fixture closes the client, the test's is not).
+    # module's loop is still open when the fixture closes the client, the test's is not);
+    # the blocking fixture beside them.
     pytester.makepyfile(
         HEADER
+        + blocking_test("test_blocking")
         + async_test("test_function_loop", "@pytest.mark.asyncio")
         + async_test("test_module_loop", '@pytest.mark.asyncio(loop_scope="module")')
     )
     result = pytester.runpytest_subprocess(*WITH_ASYNCIO, "-o", "asyncio_mode=strict")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
 
 
 def test_async_fixture_in_pytest_asyncio_auto_mode(pytester: pytest.Pytester) -> None:
@@ -152,57 +147,57 @@ def test_async_fixture_in_pytest_asyncio_auto_mode(pytester: pytest.Pytester) ->
     pytester.runpytest_subprocess(*WITH_ASYNCIO).assert_outcomes(passed=2)
 
 
-def test_async_fixture_with_anyio_and_without_pytest_asyncio(pytester: pytest.Pytester) -> None:
+def test_without_pytest_asyncio(pytester: pytest.Pytester) -> None:
+    """The async fixture under anyio's plugin and in a sync test running its own loop, and
+    the options fixture overridden by a project's conftest (in a folder of its own)."""
     # As anyio's documentation asks: the backend a project runs on, here asyncio only.
     pytester.makeconftest(
         "import pytest\n\n@pytest.fixture\ndef anyio_backend():\n    return 'asyncio'\n"
     )
-    pytester.makepyfile(HEADER + async_test("test_anyio", "@pytest.mark.anyio"))
-    result = pytester.runpytest_subprocess(*STRICT_RUN, "-p", "no:asyncio")
-    result.assert_outcomes(passed=1)
-
-
-def test_async_fixture_in_a_sync_test_running_its_own_loop(pytester: pytest.Pytester) -> None:
-    # asyncio.run() closes its loop before teardown: the fixture still closes the client.
     pytester.makepyfile(
-        HEADER
+        test_anyio=HEADER + async_test("test_anyio", "@pytest.mark.anyio"),
+        # asyncio.run() closes its loop before teardown: the fixture still closes the client.
+        test_own_loop=HEADER
         + "import asyncio\n\n"
         + "def test_own_loop(async_chorus_client, chorus_sandbox, chorus_client_options):\n"
         + "    async def scenario():\n"
         + "        client = async_chorus_client\n"
         + textwrap.indent(textwrap.dedent(body(awaited=True)), "        ")
-        + "    asyncio.run(scenario())\n"
+        + "    asyncio.run(scenario())\n",
     )
-    pytester.runpytest_subprocess(*STRICT_RUN, "-p", "no:asyncio").assert_outcomes(passed=1)
+    overridden = pytester.mkpydir("overridden")
+    (overridden / "conftest.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
 
-
-def test_the_options_fixture_can_be_overridden(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(
-        """
-        import pytest
-
-        @pytest.fixture
-        def chorus_client_options(chorus_client_options):
-            return {**chorus_client_options, "max_retries": 0}
-        """
+            @pytest.fixture
+            def chorus_client_options(chorus_client_options):
+                return {**chorus_client_options, "max_retries": 0}
+            """
+        )
     )
-    pytester.makepyfile(
-        """
-        import pytest
+    (overridden / "test_no_retry.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
 
-        from factpulse_chorus import ServerError
-        from factpulse_chorus.sandbox import Fault
+            from factpulse_chorus import ServerError
+            from factpulse_chorus.sandbox import Fault
 
-        def test_no_retry(chorus_client, chorus_sandbox):
-            chorus_sandbox.add_fault(Fault("status", status=503, route="factures/consulter"))
-            with pytest.raises(ServerError):
-                chorus_client.factures.consulter(1234567)
-            assert chorus_sandbox.stats()["requests"]["factures/consulter"] == {
-                "fault:status:503": 1
-            }
-        """
+            def test_no_retry(chorus_client, chorus_sandbox):
+                chorus_sandbox.add_fault(Fault("status", status=503, route="factures/consulter"))
+                with pytest.raises(ServerError):
+                    chorus_client.factures.consulter(1234567)
+                assert chorus_sandbox.stats()["requests"]["factures/consulter"] == {
+                    "fault:status:503": 1
+                }
+            """
+        )
     )
-    pytester.runpytest_subprocess(*STRICT_RUN, "-p", "no:asyncio").assert_outcomes(passed=1)
+    result = pytester.runpytest_subprocess(*STRICT_RUN, "-p", "no:asyncio", "-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*overridden/test_no_retry.py::test_no_retry PASSED*"])
 
 
 def test_no_option_disables_the_plugin(pytester: pytest.Pytester) -> None:
