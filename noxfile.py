@@ -33,6 +33,11 @@ nox.options.default_venv_backend = "uv|virtualenv"
 # A supported Python that cannot be found fails the run; none is ever downloaded instead.
 nox.options.error_on_missing_interpreters = True
 nox.options.download_python = "never"
+# Bytecode is written and reused, whatever the machine's default: with PYTHONDONTWRITEBYTECODE
+# set, every process of the suite (the xdist workers, and the ~170 worker, child and CLI
+# processes the tests start) compiles aiohttp, the package and the rewritten tests from
+# source again, ~30 s of CPU in a bare `nox`.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def find_python(version: str) -> str:
