@@ -136,11 +136,14 @@ def _is_mapping(t: Any) -> bool:
     return get_origin(t) in (Mapping, dict) or t in (Mapping, dict)
 
 
-def _item_hook(converter: cattrs.Converter, item_type: Any) -> Callable[[Any, Any], Any]:
+def _item_hook(converter: cattrs.Converter, t: Any) -> tuple[Any, Callable[[Any, Any], Any]]:
+    """The item type of the tuple type ``t``, and ``converter``'s hook for it."""
+    args = get_args(t)
+    item_type: Any = args[0] if args else Any
     try:
-        return converter.get_structure_hook(item_type)
+        return item_type, converter.get_structure_hook(item_type)
     except RecursionError:  # a model that contains itself: resolved at each call then
-        return converter.structure
+        return item_type, converter.structure
 
 
 def _array(value: Any) -> list[Any] | tuple[Any, ...]:
@@ -154,9 +157,7 @@ def _array(value: Any) -> list[Any] | tuple[Any, ...]:
 
 def _tuple_structure_factory(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
     """Detailed: every failing index is collected and noted, as cattrs does."""
-    args = get_args(t)
-    item_type: Any = args[0] if args else Any
-    hook = _item_hook(_converter, item_type)
+    item_type, hook = _item_hook(_converter, t)
 
     def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
         value = _array(value)
@@ -181,9 +182,7 @@ def _tuple_structure_factory(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
 
 def _fast_tuple_structure_factory(t: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
     """Fast: the first failure stops it (the detailed converter then words the error)."""
-    args = get_args(t)
-    item_type: Any = args[0] if args else Any
-    hook = _item_hook(_fast, item_type)
+    item_type, hook = _item_hook(_fast, t)
 
     def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
         return tuple([hook(item, item_type) for item in _array(value)])

@@ -33,6 +33,15 @@ from factpulse_chorus import SQLiteStore
 REQUEST_LOGGER = logging.getLogger("factpulse_chorus.sandbox.requests")
 CHILD = Path(__file__).resolve().parent / "reliability" / "crash_child.py"
 
+# Sandbox options: its simulated platform and recipients walk every invoice to a final status
+# (none suspended: a suspended invoice waits for its supplier, never final on its own).
+WALK_TO_FINAL: dict[str, Any] = {
+    "auto_process": True,
+    "auto_suspend_rate": 0.0,
+    "auto_reject_rate": 0.1,
+    "platform_reject_rate": 0.1,
+}
+
 
 def create_store(db: Path) -> None:
     """Create the store file before two processes open it together (as a first ``track``

@@ -22,20 +22,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from crash_support import RequestWatch, create_store, job_config, run_one, run_pair
+from crash_support import (
+    WALK_TO_FINAL,
+    RequestWatch,
+    create_store,
+    job_config,
+    run_one,
+    run_pair,
+)
 
 from factpulse_chorus import SQLiteStore, TrackedInvoice
 from factpulse_chorus.sandbox import Fault, ThreadedSandbox
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the children are forked")
 LIFE: dict[str, Any] = {
+    **WALK_TO_FINAL,
     "clock_speed": 0.0,  # frozen: the watchers' sleeps move it (crash_child.SimTime)
-    "auto_process": True,
     "routing_delay": (600.0, 1800.0),
     "auto_process_delay": (600.0, 3600.0),
-    "auto_suspend_rate": 0.0,  # a suspended invoice waits for its supplier: never final
-    "auto_reject_rate": 0.1,
-    "platform_reject_rate": 0.1,
     # Half the requests are held a moment after they are counted: some kills land while
     # a read is in the sandbox's hands.
     "faults": [Fault("latency", delay=0.01, probability=0.3)],

@@ -39,7 +39,7 @@ from typing import Any
 
 import attrs
 import pytest
-from crash_support import RequestWatch
+from crash_support import WALK_TO_FINAL, RequestWatch
 from fleet_support import Lockstep, read_at_once, run_fleet, running, seed, stored, track
 from postgres_server import create_database, drop_database, server_url
 
@@ -54,14 +54,11 @@ INVOICES = int(os.environ.get("FACTPULSE_FLEET_INVOICES", "10000"))
 INTERVAL = (1800.0, 3600.0)  # simulated seconds: the policy's base and longest wait
 SPREAD = 1800.0  # simulated seconds over which the invoices are first due
 LIFE: dict[str, Any] = {
-    "auto_process": True,
+    **WALK_TO_FINAL,
     # A life shorter than the policy's base interval: most invoices are read twice, in
     # DEPOSEE and then final (the job's size is its invoices, not reads of the same ones).
     "routing_delay": (300.0, 900.0),
     "auto_process_delay": (60.0, 300.0),
-    "auto_suspend_rate": 0.0,  # a suspended invoice waits for its supplier: never final
-    "auto_reject_rate": 0.1,
-    "platform_reject_rate": 0.1,
     "record_timeline": True,
 }
 FINAL = {"MISE_EN_PAIEMENT", "REJETEE", "REFUSEE", "MANDATEE"}
