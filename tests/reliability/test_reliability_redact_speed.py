@@ -69,8 +69,8 @@ def _seconds(text: str) -> float:
 
 
 def ratios() -> None:
-    """Print, for each pathological text, the time to scrub 256 KiB of it over that of
-    256 KiB of plain text (best of 2 each)."""
+    """Print, for each pathological text, the time to scrub 64 KiB of it over that of
+    64 KiB of plain text (best of 2 each)."""
     plain = (WORDS * (SIZE // len(WORDS) + 1))[:SIZE]
     scrub("warm the pattern cache", SECRETS)
     reference = min(_seconds(plain) for _ in range(2))
