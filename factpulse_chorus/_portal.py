@@ -105,7 +105,13 @@ def _check_no_running_loop(fn: object) -> None:
     # asyncio._get_running_loop() is the C-level check asyncio itself uses: no exception
     # is raised on the normal path (get_running_loop() would raise one on every call).
     if asyncio._get_running_loop() is not None:
-        what = getattr(fn, "__qualname__", None) or repr(fn)
+        # A bound method by the class of its object (the one the user holds), not by the
+        # base class that defines it: AsyncFactures.consulter.
+        owner, name = getattr(fn, "__self__", None), getattr(fn, "__name__", None)
+        if owner is not None and name:
+            what = f"{type(owner).__name__}.{name}"
+        else:
+            what = getattr(fn, "__qualname__", None) or repr(fn)
         raise SyncInAsyncContextError(
             f"ChorusClient blocks the calling thread, and this thread is running an event "
             f"loop (call: {what}). Use AsyncChorusClient here and await its methods, or run "

@@ -585,6 +585,141 @@ class Factures(SyncResource):
             extra_headers=extra_headers,
         )
 
+    def telecharger_groupe(
+        self,
+        invoice_ids: Iterable[int],
+        *,
+        file_format: FileFormatInput = FileFormat.ZIP,
+        include_attachments: bool | None = None,
+        dest: str | os.PathLike[str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+    ) -> FacturesTelechargerGroupeResponse:
+        """Download one or several invoices as a PDF, the XML, or a ZIP archive.
+
+        ``POST /factures/telecharger-groupe``. The base64 file is decoded as the answer
+        arrives, never held as text: into memory, or with ``dest`` straight into a
+        temporary file next to ``dest``, renamed over it once the whole answer has been
+        read and checked (the memory used stays a few MiB, whatever the file's size). On
+        any error nothing is left at ``dest`` and a file already there is unchanged;
+        ``dest`` that cannot be written raises :class:`FileWriteError` before anything is
+        sent. The result gives the file (``content()``: with ``dest``, read back from
+        it), tells what it is from its magic bytes (``content_kind``), and lists, reads
+        or extracts ZIP members (``zip_members``, ``read_member``, ``extract``: with
+        ``dest``, read from that file in place).
+
+        At most 10 ids per call (the documented recommendation): more raise
+        :class:`RequestValidationError` (field ``invoice_ids``) before anything is sent;
+        split the list yourself, each call returning its own archive.
+        """
+        return self._portal.call(
+            self._async.telecharger_groupe,
+            invoice_ids,
+            file_format=file_format,
+            include_attachments=include_attachments,
+            dest=dest,
+            extra=extra,
+            credentials=credentials,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def traiter_facture_recue(
+        self,
+        invoice_id: int,
+        new_status: TargetStatusInput,
+        *,
+        reason: str | None = None,
+        comment: str | None = None,
+        payment_mandate_number: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+    ) -> FacturesTraiterFactureRecueResponse:
+        """Recipient: move a received invoice to ``new_status``.
+
+        ``POST /factures/traiter-facture-recue``. ``reason`` is required for ``SUSPENDUE``
+        and ``REJETEE``; ``SERVICE-FAIT`` is sent with its hyphen.
+        """
+        return self._portal.call(
+            self._async.traiter_facture_recue,
+            invoice_id,
+            new_status,
+            reason=reason,
+            comment=comment,
+            payment_mandate_number=payment_mandate_number,
+            extra=extra,
+            credentials=credentials,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def completer(
+        self,
+        invoice_id: int,
+        *,
+        comment: str | None = None,
+        attachments: Iterable[AdditionalAttachment] | None = None,
+        extra: Mapping[str, Any] | None = None,
+        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+    ) -> FacturesCompleterResponse:
+        """Supplier: complete a ``SUSPENDUE`` invoice with a comment and/or attachments.
+
+        ``POST /factures/completer``. Upload the attachments first with
+        ``transverses.ajouter_fichier``: each :class:`AdditionalAttachment` carries the
+        ``attachment_id`` it returned.
+        """
+        return self._portal.call(
+            self._async.completer,
+            invoice_id,
+            comment=comment,
+            attachments=attachments,
+            extra=extra,
+            credentials=credentials,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def recycler(
+        self,
+        invoice_id: int,
+        *,
+        structure_id: int | None = None,
+        service_code: str | None = None,
+        engagement_number: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
+        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+    ) -> FacturesRecyclerResponse:
+        """Supplier: re-route an ``A_RECYCLER`` invoice (new recipient ``structure_id``,
+        ``service_code`` or ``engagement_number``). ``POST /factures/recycler``.
+        """
+        return self._portal.call(
+            self._async.recycler,
+            invoice_id,
+            structure_id=structure_id,
+            service_code=service_code,
+            engagement_number=engagement_number,
+            extra=extra,
+            credentials=credentials,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
     def consulter(
         self,
         invoice_id: int,
@@ -757,141 +892,6 @@ class Factures(SyncResource):
             owner=owner,
             seed=seed,
             budget=budget,
-            credentials=credentials,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-        )
-
-    def telecharger_groupe(
-        self,
-        invoice_ids: Iterable[int],
-        *,
-        file_format: FileFormatInput = FileFormat.ZIP,
-        include_attachments: bool | None = None,
-        dest: str | os.PathLike[str] | None = None,
-        extra: Mapping[str, Any] | None = None,
-        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
-        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
-        max_retries: NotGivenOr[int] = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-    ) -> FacturesTelechargerGroupeResponse:
-        """Download one or several invoices as a PDF, the XML, or a ZIP archive.
-
-        ``POST /factures/telecharger-groupe``. The base64 file is decoded as the answer
-        arrives, never held as text: into memory, or with ``dest`` straight into a
-        temporary file next to ``dest``, renamed over it once the whole answer has been
-        read and checked (the memory used stays a few MiB, whatever the file's size). On
-        any error nothing is left at ``dest`` and a file already there is unchanged;
-        ``dest`` that cannot be written raises :class:`FileWriteError` before anything is
-        sent. The result gives the file (``content()``: with ``dest``, read back from
-        it), tells what it is from its magic bytes (``content_kind``), and lists, reads
-        or extracts ZIP members (``zip_members``, ``read_member``, ``extract``: with
-        ``dest``, read from that file in place).
-
-        At most 10 ids per call (the documented recommendation): more raise
-        :class:`RequestValidationError` (field ``invoice_ids``) before anything is sent;
-        split the list yourself, each call returning its own archive.
-        """
-        return self._portal.call(
-            self._async.telecharger_groupe,
-            invoice_ids,
-            file_format=file_format,
-            include_attachments=include_attachments,
-            dest=dest,
-            extra=extra,
-            credentials=credentials,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-        )
-
-    def traiter_facture_recue(
-        self,
-        invoice_id: int,
-        new_status: TargetStatusInput,
-        *,
-        reason: str | None = None,
-        comment: str | None = None,
-        payment_mandate_number: str | None = None,
-        extra: Mapping[str, Any] | None = None,
-        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
-        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
-        max_retries: NotGivenOr[int] = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-    ) -> FacturesTraiterFactureRecueResponse:
-        """Recipient: move a received invoice to ``new_status``.
-
-        ``POST /factures/traiter-facture-recue``. ``reason`` is required for ``SUSPENDUE``
-        and ``REJETEE``; ``SERVICE-FAIT`` is sent with its hyphen.
-        """
-        return self._portal.call(
-            self._async.traiter_facture_recue,
-            invoice_id,
-            new_status,
-            reason=reason,
-            comment=comment,
-            payment_mandate_number=payment_mandate_number,
-            extra=extra,
-            credentials=credentials,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-        )
-
-    def completer(
-        self,
-        invoice_id: int,
-        *,
-        comment: str | None = None,
-        attachments: Iterable[AdditionalAttachment] | None = None,
-        extra: Mapping[str, Any] | None = None,
-        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
-        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
-        max_retries: NotGivenOr[int] = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-    ) -> FacturesCompleterResponse:
-        """Supplier: complete a ``SUSPENDUE`` invoice with a comment and/or attachments.
-
-        ``POST /factures/completer``. Upload the attachments first with
-        ``transverses.ajouter_fichier``: each :class:`AdditionalAttachment` carries the
-        ``attachment_id`` it returned.
-        """
-        return self._portal.call(
-            self._async.completer,
-            invoice_id,
-            comment=comment,
-            attachments=attachments,
-            extra=extra,
-            credentials=credentials,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-        )
-
-    def recycler(
-        self,
-        invoice_id: int,
-        *,
-        structure_id: int | None = None,
-        service_code: str | None = None,
-        engagement_number: str | None = None,
-        extra: Mapping[str, Any] | None = None,
-        credentials: NotGivenOr[ChorusProCredentials | None] = NOT_GIVEN,
-        timeout: NotGivenOr[TimeoutTypes] = NOT_GIVEN,
-        max_retries: NotGivenOr[int] = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-    ) -> FacturesRecyclerResponse:
-        """Supplier: re-route an ``A_RECYCLER`` invoice (new recipient ``structure_id``,
-        ``service_code`` or ``engagement_number``). ``POST /factures/recycler``.
-        """
-        return self._portal.call(
-            self._async.recycler,
-            invoice_id,
-            structure_id=structure_id,
-            service_code=service_code,
-            engagement_number=engagement_number,
-            extra=extra,
             credentials=credentials,
             timeout=timeout,
             max_retries=max_retries,

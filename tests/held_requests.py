@@ -25,7 +25,7 @@ from payloads import example
 
 from factpulse_chorus._types import RequestInfo
 
-WORKERS = frozenset({"AsyncFactures.consulter_many.<locals>.worker", "Scheduler.work"})
+WORKERS = frozenset({"AsyncFacturesReads.consulter_many.<locals>.worker", "Scheduler.work"})
 """The qualified names of the worker coroutines of ``consulter_many`` and of the poller."""
 
 FINAL = "MISE_EN_PAIEMENT"

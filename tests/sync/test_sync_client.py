@@ -206,6 +206,10 @@ def test_blocking_methods_refuse_a_running_loop(chorus_sandbox: ThreadedSandbox)
         with pytest.raises(SyncInAsyncContextError, match="AsyncChorusClient") as info:
             client.factures.consulter(1)
         assert "AsyncFactures.consulter" in str(info.value)
+        # Named by the sub-client's class, not the base class that defines the method.
+        with pytest.raises(SyncInAsyncContextError) as info:
+            client.factures.rechercher_fournisseur()
+        assert "(call: AsyncFactures.rechercher_fournisseur)" in str(info.value)
         with pytest.raises(SyncInAsyncContextError):
             client.with_options(timeout=1.0)
         with pytest.raises(SyncInAsyncContextError):
