@@ -88,6 +88,21 @@ class ApiCommandClass(click.Command):
         return [*reversed(own), *shared, *params[len(self.params) :]]
 
 
+def read_ids(source: IO[str]) -> Iterator[int]:
+    """Invoice ids, one a line (blank lines and ``#`` comments skipped), as ``invoices poll``
+    and ``invoices track`` read them from a file or stdin."""
+    for number, raw in enumerate(source, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            yield int(line)
+        except ValueError:
+            raise RequestValidationError(
+                "invoice_ids", f"line {number}: {line[:40]!r} is not an invoice id"
+            ) from None
+
+
 def read_password(stream: IO[str]) -> str:
     """The password of ``--password-stdin``: typed without echo at a terminal, else all of
     ``stream`` without its line end. Never printed."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +14,16 @@ from rich.console import Group
 from .._client import AsyncChorusClient
 from .._exceptions import RequestValidationError
 from ..models.common import FileFormat, InvoiceStatusCode
-from ._base import AMOUNT, CONTEXT, DATE, FILE_TO_READ, FILE_TO_WRITE, api_command, lookup
+from ._base import (
+    AMOUNT,
+    CONTEXT,
+    DATE,
+    FILE_TO_READ,
+    FILE_TO_WRITE,
+    api_command,
+    lookup,
+    read_ids,
+)
 from ._output import (
     EXIT_API_ERROR,
     EXIT_DEADLINE,
@@ -271,19 +280,6 @@ def _seconds(
     return click.option(flag, type=click.FloatRange(min=0, min_open=True), help=help_text, **shown)
 
 
-def _read_ids(source: IO[str]) -> Iterator[int]:
-    for number, raw in enumerate(source, start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        try:
-            yield int(line)
-        except ValueError:
-            raise RequestValidationError(
-                "invoice_ids", f"line {number}: {line[:40]!r} is not an invoice id"
-            ) from None
-
-
 @click.argument("source", metavar="[FILE]", type=click.File("r"), default="-")
 @_seconds("--interval", 60.0, "Seconds between reads of a changing invoice.")
 @_seconds("--max-interval", 3600.0, "Longest wait while nothing changes.")
@@ -316,7 +312,7 @@ async def invoices_poll(
     reads_stdin = getattr(source, "name", None) == "<stdin>"
     if click.get_current_context().params.get("password_stdin") and reads_stdin:
         raise RequestValidationError("invoice_ids", "stdin holds the password: give a FILE")
-    ids = list(_read_ids(source))
+    ids = list(read_ids(source))
     if not ids:
         raise RequestValidationError("invoice_ids", "no invoice id given")
     progress = Progress(

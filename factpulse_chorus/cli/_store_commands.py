@@ -25,6 +25,7 @@ from ._base import (
     api_command,
     guarded,
     json_option,
+    read_ids,
     renamed,
 )
 from ._output import (
@@ -100,10 +101,8 @@ def _store_only(name: str) -> Callable[[Callable[..., Coroutine[Any, Any, Shown]
 
 
 def _given_ids(raw: tuple[str, ...], stdin: IO[str]) -> list[int]:
-    from ._invoices import _read_ids  # what `invoices poll` reads (that module imports this one)
-
     if raw in ((), ("-",)):
-        return list(_read_ids(stdin))
+        return list(read_ids(stdin))
     ids = []
     for position, value in enumerate(raw, start=1):
         try:
