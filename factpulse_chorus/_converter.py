@@ -356,23 +356,31 @@ def _is_model(t: Any) -> bool:
 def _configure(
     converter: cattrs.Converter, tuples: Any, models: Any, dates: Any, amounts: Any
 ) -> None:
-    converter.register_structure_hook(int, structure_int)
-    converter.register_structure_hook(bool, structure_bool)
-    converter.register_structure_hook(str, structure_str)
-    converter.register_structure_hook(Decimal, amounts)
-    converter.register_structure_hook(date, dates)
-    converter.register_structure_hook(datetime, structure_datetime)
-    # Our enums subclass str: register them explicitly so the str hook does not win.
-    converter.register_structure_hook(_WireEnum, _structure_enum)
+    structure: dict[Any, Any] = {
+        int: structure_int,
+        bool: structure_bool,
+        str: structure_str,
+        Decimal: amounts,
+        date: dates,
+        datetime: structure_datetime,
+        # Our enums subclass str: registered explicitly so the str hook does not win.
+        _WireEnum: _structure_enum,
+    }
+    for kind, hook in structure.items():
+        converter.register_structure_hook(kind, hook)
     converter.register_structure_hook_factory(_is_tuple, tuples)
     converter.register_structure_hook_factory(_is_mapping, lambda _t: _structure_mapping)
     converter.register_structure_hook_factory(_is_model, models)
 
-    converter.register_unstructure_hook(Decimal, _money_number)
-    converter.register_unstructure_hook(date, unstructure_date)
-    converter.register_unstructure_hook(datetime, unstructure_date)
-    converter.register_unstructure_hook(_WireEnum, _unstructure_enum)
-    converter.register_unstructure_hook(MappingProxyType, _unstructure_mapping)
+    unstructure: dict[Any, Any] = {
+        Decimal: _money_number,
+        date: unstructure_date,
+        datetime: unstructure_date,
+        _WireEnum: _unstructure_enum,
+        MappingProxyType: _unstructure_mapping,
+    }
+    for kind, hook in unstructure.items():
+        converter.register_unstructure_hook(kind, hook)
     converter.register_unstructure_hook_factory(_is_tuple, lambda _t: _unstructure_sequence)
     converter.register_unstructure_hook_factory(_is_model, _model_unstructure_factory)
 
