@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from factpulse_chorus import (
@@ -23,18 +25,9 @@ async def reserve(store: Store, owner: str, now: float, number: str = "F-1") -> 
     return await store.reserve(SUPPLIER, number, owner=owner, now=now, lease=60.0)
 
 
-async def mark(
-    store: Store,
-    state: SubmissionState,
-    owner: str,
-    now: float,
-    *,
-    invoice_id: int | None = None,
-    error: str | None = None,
-) -> Submission:
-    return await store.mark(
-        SUPPLIER, "F-1", state, owner=owner, now=now, invoice_id=invoice_id, error=error
-    )
+async def mark(store: Store, state: S, owner: str, now: float, **fields: Any) -> Submission:
+    """F-1 marked ``state`` by ``owner``; ``fields``: ``invoice_id``, ``error``."""
+    return await store.mark(SUPPLIER, "F-1", state, owner=owner, now=now, **fields)
 
 
 async def settled(store: Store, state: SubmissionState, error: str) -> None:
