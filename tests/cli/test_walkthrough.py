@@ -109,9 +109,15 @@ class Shell:
         printed: list[str] = []
         while True:
             line_out = self.next_line(f"the end of: {line}")
-            if line_out.startswith(DONE):
-                return int(line_out.split()[-1]), "\n".join(printed)
-            printed.append(line_out)
+            # Anywhere in the line: a background process (the sandbox saying it stopped)
+            # may have written the start of a line just before the marker.
+            before, marker, after = line_out.partition(DONE)
+            if not marker:
+                printed.append(line_out)
+                continue
+            if before:
+                printed.append(before)
+            return int(after.split()[-1]), "\n".join(printed)
 
     def wait_for(self, text: str) -> None:
         """Read on until a line holding ``text`` (it may have come already)."""
@@ -122,7 +128,10 @@ class Shell:
         try:
             line = self.lines.get(timeout=STEP_SECONDS)
         except queue.Empty:
-            raise AssertionError(f"no output for {STEP_SECONDS} s waiting for {what}") from None
+            raise AssertionError(
+                f"no output for {STEP_SECONDS} s waiting for {what}; the last lines:\n"
+                + "\n".join(self.seen[-30:])
+            ) from None
         assert line is not None, f"bash ended waiting for {what}:\n" + "\n".join(self.seen)
         self.seen.append(line)
         return line
