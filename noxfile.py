@@ -68,7 +68,7 @@ def find_python(version: str) -> str:
 # 3.11 (`tests`, CI's default Python); on 3.10 with the lowest dependencies
 # (`tests_lowest`), SUBSET plus the tests of the transport, the models and the store,
 # where the floors of aiohttp, cattrs and psycopg show (`nox -s tests_lowest -- tests`
-# runs the whole suite there); on 3.12 and 3.13, SUBSET. A bare `nox` takes about 3
+# runs the whole suite there); on 3.12 and 3.13, SUBSET. A bare `nox` takes about 2½
 # minutes on 2 cores, half of it the whole suite.
 PYTHON_LOWEST, PYTHON_MAIN = find_python("3.10"), find_python("3.11")
 PYTHON_312, PYTHON_313 = find_python("3.12"), find_python("3.13")
