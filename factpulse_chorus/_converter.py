@@ -356,31 +356,26 @@ def _is_model(t: Any) -> bool:
 def _configure(
     converter: cattrs.Converter, tuples: Any, models: Any, dates: Any, amounts: Any
 ) -> None:
-    structure: dict[Any, Any] = {
-        int: structure_int,
-        bool: structure_bool,
-        str: structure_str,
-        Decimal: amounts,
-        date: dates,
-        datetime: structure_datetime,
+    # Each scalar type's structure and unstructure hooks (None: cattrs' own).
+    scalars: dict[Any, tuple[Any, Any]] = {
+        int: (structure_int, None),
+        bool: (structure_bool, None),
+        str: (structure_str, None),
+        Decimal: (amounts, _money_number),
+        date: (dates, unstructure_date),
+        datetime: (structure_datetime, unstructure_date),
         # Our enums subclass str: registered explicitly so the str hook does not win.
-        _WireEnum: _structure_enum,
+        _WireEnum: (_structure_enum, _unstructure_enum),
+        MappingProxyType: (None, _unstructure_mapping),
     }
-    for kind, hook in structure.items():
-        converter.register_structure_hook(kind, hook)
+    for kind, (structure, unstructure) in scalars.items():
+        if structure is not None:
+            converter.register_structure_hook(kind, structure)
+        if unstructure is not None:
+            converter.register_unstructure_hook(kind, unstructure)
     converter.register_structure_hook_factory(_is_tuple, tuples)
     converter.register_structure_hook_factory(_is_mapping, lambda _t: _structure_mapping)
     converter.register_structure_hook_factory(_is_model, models)
-
-    unstructure: dict[Any, Any] = {
-        Decimal: _money_number,
-        date: unstructure_date,
-        datetime: unstructure_date,
-        _WireEnum: _unstructure_enum,
-        MappingProxyType: _unstructure_mapping,
-    }
-    for kind, hook in unstructure.items():
-        converter.register_unstructure_hook(kind, hook)
     converter.register_unstructure_hook_factory(_is_tuple, lambda _t: _unstructure_sequence)
     converter.register_unstructure_hook_factory(_is_model, _model_unstructure_factory)
 

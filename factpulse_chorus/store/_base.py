@@ -15,7 +15,6 @@ import os
 import secrets
 import socket
 from collections.abc import Collection, Iterable, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from . import _bucket as bucket
@@ -266,21 +265,11 @@ class Store(abc.ABC):
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
